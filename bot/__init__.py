@@ -1,0 +1,1 @@
+"""Kabar's front ends: the ``kabar`` command line, the REPL and the Telegram bot."""

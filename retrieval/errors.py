@@ -1,0 +1,31 @@
+"""Domain errors. Each message names the fix; front ends show them as they are."""
+
+from __future__ import annotations
+
+
+class KabarError(Exception):
+    """Base class for errors a user can act on."""
+
+
+class SeedsError(KabarError):
+    """The seeds folder is missing, empty or holds no readable article."""
+
+
+class NoIndexError(KabarError):
+    """There is no built index where one was expected."""
+
+
+class IndexMismatchError(KabarError):
+    """The index was built with another model or an older format."""
+
+
+class CorruptIndexError(KabarError):
+    """A file of the index is truncated, altered or unreadable."""
+
+
+class ConfigError(KabarError):
+    """A setting has a value that cannot be used."""
+
+
+class ModelLoadError(KabarError):
+    """The embedding model could not be loaded."""

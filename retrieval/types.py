@@ -1,0 +1,141 @@
+"""Typed results shared by the pipeline stages and the front ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ArticleMeta:
+    """Metadata found in an article's text.
+
+    Attributes:
+        title: The headline line, when the article has one.
+        outlet: The news outlet the text names (``"MINA"``, ``"Jelasberita.com"``...).
+        place: The dateline place (``"Paris"``, ``"Moskow"``...).
+        date: The publication date in ISO 8601 when fully stated
+            (``"2024-02-24T20:35"``), else ``None``.
+        date_text: A date as written when only partly stated (``"Sabtu (26/7)"``), or
+            the full date's original text.
+    """
+
+    title: str | None = None
+    outlet: str | None = None
+    place: str | None = None
+    date: str | None = None
+    date_text: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved chunk of an article.
+
+    Attributes:
+        chunk_id: Position of the chunk in the index.
+        doc_id: The article id: its path relative to the seeds folder.
+        text: The chunk's cleaned text.
+        title: The article's title, or ``None``.
+        outlet: The outlet named by the article, or ``None``.
+        date: The article's date (ISO when known, else as written), or ``None``.
+        score: The fused retrieval score; higher is better.
+    """
+
+    chunk_id: int
+    doc_id: str
+    text: str
+    title: str | None
+    outlet: str | None
+    date: str | None
+    score: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered source of an answer.
+
+    Attributes:
+        n: The number shown as ``[n]`` in the answer.
+        doc_id: The cited article's id.
+        title: The article's title, or ``None``.
+        source: The outlet, or ``None``.
+        date: The article's date, or ``None``.
+        quote: The article's own sentence(s) quoted in the answer.
+        score: How well the quoted sentences match the question.
+        passage: The full passage the quote comes from (for ``:show N`` and buttons).
+    """
+
+    n: int
+    doc_id: str
+    title: str | None
+    source: str | None
+    date: str | None
+    quote: str
+    score: float
+    passage: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An extractive answer.
+
+    Attributes:
+        question: The question as asked (after trimming).
+        text: The answer: verbatim sentences, each followed by its ``[n]`` marker; or the
+            abstention message in the question's language.
+        abstained: True when the articles do not answer the question.
+        lang: The question's language, ``"en"`` or ``"id"``.
+        citations: The numbered sources, in ``n`` order; empty when abstained.
+        passages: The top retrieved passages, best first.
+        notice: A message for the user about the question itself (it was cut, say), or "".
+    """
+
+    question: str
+    text: str
+    abstained: bool
+    lang: str
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    notice: str = ""
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation, used to read follow-up questions."""
+
+    question: str
+    answer: Answer
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """One indexed article as listed by ``:sources`` and ``/sources``."""
+
+    doc_id: str
+    title: str | None
+    outlet: str | None
+    date: str | None
+    paths: tuple[str, ...] = ()
+    chunks: int = 0
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What an index holds, for ``kabar status``, ``/status`` and ``/start``.
+
+    Attributes:
+        version: The published version's name.
+        articles: Number of indexed articles.
+        chunks: Number of indexed chunks.
+        model: The embedding model id.
+        dim: The embedding dimension.
+        newest_date: The newest article date (ISO or as written), or ``None``.
+        built_at: When the version was published (ISO 8601, UTC).
+    """
+
+    version: str
+    articles: int
+    chunks: int
+    model: str
+    dim: int
+    newest_date: str | None
+    built_at: str
