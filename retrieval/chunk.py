@@ -1,0 +1,184 @@
+"""Sentence splitting and sentence-aware chunking, for Indonesian and English news text.
+
+Chunks are runs of whole sentences of bounded size; consecutive chunks of an article share a
+small overlap of sentences, so a fact that straddles a boundary is whole in one of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words that end with a period without ending a sentence. Indonesian news uses many titles and
+# short forms (``Jl.``, ``dll.``, ``No.``); English ones are the usual honorifics and Latin.
+_ABBREVIATIONS = frozenset(
+    """
+    a.n bpk bu dll dsb dkk dr drs drg hj h ir jl jln kol kapt letjen mayjen brigjen no nn ny
+    prof sdr st tn tsb yth m.a m.sc s.h s.e s.t s.pd s.sos s.ip hlm kab kec kel prov rp
+    mr mrs ms messrs jr sr st gen lt col capt sgt rev gov sen rep dept inc ltd co corp
+    vs etc e.g i.e approx est fig jan feb mar apr jun jul aug sep sept oct nov dec
+    u.s u.k u.n p.m a.m
+    """.split()
+)
+
+# A candidate boundary: sentence-final punctuation, optional closing quotes or brackets, then
+# whitespace. Whether it really ends a sentence is decided by ``_is_boundary``.
+_CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[\"'”’)\]]*$")
+_PARAGRAPH = re.compile(r"\n\s*\n")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an article's cleaned text; ``text == body[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences of one article.
+
+    Attributes:
+        doc_id: The article id.
+        title: The article's title, or ``None``.
+        start: Offset of the first character in the article's cleaned text.
+        end: Offset just past the last character.
+        text: ``body[start:end]``.
+        sentences: The sentences in the chunk, with offsets into the article's text.
+    """
+
+    doc_id: str
+    title: str | None
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Sentence, ...]
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split cleaned article text into sentences.
+
+    Paragraph breaks always end a sentence. Inside a paragraph a sentence ends at ``.``, ``!``,
+    ``?`` or ``…`` (with any closing quotes) followed by whitespace, unless the period belongs
+    to an abbreviation or an initial. Numbers such as ``1.400`` or ``29.514`` never split
+    because no whitespace follows their period.
+
+    Args:
+        text: The cleaned text of one article.
+
+    Returns:
+        The sentences in order, stripped, with offsets into ``text``.
+    """
+    sentences: list[Sentence] = []
+    for p_start, p_end in _paragraph_spans(text):
+        start = p_start
+        for match in _CANDIDATE.finditer(text, p_start, p_end):
+            if _is_boundary(text, start, match.start(), match.end(), p_end):
+                _append(sentences, text, start, match.end())
+                start = match.end()
+        _append(sentences, text, start, p_end)
+    return sentences
+
+
+def chunk_sentences(
+    doc_id: str,
+    title: str | None,
+    text: str,
+    sentences: list[Sentence],
+    max_chars: int = 700,
+    overlap: int = 1,
+) -> list[Chunk]:
+    """Pack sentences into chunks of at most ``max_chars`` characters.
+
+    Args:
+        doc_id: The article id.
+        title: The article title, kept on every chunk.
+        text: The article's cleaned text the sentence offsets refer to.
+        sentences: Its sentences, from :func:`split_sentences`.
+        max_chars: Upper bound on a chunk's length. A single sentence longer than this is
+            cut at word boundaries into pieces that fit.
+        overlap: How many trailing sentences of a chunk also open the next one.
+
+    Returns:
+        The chunks in order; every sentence is in at least one chunk.
+    """
+    pieces = [piece for s in sentences for piece in _fit(s, max_chars)]
+    chunks: list[Chunk] = []
+    i = 0
+    while i < len(pieces):
+        j = i + 1
+        while j < len(pieces) and pieces[j].end - pieces[i].start <= max_chars:
+            j += 1
+        group = pieces[i:j]
+        start, end = group[0].start, group[-1].end
+        chunks.append(Chunk(doc_id, title, start, end, text[start:end], tuple(group)))
+        if j >= len(pieces):
+            break
+        # Step back for the overlap, but always advance, or a long sentence would loop.
+        i = max(i + 1, j - overlap) if overlap and j - i > overlap else j
+    return chunks
+
+
+def chunk_text(
+    doc_id: str, title: str | None, text: str, max_chars: int = 700, overlap: int = 1
+) -> list[Chunk]:
+    """Split ``text`` into sentences and pack them into chunks (see :func:`chunk_sentences`)."""
+    return chunk_sentences(doc_id, title, text, split_sentences(text), max_chars, overlap)
+
+
+def _paragraph_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for match in _PARAGRAPH.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    return spans
+
+
+def _is_boundary(text: str, sent_start: int, punct: int, after: int, limit: int) -> bool:
+    if text[punct] == ".":
+        word = _WORD_BEFORE.search(text, sent_start, punct + 1)
+        token = word.group(1).rstrip(".").lower() if word else ""
+        # Initials ("J. Kerry") and listed abbreviations do not end a sentence, unless they
+        # close the paragraph anyway.
+        if len(token) == 1 and token.isalpha() or token in _ABBREVIATIONS:
+            return False
+    rest = text[after:limit].lstrip()
+    if not rest:
+        return False
+    # A new sentence starts with a capital, a digit, a quote or a bracket; a lowercase
+    # continuation ("... 30 km. dari ...") keeps the sentence going.
+    first = rest[0]
+    return first.isupper() or first.isdigit() or first in "\"'“‘([–-•"
+
+
+def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        out.append(Sentence(start, end, text[start:end]))
+
+
+def _fit(sentence: Sentence, max_chars: int) -> list[Sentence]:
+    """Cut a sentence longer than ``max_chars`` at word boundaries."""
+    if sentence.end - sentence.start <= max_chars:
+        return [sentence]
+    pieces, text, offset = [], sentence.text, sentence.start
+    while len(text) > max_chars:
+        cut = text.rfind(" ", 0, max_chars + 1)
+        if cut <= 0:
+            cut = max_chars
+        head = text[:cut].rstrip()
+        pieces.append(Sentence(offset, offset + len(head), head))
+        rest = text[cut:]
+        skipped = len(rest) - len(rest.lstrip())
+        offset += cut + skipped
+        text = rest.lstrip()
+    if text:
+        pieces.append(Sentence(offset, offset + len(text), text))
+    return pieces

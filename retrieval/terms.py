@@ -1,0 +1,55 @@
+"""Turning text into BM25 terms, the same way for articles and questions.
+
+Indonesian words carry their grammar in affixes (``perundingan``, ``berunding``,
+``merundingkan``), so terms are Snowball-Indonesian stems; stopwords of both languages are
+dropped. Numbers lose their thousands separators so ``1.400`` and ``1400`` meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from functools import lru_cache
+
+import Stemmer
+
+from retrieval.lexicon import STOPWORDS_EN, STOPWORDS_ID
+
+# Digits with inner separators stay one token; words may hold inner apostrophes.
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+STOPWORDS = STOPWORDS_EN | STOPWORDS_ID
+
+_stemmer = Stemmer.Stemmer("indonesian")
+
+
+def words(text: str) -> list[str]:
+    """Lowercased word and number tokens of ``text``, stopwords included, nothing stemmed."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return [re.sub(r"[.,]", "", t) if t[0].isdigit() else t for t in _TOKEN.findall(text)]
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """The Indonesian Snowball stem of one lowercased word (numbers are kept as they are)."""
+    if word[0].isdigit() or len(word) <= 3:
+        return word
+    stemmed: str = _stemmer.stemWord(word)
+    # The stemmer strips down to fragments on some names ("bertemu" -> "berte"); keep a
+    # stem only when a meaningful part remains.
+    return stemmed if len(stemmed) >= 3 else word
+
+
+def terms(text: str) -> list[str]:
+    """BM25 terms of ``text``: tokens minus stopwords, stemmed."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS]
+
+
+def content_words(text: str) -> list[str]:
+    """Tokens of ``text`` minus stopwords, unstemmed (for lexicon lookups)."""
+    return [w for w in words(text) if w not in STOPWORDS]
+
+
+def stems(items: Iterable[str]) -> list[str]:
+    """Stem already-tokenised words, dropping stopwords."""
+    return [stem(w) for w in items if w not in STOPWORDS]

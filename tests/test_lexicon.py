@@ -1,0 +1,169 @@
+"""Tests for retrieval.lexicon: language detection, dictionary lookups and aliases."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import pytest
+
+from retrieval.lexicon import (
+    STOPWORDS_EN,
+    STOPWORDS_ID,
+    Language,
+    Lexicon,
+    detect_language,
+    english_lemmas,
+)
+
+
+@pytest.fixture(scope="module")
+def lexicon() -> Lexicon:
+    return Lexicon.load()
+
+
+def terms(pairs: list[tuple[str, float]]) -> set[str]:
+    return {term for term, _ in pairs}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("What was agreed in Paris?", "en"),
+        ("Apa yang disepakati di Paris?", "id"),
+        ("Siapa yang memediasi perundingan?", "id"),
+        ("Who mediated them?", "en"),
+        ("Berapa orang tewas?", "id"),
+        ("Who did the Mossad chief meet separately in Paris?", "en"),
+        ("Di mana Hamas menyelesaikan perundingan gencatan senjata?", "id"),
+        ("Kapan gencatan senjata itu dimulai?", "id"),
+        ("How many people were killed?", "en"),
+        ("Mengapa AS mendukung Israel?", "id"),
+        ("Gencatan senjata Gaza", "id"),  # no function words: Indonesian by default
+        ("", "id"),
+    ],
+)
+def test_detect_language(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+def test_stopwords_keep_words_meaningful_in_the_other_language() -> None:
+    # "AS"/"US" are the United States in Indonesian and English news.
+    assert "as" not in STOPWORDS_EN and "us" not in STOPWORDS_EN
+    assert {"the", "what", "who", "was", "did"} <= STOPWORDS_EN
+    assert {"yang", "apa", "siapa", "di", "berapa", "tersebut"} <= STOPWORDS_ID
+    assert not STOPWORDS_EN & STOPWORDS_ID
+
+
+@pytest.mark.parametrize(
+    ("word", "lemma"),
+    [
+        ("met", "meet"),
+        ("agreed", "agree"),
+        ("fought", "fight"),
+        ("countries", "country"),
+        ("stopped", "stop"),
+        ("planning", "plan"),
+        ("separately", "separate"),
+        ("talks", "talk"),
+        ("syria's", "syria"),
+    ],
+)
+def test_english_lemmas(word: str, lemma: str) -> None:
+    assert lemma in english_lemmas(word)
+
+
+def test_translate_en_to_id_common_news_words(lexicon: Lexicon) -> None:
+    # FreeDict's "agree" has berjanji/menyetujui; "kesepakatan" comes from the stem
+    # family ("agreement"), and is what BM25 roots to "sepakat".
+    agreed = terms(lexicon.translate(["agreed"], "en"))
+    assert "menyetujui" in agreed and "kesepakatan" in agreed
+    assert {"bertemu", "temu"} <= terms(lexicon.translate(["met"], "en"))
+    assert "bertemu" in terms(lexicon.translate(["meet"], "en"))
+    assert "kepala" in terms(lexicon.translate(["head"], "en"))
+    assert "kepala" in terms(lexicon.translate(["chief"], "en"))  # from a synonym gloss
+    assert "terpisah" in terms(lexicon.translate(["separated"], "en"))
+    assert "terpisah" in terms(lexicon.translate(["separately"], "en"))
+    assert "bersama" in terms(lexicon.translate(["together"], "en"))
+    assert "negosiasi" in terms(lexicon.translate(["negotiate"], "en"))
+    assert "pemerintah" in terms(lexicon.translate(["government"], "en"))
+
+
+def test_translate_id_to_en(lexicon: Lexicon) -> None:
+    sepakat = terms(lexicon.translate(["sepakat"], "id"))
+    assert {"agree", "agreement"} <= sepakat
+    # Missing surface form: found through its Snowball root.
+    assert "agree" in terms(lexicon.translate(["disepakati"], "id"))
+    assert "meet" in terms(lexicon.translate(["bertemu"], "id"))
+    assert "together" in terms(lexicon.translate(["bersama"], "id"))
+
+
+def test_translate_multiword_entries(lexicon: Lexicon) -> None:
+    assert "ceasefire" in terms(lexicon.translate(["gencatan", "senjata"], "id"))
+    assert "gencatan senjata" in terms(lexicon.translate(["ceasefire"], "en"))
+
+
+@pytest.mark.parametrize(
+    ("words", "source"),
+    [
+        (["agreed", "paris"], "en"),
+        (["mossad", "chief", "meet", "separately", "paris"], "en"),
+        (["where", "rebels", "government", "forces", "fight", "together"], "en"),
+        (["sepakat", "perundingan", "bersama", "tewas"], "id"),
+    ],
+)
+def test_weights_in_range_and_budget_per_word(
+    lexicon: Lexicon, words: list[str], source: Language
+) -> None:
+    pairs = lexicon.translate(words, source)
+    assert pairs
+    assert all(0.0 < weight <= 1.0 for _, weight in pairs)
+    assert [w for _, w in pairs] == sorted((w for _, w in pairs), reverse=True)
+    for word in words:
+        single = lexicon.translate([word], source)
+        assert sum(weight for _, weight in single) <= 1.0 + 1e-9
+        assert len(single) <= 8
+
+
+def test_translate_unknown_words(lexicon: Lexicon) -> None:
+    assert lexicon.translate([], "en") == []
+    assert lexicon.translate(["qalamoun", "xyzzy"], "en") == []
+
+
+def test_aliases(lexicon: Lexicon) -> None:
+    found = lexicon.aliases("Syria and Egypt talks in Cairo")
+    assert {"suriah", "mesir", "kairo"} <= set(found)
+    assert "syria" not in found and "cairo" not in found
+    assert "united states" in lexicon.aliases("Amerika Serikat")
+    assert "amerika serikat" in lexicon.aliases("What did the US propose?")
+    assert "pbb" in lexicon.aliases("the United Nations Security Council")
+    assert "dewan keamanan" in lexicon.aliases("the United Nations Security Council")
+    assert "gencatan senjata" in lexicon.aliases("a ceasefire in Gaza")
+
+
+def test_aliases_match_whole_words_and_acronyms_by_case(lexicon: Lexicon) -> None:
+    assert lexicon.aliases("Who is with us, as before?") == []
+    assert "united states" in lexicon.aliases("Rusia dan AS")
+    assert lexicon.aliases("Syriana") == []  # no partial-word matches
+
+
+def test_lexicon_from_plain_data() -> None:
+    lexicon = Lexicon(
+        {"war": ("perang",), "agreement": ("kesepakatan", "perjanjian")},
+        [["cairo", "kairo"], ["united states", "amerika serikat", "AS"]],
+    )
+    assert lexicon.translate(["war"], "en") == [("perang", 1.0)]
+    assert "agreement" in terms(lexicon.translate(["kesepakatan"], "id"))
+    assert lexicon.aliases("Kairo") == ["cairo"]
+    assert lexicon.aliases("as") == []
+
+
+def test_data_files_and_attribution() -> None:
+    data = resources.files("retrieval") / "data"
+    tsv = (data / "eng-ind.tsv").read_text(encoding="utf-8")
+    rows = [line for line in tsv.splitlines() if line and not line.startswith("#")]
+    assert len(rows) > 5000
+    assert all(line.count("\t") == 1 for line in rows)
+    assert len(tsv.encode("utf-8")) < 2_000_000
+    assert (data / "aliases.tsv").is_file()
+    attribution = (data / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    assert "CC BY-SA 3.0" in attribution and "FreeDict" in attribution
