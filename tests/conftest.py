@@ -1,0 +1,72 @@
+"""Shared fixtures: seed copies, settings, and a real-model index built once per session."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from retrieval.config import Settings
+from retrieval.embed import Embedder, HashingEmbedder, load_embedder
+from retrieval.engine import Engine
+from retrieval.indexer import build_index
+from retrieval.lexicon import Lexicon
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+
+def make_settings(tmp: Path, seeds: Path, model: str = "hashing:64", **changes: object
+                  ) -> Settings:
+    """Settings for a test: its own seeds and index folders, no .env, given model."""
+    base = Settings.load(env={}, dotenv_path=None)
+    return dataclasses.replace(base, seeds_dir=seeds, index_dir=tmp / "index",
+                               embedding_model=model, **changes)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    """A private copy of the five seed articles."""
+    target = tmp_path / "seeds"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+@pytest.fixture
+def hashing_settings(tmp_path: Path, seeds: Path) -> Settings:
+    """Settings with the tiny deterministic embedder (fast unit tests)."""
+    return make_settings(tmp_path, seeds)
+
+
+@pytest.fixture
+def hashing_embedder() -> Callable[[], Embedder]:
+    """Returns the deterministic fake embedder behind the real interface."""
+    embedder = HashingEmbedder(64)
+    return lambda: embedder
+
+
+@pytest.fixture(scope="session")
+def real_embedder() -> Embedder:
+    """The real bundled all-MiniLM-L6-v2 model, loaded once."""
+    return load_embedder(Settings.load(env={}, dotenv_path=None))
+
+
+@pytest.fixture(scope="session")
+def real_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder) -> Settings:
+    """Settings of a real-model index over a copy of the seeds, built once per session."""
+    tmp = tmp_path_factory.mktemp("real")
+    seeds = tmp / "seeds"
+    shutil.copytree(SEEDS, seeds)
+    settings = make_settings(tmp, seeds, model=real_embedder.model_id)
+    build_index(settings, lambda: real_embedder)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_engine(real_index: Settings, real_embedder: Embedder) -> Engine:
+    """An engine over the real-model seed index."""
+    return Engine(real_index, real_embedder, Lexicon.load())
