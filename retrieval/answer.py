@@ -10,6 +10,7 @@ abstains and cites nothing.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +28,10 @@ MAX_SENTENCES = 3
 ANSWER_PASSAGES = 5
 #: Share of the best sentence's score another sentence needs to join the answer, from the
 #: same article and from another one.
-RELATIVE_CUTOFF, OTHER_ARTICLE_CUTOFF = 0.8, 0.92
+RELATIVE_CUTOFF, OTHER_ARTICLE_CUTOFF = 0.8, 0.7
+#: How much less of the question another article's best window may cover, and how many
+#: other articles may be cited besides the best one.
+LEX_TIE, MAX_OTHER_ARTICLES = 0.02, 1
 #: Articles whose sentences are read for the answer, and how many chunks of each at most.
 ANSWER_ARTICLES, MAX_ARTICLE_CHUNKS = 3, 40
 #: A chunk of a top article that was not itself retrieved scores this share of the hit.
@@ -35,7 +39,10 @@ UNRETRIEVED_CHUNK = 0.7
 LEX_WEIGHT, DENSE_WEIGHT, PASSAGE_WEIGHT = 0.6, 0.15, 0.25
 #: Credit for a question's name found elsewhere in the article, or a word elsewhere in the
 #: passage, rather than in the sentence itself.
-NAME_IN_CONTEXT, TERM_IN_CONTEXT = 0.8, 0.2
+NAME_IN_CONTEXT, TERM_IN_CONTEXT = 0.6, 0.2
+#: Coverage two adjacent sentences must add over either alone to be quoted together; it is
+#: also taken off their score, so a single sentence wins a tie.
+PAIR_GAIN = 0.05
 
 MESSAGES = {
     "en": {
@@ -48,6 +55,12 @@ MESSAGES = {
     },
 }
 
+# Words that open a sentence continuing the one before it.
+_CONTINUATIONS = frozenset(
+    "namun tetapi akan meski meskipun walaupun sedangkan sementara padahal dimana "
+    "however but although though yet still nevertheless instead".split()
+)
+
 # Words that make a question lean on the previous turn ("Who mediated them?").
 _ANAPHORA = frozenset(
     "they them their it its he him his she her this that these those there then "
@@ -57,10 +70,11 @@ _ANAPHORA = frozenset(
 
 @dataclass(frozen=True)
 class _Scored:
-    sentence: int
+    sentences: tuple[int, ...]  # one sentence, or two adjacent ones read together
     chunk: int
     article: int
     score: float
+    lex: float
     terms: frozenset[str]
 
 
@@ -193,7 +207,7 @@ def _choose(searcher: Searcher, query: Query, hits: list[Hit]) -> list[_Scored]:
             art = data.articles[art_no]
             for chunk in range(art.chunk_lo, min(art.chunk_hi, art.chunk_lo + MAX_ARTICLE_CHUNKS)):
                 chunk_score.setdefault(chunk, UNRETRIEVED_CHUNK * hit.score / top_score)
-    scored: dict[int, _Scored] = {}
+    scored: dict[tuple[int, ...], _Scored] = {}
     article_terms: dict[int, set[str]] = {}
     for chunk, passage_score in chunk_score.items():
         lo, hi = int(lay.chunk_slo[chunk]), int(lay.chunk_shi[chunk])
@@ -202,31 +216,79 @@ def _choose(searcher: Searcher, query: Query, hits: list[Hit]) -> list[_Scored]:
             art = data.articles[art_no]
             article_terms[art_no] = set(terms(f"{art.meta.title or ''} {art.text}"))
         chunk_terms = set(terms(data.chunk_text(chunk)))
-        vectors = np.asarray(data.sentence_vectors[lo:hi], dtype=np.float32)
-        sims = vectors @ query.vector.astype(np.float32)
-        for offset, j in enumerate(range(lo, hi)):
-            sent_terms = frozenset(terms(data.sentence_text(j)))
-            if not any(t in sent_terms for c in query.concepts for t in c.stems):
-                continue
-            lex = _sentence_coverage(searcher, query, sent_terms, chunk_terms,
-                                     article_terms[art_no])
-            score = (LEX_WEIGHT * lex + DENSE_WEIGHT * max(0.0, float(sims[offset]))
-                     + PASSAGE_WEIGHT * passage_score)
-            if j not in scored or scored[j].score < score:
-                scored[j] = _Scored(j, chunk, art_no, score, sent_terms)
-    ranked = sorted(scored.values(), key=lambda s: (-s.score, s.sentence))
-    chosen: list[_Scored] = []
-    for cand in ranked:
-        if len(chosen) == MAX_SENTENCES:
+        sims = np.asarray(data.sentence_vectors[lo:hi], dtype=np.float32) @ \
+            query.vector.astype(np.float32)
+        sent_terms = [frozenset(terms(data.sentence_text(j))) for j in range(lo, hi)]
+        cover = [_sentence_coverage(searcher, query, t, chunk_terms, article_terms[art_no])
+                 for t in sent_terms]
+        for i in range(hi - lo):
+            windows = [((lo + i,), cover[i], sent_terms[i], float(sims[i]))]
+            if i + 1 < hi - lo:
+                # Two adjacent sentences, when the second completes the first ("... talks in
+                # Astana. There, a ceasefire was agreed ..."): kept only if together they
+                # cover clearly more of the question than either alone.
+                both = sent_terms[i] | sent_terms[i + 1]
+                pair = _sentence_coverage(searcher, query, both, chunk_terms,
+                                          article_terms[art_no])
+                if pair > max(cover[i], cover[i + 1]) + PAIR_GAIN:
+                    windows.append(((lo + i, lo + i + 1), pair - PAIR_GAIN, both,
+                                    float(max(sims[i], sims[i + 1]))))
+            for key, lex, window_terms, sim in windows:
+                if lex == 0 or key in scored:
+                    continue
+                score = (LEX_WEIGHT * lex + DENSE_WEIGHT * max(0.0, sim)
+                         + PASSAGE_WEIGHT * passage_score)
+                scored[key] = _Scored(key, chunk, art_no, score, lex, window_terms)
+    ranked = sorted(scored.values(), key=lambda s: (-s.score, s.sentences))
+    if not ranked:
+        return []
+    best = ranked[0]
+    # Other articles are cited only when they match the question as fully as the best one
+    # (two reports of talks in Paris), each with its own best window; then the best
+    # article's further windows fill the remaining room.
+    picks = [best]
+    for cand in ranked[1:]:
+        if len({p.article for p in picks}) > MAX_OTHER_ARTICLES:
             break
-        # Another article must match about as well as the best one to be cited too.
-        same = cand.article == ranked[0].article
-        if cand.score < (RELATIVE_CUTOFF if same else OTHER_ARTICLE_CUTOFF) * ranked[0].score:
+        if cand.article not in {p.article for p in picks} and cand.lex >= best.lex - LEX_TIE \
+                and cand.score >= OTHER_ARTICLE_CUTOFF * best.score:
+            picks.append(cand)
+    picks += [c for c in ranked[1:] if c.article == best.article
+              and c.score >= RELATIVE_CUTOFF * best.score]
+    chosen: list[_Scored] = []
+    used: set[int] = set()
+    for cand in picks:
+        if sum(len(c.sentences) for c in chosen) + len(cand.sentences) > MAX_SENTENCES:
             continue
-        if any(_similar(cand.terms, c.terms) for c in chosen):
+        if used.intersection(cand.sentences) or any(_similar(cand.terms, c.terms)
+                                                    for c in chosen):
             continue
+        room = MAX_SENTENCES - sum(len(c.sentences) for c in chosen) - len(cand.sentences)
+        cand = _complete(searcher, cand, used) if room > 0 else cand
         chosen.append(cand)
-    return chosen
+        used.update(cand.sentences)
+    # Quote each article's sentences together, in the order the articles ranked.
+    rank = {a: i for i, a in enumerate(dict.fromkeys(c.article for c in chosen))}
+    return sorted(chosen, key=lambda c: (rank[c.article], c.sentences))
+
+
+def _complete(searcher: Searcher, cand: _Scored, used: set[int]) -> _Scored:
+    """Add the next sentence when it continues the quoted one ("However, ...", "Namun ...").
+
+    A quote cut before its "but" can say the opposite of the article ("the meeting reached
+    no final agreement" + "However, the parties agreed to continue talks").
+    """
+    data = searcher.data
+    lay = data.layout
+    nxt = cand.sentences[-1] + 1
+    art = data.articles[cand.article]
+    if nxt >= art.sent_hi or nxt in used:
+        return cand
+    gap = art.text[int(lay.sent_end[nxt - 1]):int(lay.sent_start[nxt])]
+    first = data.sentence_text(nxt).split(maxsplit=1)[0].strip(",").casefold()
+    if "\n\n" in gap or first not in _CONTINUATIONS:
+        return cand
+    return dataclasses.replace(cand, sentences=(*cand.sentences, nxt))
 
 
 def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -249,22 +311,24 @@ def _compose(
     lines = []
     for c in chosen:
         art = data.articles[c.article]
-        text = f"{data.sentence_text(c.sentence)} [{numbers[c.article]}]"
+        quote = " ".join(data.sentence_text(j) for j in c.sentences)
+        text = f"{quote} [{numbers[c.article]}]"
         if several:
             # Different articles may report different events that both match: say which is
             # which, by date when the article has one, else by its title or outlet.
-            label = art.meta.date or art.meta.date_text or art.meta.title or art.meta.outlet
+            label = art.meta.date_text or art.meta.date or art.meta.title or art.meta.outlet
             if label:
                 text = f"({label}) {text}"
         lines.append(text)
     citations = []
     for article, n in numbers.items():
         art = data.articles[article]
-        mine = sorted((c for c in chosen if c.article == article), key=lambda c: c.sentence)
+        mine = sorted((c for c in chosen if c.article == article), key=lambda c: c.sentences)
         citations.append(Citation(
             n=n, doc_id=art.doc_id, title=art.meta.title, source=art.meta.outlet,
             date=art.meta.date or art.meta.date_text,
-            quote=" … ".join(data.sentence_text(c.sentence) for c in mine),
+            quote=" … ".join(" ".join(data.sentence_text(j) for j in c.sentences)
+                             for c in mine),
             score=round(max(c.score for c in mine), 4),
             passage=data.chunk_text(mine[0].chunk),
         ))

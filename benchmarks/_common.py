@@ -1,0 +1,165 @@
+"""Helpers shared by the benchmark scripts: paths, settings, timing, peak RSS, output.
+
+Not a benchmark itself. The scripts put ``benchmarks/`` on ``sys.path`` by being run as
+``python benchmarks/NAME.py``, so they import this module as ``_common``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import importlib.util
+import json
+import logging
+import os
+import resource
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from retrieval.config import Settings
+from retrieval.embed import Embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SHARED = ROOT.parent / "shared"
+
+
+def add_shared_arg(parser: argparse.ArgumentParser) -> None:
+    """The ``--shared PATH`` option every script takes."""
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, metavar="PATH",
+                        help="the shared folder holding bench/facqa and eval/qa_eval.py "
+                             "(default: ../shared next to the repository)")
+
+
+def facqa_or_skip(shared: Path) -> Path:
+    """The FacQA folder; prints a skip line and exits 0 when it is not there."""
+    facqa = shared / "bench" / "facqa"
+    if not (facqa / "corpus").is_dir():
+        shown = os.path.relpath(facqa, Path.cwd())
+        print(f"skipped: {shown} not found")
+        sys.exit(0)
+    return facqa
+
+
+def quiet() -> None:
+    """Keep library chatter (logs, progress bars) out of the benchmark output."""
+    for name in ("bm25s", "sentence_transformers", "transformers", "faiss", "retrieval"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def settings_for(seeds: Path, index: Path, **changes: Any) -> Settings:
+    """Default settings (no environment, no ``.env``) for the given folders."""
+    base = Settings.load(env={}, dotenv_path=None)
+    return dataclasses.replace(base, seeds_dir=seeds, index_dir=index, **changes)
+
+
+def fixed(embedder: Embedder) -> Callable[[], Embedder]:
+    """A ``get_embedder`` for :func:`retrieval.indexer.build_index` that reuses one model."""
+    return lambda: embedder
+
+
+def kabar_command() -> list[str]:
+    """The ``kabar`` entry point of this virtualenv."""
+    script = Path(sys.executable).with_name("kabar")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+
+
+def kabar_env() -> dict[str, str]:
+    """The environment for ``kabar`` subprocesses: defaults only (no KABAR_* overrides)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
+    env.setdefault("TOKENIZERS_PARALLELISM", "false")
+    return env
+
+
+def peak_rss_mb() -> dict[str, float]:
+    """Peak resident set size of this process and of its waited-for children, in MB."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"self": round(own, 1), "children": round(kids, 1)}
+
+
+def load_avg() -> float:
+    """The 1-minute load average (other processes compete for the 2 cores)."""
+    return round(os.getloadavg()[0], 2)
+
+
+class Stopwatch:
+    """Wall and process-CPU time of a block: ``with Stopwatch() as sw: ...; sw.wall``."""
+
+    def __init__(self) -> None:
+        self.wall = 0.0
+        self.cpu = 0.0
+
+    def __enter__(self) -> Stopwatch:
+        self._wall = time.perf_counter()
+        self._cpu = time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self._wall
+        self.cpu = time.process_time() - self._cpu
+
+    @property
+    def cores(self) -> float:
+        """CPU seconds per wall second: how many cores the block kept busy on average."""
+        return self.cpu / self.wall if self.wall > 0 else 0.0
+
+
+def percentile_ms(seconds: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile of durations given in seconds, in milliseconds."""
+    return float(np.percentile(np.asarray(seconds) * 1000.0, q)) if seconds else 0.0
+
+
+def load_qa_eval(shared: Path) -> ModuleType:
+    """Import the shared scorer ``eval/qa_eval.py`` by path."""
+    path = shared / "eval" / "qa_eval.py"
+    spec = importlib.util.spec_from_file_location("qa_eval", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import the scorer {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One JSON object per non-empty line."""
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
+    """Write one JSON object per line (UTF-8, non-ASCII kept)."""
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def table(title: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain fixed-width table: first column left-aligned, the others right-aligned."""
+    cells = [[str(c) for c in header], *[[str(c) for c in r] for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+
+    def line(r: Sequence[str]) -> str:
+        return "  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i])
+                         for i, c in enumerate(r))
+
+    rule = "-" * len(line(cells[0]))
+    return "\n".join([title, rule, line(cells[0]), rule, *(line(r) for r in cells[1:]), rule])
+
+
+def verdict(ok: bool) -> str:
+    """``PASS`` or ``FAIL``."""
+    return "PASS" if ok else "FAIL"
+
+
+def final_json(name: str, figures: dict[str, Any]) -> None:
+    """The last line of every script: its figures as one JSON object."""
+    print(json.dumps({"benchmark": name, **figures}, ensure_ascii=False))
