@@ -9,6 +9,7 @@ The matrix is saved as a plain ``.npz`` plus a JSON vocabulary.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,8 @@ class BM25Index:
         """Index tokenised documents (one list of terms per chunk, in chunk order)."""
         import bm25s
 
+        # bm25s sets its own logger to DEBUG on import; its chatter is not for our users.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         if not docs:
             return cls({}, np.zeros(0, np.float32), np.zeros(0, np.int32),
                        np.zeros(1, np.int64), 0)
