@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from _common import (
@@ -86,10 +87,10 @@ class TimedEmbedder:
         return self.inner.encode_queries(texts)
 
 
-def kabar_noop(seeds: Path, index: Path, cwd: Path, runs: int) -> tuple[list[float], dict]:
+def kabar_noop(seeds: Path, index: Path, cwd: Path, runs: int) -> tuple[list[float], dict[str, Any]]:
     """Wall times of ``kabar index`` subprocesses on an up-to-date index, and the last report."""
     walls: list[float] = []
-    report: dict = {}
+    report: dict[str, Any] = {}
     for _ in range(runs):
         started = time.perf_counter()
         done = subprocess.run(
@@ -198,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def print_report(f: dict) -> None:
+def print_report(f: dict[str, Any]) -> None:
     """The human-readable table."""
     rows = [
         ("corpus", f"{f['articles']} articles, {f['chunks']} chunks, "

@@ -465,15 +465,29 @@ def _dedupe_key(paragraph: str) -> str:
     return " ".join(_WORDS.findall(paragraph.casefold()))
 
 
+_CREDIT_TAIL = re.compile(r"\s*\([^()]{1,60}\)\s*$")
+
+
 def _analyse(raw: str) -> _Parsed:
     """Split raw text into title, cleaned paragraphs and the metadata-bearing lines."""
     text = unicodedata.normalize("NFC", raw.replace("\r\n", "\n").replace("\r", "\n"))
     # Kept lines in order; None marks a paragraph boundary (blank or removed line).
     lines: list[str | None] = []
     meta_lines: list[tuple[str, re.Match[str]]] = []
-    for raw_line in text.split("\n"):
+    body_started = False
+    raw_lines = text.split("\n")
+    last = max((i for i, r in enumerate(raw_lines) if r.strip()), default=0)
+    for number, raw_line in enumerate(raw_lines):
         line = _normalise_line(raw_line)
         noise = _noise_match(line) if line else None
+        if noise is not None and noise[0] == "caption" and (body_started or number == last):
+            # A caption sits above the story. Further down, a sentence ending in an agency
+            # credit is the story's last line ("... Shimon Peres. (AP / AFP / MYR)"): keep
+            # the sentence, drop only the credit.
+            line = _CREDIT_TAIL.sub("", line).rstrip()
+            noise = None
+        if noise is None and line and len(line.split()) > 12:
+            body_started = True
         if noise is not None:
             meta_lines.append(noise)
         elif line:

@@ -1,0 +1,377 @@
+"""Pure formatting of answers and index facts for Telegram's HTML parse mode (no I/O here).
+
+Every piece of text that comes from a user or an article goes through :func:`html.escape`, and
+every tag is opened and closed within one message part, so Telegram never rejects a message
+for unbalanced markup and a question such as ``<b>&`` is shown as typed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from html import escape as _escape
+
+from bot.format import LABELS, source_line
+from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
+
+#: Telegram's limit for one message's text.
+MAX_MESSAGE = 4096
+
+#: Two example questions in each language, shown by /start and /help.
+EXAMPLES = {
+    "en": ("What was agreed in Paris?", "Who did John Kerry meet in Moscow?"),
+    "id": ("Berapa orang tewas dalam kekerasan sektarian di pesisir Suriah?",
+           "Di mana Hamas menyelesaikan perundingan gencatan senjata?"),
+}
+
+#: The bot's own words in both languages; the key is an answer's or a user's language.
+TEXT = {
+    "en": {
+        "intro": "I answer questions about {n} Indonesian news articles{newest}, quoting the "
+                 "articles' own sentences with numbered sources.",
+        "newest": " (newest from {date})",
+        "how": "Ask in English or Indonesian. In a private chat just write your question; in a "
+               "group use /ask, mention me, or reply to one of my messages.",
+        "examples": "Examples",
+        "commands": "/ask QUESTION — ask a question\n/sources — the articles I know\n"
+                    "/status — index size, model and last update\n/help — this message",
+        "quote_button": "Quote [{n}]",
+        "also_quoted": "Also quoted from this article:",
+        "refused": "Sorry, this bot does not answer in this chat.",
+        "slow_down": "Slow down, please: at most {n} questions a minute in this chat. "
+                     "Try again in {s} s.",
+        "not_text": "I can only read text messages. Ask me a question, e.g. “{example}”",
+        "ask_usage": "Put your question after the command, e.g. /ask {example}",
+        "apology": "Sorry, something went wrong while answering. Please try again.",
+        "expired": "That answer is too old; please ask again.",
+        "page": "page {page} of {pages}, {n} articles",
+        "prev": "‹ Previous",
+        "next": "Next ›",
+        "no_articles": "The index holds no articles.",
+        "status": "Index status",
+        "articles": "Articles",
+        "chunks": "Passages",
+        "model": "Model",
+        "newest_article": "Newest article",
+        "updated": "Last update",
+        "version": "Version",
+        "no_date": "no dated article",
+        "dimensions": "dimensions",
+    },
+    "id": {
+        "intro": "Saya menjawab pertanyaan tentang {n} artikel berita Indonesia{newest} dengan "
+                 "mengutip kalimat artikel itu sendiri beserta sumber bernomor.",
+        "newest": " (terbaru dari {date})",
+        "how": "Bertanyalah dalam bahasa Indonesia atau Inggris. Di obrolan pribadi cukup tulis "
+               "pertanyaan Anda; di grup gunakan /ask, sebut saya, atau balas salah satu pesan "
+               "saya.",
+        "examples": "Contoh",
+        "commands": "/ask PERTANYAAN — ajukan pertanyaan\n/sources — artikel yang saya ketahui\n"
+                    "/status — ukuran indeks, model, dan pembaruan terakhir\n/help — pesan ini",
+        "quote_button": "Kutipan [{n}]",
+        "also_quoted": "Juga dikutip dari artikel ini:",
+        "refused": "Maaf, bot ini tidak menjawab di obrolan ini.",
+        "slow_down": "Pelan-pelan: paling banyak {n} pertanyaan per menit di obrolan ini. "
+                     "Coba lagi dalam {s} detik.",
+        "not_text": "Saya hanya bisa membaca pesan teks. Ajukan pertanyaan, misalnya “{example}”",
+        "ask_usage": "Tulis pertanyaan Anda setelah perintahnya, misalnya /ask {example}",
+        "apology": "Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi.",
+        "expired": "Jawaban itu sudah terlalu lama; silakan bertanya lagi.",
+        "page": "halaman {page} dari {pages}, {n} artikel",
+        "prev": "‹ Sebelumnya",
+        "next": "Berikutnya ›",
+        "no_articles": "Indeks tidak berisi artikel.",
+        "status": "Status indeks",
+        "articles": "Artikel",
+        "chunks": "Bagian teks",
+        "model": "Model",
+        "newest_article": "Artikel terbaru",
+        "updated": "Pembaruan terakhir",
+        "version": "Versi",
+        "no_date": "tidak ada artikel bertanggal",
+        "dimensions": "dimensi",
+    },
+}
+
+# Where a long paragraph may be cut: after a sentence's end (or its citation marker), and never
+# right before a "[n]" marker, which must stay with the sentence it cites.
+_SENTENCE_GAP = re.compile(r"(?<=[.!?…\"'”’)\]])\s+(?!\[\d+\])")
+_WORD_GAP = re.compile(r"\s+(?!\[\d+\])")
+_MARKER = re.compile(r"\[\d+\]")
+# An article line listed by /sources is cut to this many characters, so a page always fits.
+_MAX_SOURCE_LINE = 300
+
+
+def text(lang: str, key: str, **values: object) -> str:
+    """One of the bot's own messages in ``lang`` ("en" or "id"), as plain text."""
+    return TEXT[_lang(lang)][key].format(**values)
+
+
+def escape(value: str) -> str:
+    """Escape text for Telegram's HTML mode (``<``, ``>`` and ``&``; quotes are fine)."""
+    return _escape(value, quote=False)
+
+
+def length(value: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units, so an emoji counts twice."""
+    return len(value.encode("utf-16-le")) // 2
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A paragraph of plain text to be escaped and wrapped in one pair of tags."""
+
+    text: str
+    sep: str = "\n\n"
+    open: str = ""
+    close: str = ""
+
+    def html(self, body: str | None = None) -> str:
+        return f"{self.open}{escape(self.text if body is None else body)}{self.close}"
+
+
+def answer_html(answer: Answer) -> list[str]:
+    """The answer as Telegram HTML messages: notice, answer with [n] markers, numbered sources.
+
+    Args:
+        answer: The engine's answer.
+
+    Returns:
+        One or more message texts, each at most :data:`MAX_MESSAGE` long, cut between
+        paragraphs when possible, else between sentences, never inside a tag or a marker.
+    """
+    lang = _lang(answer.lang)
+    blocks: list[_Block] = []
+    if answer.notice:
+        blocks.append(_Block(answer.notice, open="<i>", close="</i>"))
+    blocks.extend(_Block(line) for line in answer.text.split("\n") if line.strip())
+    if answer.citations:
+        blocks.append(_Block(f"{LABELS[lang]['sources']}:", open="<b>", close="</b>"))
+        blocks.extend(_Block(f"[{c.n}] {source_line(c, lang)}", sep="\n")
+                      for c in answer.citations)
+    return split_blocks(blocks)
+
+
+def citation_buttons(answer: Answer) -> list[tuple[str, int]]:
+    """Labels and citation numbers for the answer's "show the quote" buttons."""
+    return [(text(answer.lang, "quote_button", n=c.n), c.n) for c in answer.citations]
+
+
+def passage_html(citation: Citation, lang: str = "en") -> str:
+    """A citation's source line and passage, with the answer's quoted sentences in bold.
+
+    Quoted sentences that come from another part of the article than the stored passage are
+    listed after it, so the reader always sees every sentence the answer relied on.
+
+    Args:
+        citation: The cited source.
+        lang: Language of the labels.
+
+    Returns:
+        One message text of at most :data:`MAX_MESSAGE` characters.
+    """
+    head = f"<b>{escape(f'[{citation.n}] {source_line(citation, _lang(lang))}')}</b>\n"
+    fragments = [f.strip() for f in citation.quote.split(" … ") if f.strip()]
+    spans: list[tuple[int, int]] = []
+    missing: list[str] = []
+    for fragment in fragments:
+        start = citation.passage.find(fragment)
+        if start < 0 or any(start < e and s < start + len(fragment) for s, e in spans):
+            missing.append(fragment)
+        else:
+            spans.append((start, start + len(fragment)))
+    tail = ""
+    if missing:
+        tail = f"\n<i>{escape(text(lang, 'also_quoted'))}</i>\n" + "\n".join(
+            f"<blockquote><b>{escape(f)}</b></blockquote>" for f in missing)
+    budget = MAX_MESSAGE - length(head) - length(tail) - length("<blockquote></blockquote>")
+    body = _bold_spans(citation.passage, sorted(spans), budget)
+    message = f"{head}<blockquote>{body}</blockquote>{tail}"
+    if length(message) > MAX_MESSAGE:  # only with absurdly long quotes: drop the extras
+        message = f"{head}<blockquote>{body}</blockquote>"
+    return message
+
+
+def start_html(info: IndexInfo, lang: str = "en") -> str:
+    """The /start and /help message: what the bot knows and how to ask, with examples."""
+    lang = _lang(lang)
+    newest = text(lang, "newest", date=_date(info.newest_date)) if info.newest_date else ""
+    examples = [*EXAMPLES[lang], *EXAMPLES["id" if lang == "en" else "en"]]
+    return "\n\n".join([
+        escape(text(lang, "intro", n=info.articles, newest=newest)),
+        escape(text(lang, "how")),
+        f"<b>{escape(text(lang, 'examples'))}:</b>\n"
+        + "\n".join(f"• <code>{escape(e)}</code>" for e in examples),
+        escape(text(lang, "commands")),
+    ])
+
+
+def page_count(total: int, per_page: int) -> int:
+    """Number of /sources pages for ``total`` articles (at least one)."""
+    return max(1, math.ceil(total / max(1, per_page)))
+
+
+def sources_page_html(articles: Sequence[ArticleInfo], page: int, per_page: int,
+                      lang: str = "en") -> str:
+    """One page of the /sources list, numbered across pages.
+
+    Args:
+        articles: All indexed articles, in id order.
+        page: The page, from 0; clamped to the pages there are.
+        per_page: Articles per page.
+        lang: Language of the labels.
+
+    Returns:
+        The page's message text.
+    """
+    lang = _lang(lang)
+    if not articles:
+        return escape(text(lang, "no_articles"))
+    pages = page_count(len(articles), per_page)
+    page = min(max(page, 0), pages - 1)
+    first = page * per_page
+    lines = [f"<b>{escape(LABELS[lang]['sources'])}</b> — "
+             + escape(text(lang, "page", page=page + 1, pages=pages, n=len(articles)))]
+    for i, article in enumerate(articles[first:first + per_page], first + 1):
+        line = source_line(article, lang)
+        if len(line) > _MAX_SOURCE_LINE:
+            line = line[:_MAX_SOURCE_LINE - 1] + "…"
+        lines.append(f"{i}. {escape(line)}")
+    return "\n".join(lines)
+
+
+def status_html(info: IndexInfo, lang: str = "en") -> str:
+    """The /status message: index size, model and last update."""
+    lang = _lang(lang)
+
+    def row(key: str, value: object) -> str:
+        return f"{escape(text(lang, key))}: {escape(str(value))}"
+
+    return "\n".join([
+        f"<b>{escape(text(lang, 'status'))}</b>",
+        row("articles", info.articles),
+        row("chunks", info.chunks),
+        row("model", f"{info.model} ({info.dim} {text(lang, 'dimensions')})"),
+        row("newest_article", _date(info.newest_date) if info.newest_date
+            else text(lang, "no_date")),
+        row("updated", _date(info.built_at)),
+        row("version", info.version),
+    ])
+
+
+def split_blocks(blocks: Sequence[_Block], limit: int = MAX_MESSAGE) -> list[str]:
+    """Pack paragraphs into as few messages of at most ``limit`` characters as possible.
+
+    A paragraph too long for one message is cut between sentences (between words for a
+    sentence that is itself too long); each piece gets its own pair of tags.
+    """
+    parts: list[str] = []
+    current = ""
+    for block in blocks:
+        for i, piece in enumerate(_pieces(block, limit)):
+            sep = block.sep if i == 0 else " "
+            if current and length(current) + length(sep) + length(piece) <= limit:
+                current += sep + piece
+            else:
+                if current:
+                    parts.append(current)
+                current = piece
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _pieces(block: _Block, limit: int) -> list[str]:
+    """The block's HTML, cut into pieces that each fit in ``limit``."""
+    whole = block.html()
+    if length(whole) <= limit:
+        return [whole]
+    budget = limit - length(block.open) - length(block.close)
+    units = []
+    for sentence in _SENTENCE_GAP.split(block.text):
+        if length(escape(sentence)) <= budget:
+            units.append(sentence)
+        else:
+            for word in _WORD_GAP.split(sentence):
+                units.extend(_hard_cut(word, budget))
+    pieces: list[str] = []
+    current = ""
+    for unit in units:
+        joined = f"{current} {unit}" if current else unit
+        if length(escape(joined)) <= budget:
+            current = joined
+        else:
+            pieces.append(current)
+            current = unit
+    if current:
+        pieces.append(current)
+    return [block.html(p) for p in pieces]
+
+
+def _hard_cut(word: str, budget: int) -> list[str]:
+    """Cut a run of text without spaces into pieces whose escaped form fits ``budget``.
+
+    Cuts are made on raw characters, so an escape such as ``&amp;`` is never split, and are
+    moved before a ``[n]`` marker that would otherwise be cut in two.
+    """
+    out = []
+    while length(escape(word)) > budget:
+        size, cut = 0, 0
+        while cut < len(word) and size + length(escape(word[cut])) <= budget:
+            size += length(escape(word[cut]))
+            cut += 1
+        cut = max(cut, 1)  # a budget below one escaped character still makes progress
+        for marker in _MARKER.finditer(word):
+            if marker.start() < cut < marker.end() and marker.start() > 0:
+                cut = marker.start()
+        out.append(word[:cut])
+        word = word[cut:]
+    return [*out, word] if word else out
+
+
+def _bold_spans(passage: str, spans: list[tuple[int, int]], budget: int) -> str:
+    """Escape ``passage`` with ``spans`` in bold, cut with "…" to fit ``budget``."""
+    segments = []
+    position = 0
+    for start, end in spans:
+        segments += [(passage[position:start], False), (passage[start:end], True)]
+        position = end
+    segments.append((passage[position:], False))
+    out = []
+    used = 0
+    for raw, bold in segments:
+        if not raw:
+            continue
+        opening, closing = ("<b>", "</b>") if bold else ("", "")
+        html = f"{opening}{escape(raw)}{closing}"
+        if used + length(html) <= budget:
+            out.append(html)
+            used += length(html)
+            continue
+        room = budget - used - length(opening + closing) - 1  # 1 for the ellipsis
+        if room >= len("&amp;"):
+            out.append(f"{opening}{escape(_hard_cut(raw, room)[0])}{closing}")
+            used = budget - 1
+        if used < budget:
+            out.append("…")
+        break
+    return "".join(out)
+
+
+def _date(value: str) -> str:
+    """An ISO date or timestamp as ``2024-02-24 20:35``; other text as it is."""
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if len(value) <= 10:
+        return moment.strftime("%Y-%m-%d")
+    suffix = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
+    return moment.strftime("%Y-%m-%d %H:%M") + suffix
+
+
+def _lang(lang: str) -> str:
+    return lang if lang in TEXT else "en"
