@@ -41,8 +41,13 @@ def stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """BM25 terms of ``text``: tokens minus stopwords, stemmed."""
-    return [stem(w) for w in words(text) if w not in STOPWORDS]
+    """BM25 terms of ``text``: tokens minus stopwords, stemmed.
+
+    Stopwords are checked again after stemming: question words carry particles
+    ("siapakah", "berapakah") that the stemmer strips back to a stopword.
+    """
+    return [t for t in (stem(w) for w in words(text) if w not in STOPWORDS)
+            if t not in STOPWORDS]
 
 
 def content_words(text: str) -> list[str]:

@@ -25,6 +25,7 @@ import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections import deque
 from collections.abc import Callable
