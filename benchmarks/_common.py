@@ -13,9 +13,11 @@ import json
 import logging
 import os
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -79,11 +81,42 @@ def kabar_env() -> dict[str, str]:
     return env
 
 
-def peak_rss_mb() -> dict[str, float]:
-    """Peak resident set size of this process and of its waited-for children, in MB."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"self": round(own, 1), "children": round(kids, 1)}
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process, in MB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+# Linux carries a process's peak RSS over fork and exec, so RUSAGE_CHILDREN of this (large)
+# process would report at least its own size at spawn time. A small Python in between
+# spawns the command instead and reports the command's own peak and wall time.
+_MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(json.loads(sys.argv[1]), capture_output=True, text=True)
+print(json.dumps({"wall": time.perf_counter() - started, "rc": done.returncode,
+                  "maxrss_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "stdout": done.stdout, "stderr": done.stderr}))
+"""
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    """One measured subprocess: wall seconds, exit status, peak RSS (MB) and its output."""
+
+    wall: float
+    returncode: int
+    peak_rss_mb: float
+    stdout: str
+    stderr: str
+
+
+def run_child(cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> ChildRun:
+    """Run ``cmd``; its wall time (spawn to exit) and peak RSS (RUSAGE_CHILDREN) measured."""
+    done = subprocess.run([sys.executable, "-c", _MEASURE, json.dumps(list(cmd))], cwd=cwd,
+                          env=env, capture_output=True, text=True, check=True)
+    r = json.loads(done.stdout)
+    return ChildRun(r["wall"], r["rc"], round(r["maxrss_kb"] / 1024, 1), r["stdout"],
+                    r["stderr"])
 
 
 def load_avg() -> float:

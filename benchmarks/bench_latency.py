@@ -31,7 +31,6 @@ import json
 import os
 import pstats
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,6 +41,7 @@ from typing import Any
 import numpy as np
 from _common import (
     ROOT,
+    ChildRun,
     Stopwatch,
     add_shared_arg,
     facqa_or_skip,
@@ -54,6 +54,7 @@ from _common import (
     percentile_ms,
     quiet,
     read_jsonl,
+    run_child,
     settings_for,
     table,
     verdict,
@@ -173,18 +174,16 @@ def measure(engine: Engine, embedder: Embedder, questions: Sequence[str]
     return answers, floors
 
 
-def cold_ask(index: Path, question: str, cwd: Path) -> list[float]:
-    """Wall seconds of ``kabar ask QUESTION --no-update`` subprocesses."""
-    walls = []
+def cold_ask(index: Path, question: str, cwd: Path) -> list[ChildRun]:
+    """``kabar ask QUESTION --no-update`` subprocesses (wall time and peak RSS of each)."""
+    runs = []
     for _ in range(COLD_RUNS):
-        started = time.perf_counter()
-        done = subprocess.run([*kabar_command(), "ask", question, "--no-update", "--index",
-                               str(index)], cwd=cwd, env=kabar_env(), capture_output=True,
-                              text=True, check=False)
-        walls.append(time.perf_counter() - started)
-        if done.returncode != 0:
-            raise SystemExit(f"kabar ask failed ({done.returncode}): {done.stderr.strip()}")
-    return walls
+        run = run_child([*kabar_command(), "ask", question, "--no-update", "--index", str(index)],
+                        cwd, kabar_env())
+        if run.returncode != 0:
+            raise SystemExit(f"kabar ask failed ({run.returncode}): {run.stderr.strip()}")
+        runs.append(run)
+    return runs
 
 
 def profile(engine: Engine, questions: Sequence[str], top: int = 10) -> list[str]:
@@ -260,6 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         big = settings_for(work / "synthetic" / "articles", work / "synthetic-index")
         fake = RandomPassageEmbedder(embedder.model_id, embedder.dim)
         big_build: BuildReport = build_index(big, fixed(fake))
+        big_noop = build_index(big, fixed(fake))  # nothing changed: should cost next to nothing
         big_faiss = store.read_manifest(big.index_dir).get("faiss")
         engine = Engine(big, embedder, lexicon)
         big_answers, big_floors = measure(engine, embedder, questions)
@@ -275,17 +275,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         "questions": len(questions),
         "sizes": sizes,
         "goal_met": all(s["p95_over_floor_p95"] <= 1.5 for s in sizes),
-        "cold_kabar_ask_s": round(statistics.mean(cold), 2),
-        "cold_kabar_ask_runs_s": [round(c, 2) for c in cold],
+        "cold_kabar_ask_s": round(statistics.mean(c.wall for c in cold), 2),
+        "cold_kabar_ask_runs_s": [round(c.wall, 2) for c in cold],
+        "cold_kabar_ask_peak_rss_mb": max(c.peak_rss_mb for c in cold),
         "facqa_build_s": round(small_build.seconds, 1),
         "synthetic_articles": synthetic["articles"],
         "synthetic_generate_s": round(gen_sw.wall, 1),
         "synthetic_build_s": round(big_build.seconds, 1),
         "synthetic_faiss": big_faiss,
+        "synthetic_noop_reindex_s": round(big_noop.seconds, 2),
         "torch_threads": torch.get_num_threads(),
         "faiss_threads": 1,
-        "peak_rss_mb": rss["self"],
-        "peak_rss_children_mb": rss["children"],
+        "peak_rss_mb": rss,
         "load_avg_start": load_start,
         "load_avg_end": load_avg(),
         "cpus": os.cpu_count(),
@@ -303,13 +304,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 rows))
     print(f"synthetic index: {synthetic['articles']} recombined FacQA articles, "
           f"{big_build.chunks} chunks, {big_faiss}; RANDOM passage vectors, real model for "
-          f"queries; generated in {gen_sw.wall:.1f} s, built in {big_build.seconds:.1f} s")
+          f"queries; generated in {gen_sw.wall:.1f} s, built in {big_build.seconds:.1f} s, "
+          f"no-op re-index {big_noop.seconds:.2f} s")
     print(f"cold `kabar ask \"...\" --no-update` (FacQA index, real model): "
           f"{figures['cold_kabar_ask_s']:.2f} s mean of {COLD_RUNS} "
-          f"({', '.join(f'{c:.2f}' for c in cold)})")
+          f"({', '.join(f'{c.wall:.2f}' for c in cold)}), peak RSS "
+          f"{figures['cold_kabar_ask_peak_rss_mb']:.0f} MB")
     print(f"torch threads {figures['torch_threads']}, FAISS threads 1, {os.cpu_count()} CPUs; "
           f"load average {load_start} -> {figures['load_avg_end']}; peak RSS "
-          f"{rss['self']:.0f} MB (children {rss['children']:.0f} MB); total runtime "
+          f"{rss:.0f} MB; total runtime "
           f"{figures['total_s']:.1f} s")
     final_json("bench_latency", figures)
     return 0

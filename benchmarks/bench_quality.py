@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "goal_met": ok,
         "tune_train": [_rounded(r) for r in tuned],
         "model_load_s": round(load_sw.wall, 2),
-        "peak_rss_mb": peak_rss_mb()["self"],
+        "peak_rss_mb": peak_rss_mb(),
         "load_avg_start": load_start,
         "load_avg_end": load_avg(),
         "total_s": round(time.perf_counter() - started, 1),

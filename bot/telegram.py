@@ -132,7 +132,7 @@ def _engine(context: Context) -> Engine:
 
 def _user_lang(update: Update) -> str:
     """The language for the bot's own words: the question's, else the user's app language."""
-    message = update.effective_message
+    message = update.message  # not a callback's: that text is the bot's own
     if message is not None and message.text and not message.text.startswith("/"):
         return detect_language(message.text)
     user = update.effective_user

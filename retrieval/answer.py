@@ -18,7 +18,7 @@ import numpy as np
 
 from retrieval.search import Concept, Hit, Query, Searcher
 from retrieval.terms import terms
-from retrieval.types import Answer, Citation, Turn
+from retrieval.types import Answer, Citation, Passage, Turn
 
 #: Coverage below which the answer abstains, calibrated on FacQA train questions against the
 #: same questions with their answering passage removed (benchmarks/calibrate_abstention.py).
@@ -57,14 +57,12 @@ MESSAGES = {
 
 # Words that open a sentence continuing the one before it.
 _CONTINUATIONS = frozenset(
-    "namun tetapi akan meski meskipun walaupun sedangkan sementara padahal dimana "
-    "however but although though yet still nevertheless instead".split()
+    ["namun", "tetapi", "akan", "meski", "meskipun", "walaupun", "sedangkan", "sementara", "padahal", "dimana", "however", "but", "although", "though", "yet", "still", "nevertheless", "instead"]
 )
 
 # Words that make a question lean on the previous turn ("Who mediated them?").
 _ANAPHORA = frozenset(
-    "they them their it its he him his she her this that these those there then "
-    "mereka ia dia beliau itu tersebut ini sana situ kedua keduanya".split()
+    ["they", "them", "their", "it", "its", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "then", "mereka", "ia", "dia", "beliau", "itu", "tersebut", "ini", "sana", "situ", "kedua", "keduanya"]
 )
 
 
@@ -116,7 +114,7 @@ def answer_question(
 def is_follow_up(question: str) -> bool:
     """Whether a question points back at the previous turn (pronouns, or almost no words)."""
     words = [w.strip("?.!,").lower() for w in question.split()]
-    return any(w in _ANAPHORA or w.endswith("nya") and len(w) > 5 for w in words) \
+    return any(w in _ANAPHORA or (w.endswith("nya") and len(w) > 5) for w in words) \
         or len(terms(question)) <= 1
 
 
@@ -222,7 +220,8 @@ def _choose(searcher: Searcher, query: Query, hits: list[Hit]) -> list[_Scored]:
         cover = [_sentence_coverage(searcher, query, t, chunk_terms, article_terms[art_no])
                  for t in sent_terms]
         for i in range(hi - lo):
-            windows = [((lo + i,), cover[i], sent_terms[i], float(sims[i]))]
+            windows: list[tuple[tuple[int, ...], float, frozenset[str], float]] = [
+                ((lo + i,), cover[i], sent_terms[i], float(sims[i]))]
             if i + 1 < hi - lo:
                 # Two adjacent sentences, when the second completes the first ("... talks in
                 # Astana. There, a ceasefire was agreed ..."): kept only if together they
@@ -300,7 +299,7 @@ def _compose(
     question: str,
     lang: str,
     chosen: list[_Scored],
-    passages: tuple,  # type: ignore[type-arg]
+    passages: tuple[Passage, ...],
     notice: str,
 ) -> Answer:
     data = searcher.data

@@ -11,7 +11,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -288,6 +287,7 @@ def _faiss_index(settings: Settings, vectors: np.ndarray) -> Any:
     kind = settings.faiss_index
     if kind == "auto":
         kind = "hnsw" if n > AUTO_HNSW_THRESHOLD else "flat"
+    index: Any
     if kind == "hnsw":
         index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         index.hnsw.efConstruction = 80
@@ -325,7 +325,3 @@ def _record_state(settings: Settings, files: dict[str, tuple[int, int]], version
 def _jsonable(files: dict[str, tuple[int, int]]) -> dict[str, list[int]]:
     return {k: list(v) for k, v in sorted(files.items())}
 
-
-def default_index_dir(path: Path | None, settings: Settings) -> Path:
-    """``path`` if given, else the configured index folder."""
-    return path if path is not None else settings.index_dir

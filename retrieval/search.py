@@ -18,7 +18,7 @@ import numpy as np
 from retrieval.embed import Embedder
 from retrieval.lexicon import Language, Lexicon, detect_language
 from retrieval.store import IndexData
-from retrieval.terms import content_words, stem, terms, words
+from retrieval.terms import content_words, stem, terms
 from retrieval.types import Passage
 
 #: Fusion weight of the dense side per model. FacQA (Indonesian) showed the English-only

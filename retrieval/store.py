@@ -110,7 +110,7 @@ class IndexData:
         """All chunk vectors, read from the FAISS index's own storage (no copy)."""
         import faiss
 
-        flat = self.dense if isinstance(self.dense, faiss.IndexFlat) else \
+        flat: Any = self.dense if isinstance(self.dense, faiss.IndexFlat) else \
             faiss.downcast_index(self.dense.storage)
         n, d = flat.ntotal, flat.d
         if n == 0:
@@ -232,12 +232,12 @@ def write_version(
     versions = index_dir / _VERSIONS
     versions.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC)
-    name = f"v{stamp:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    name = f"v{stamp:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"  # sorts in build order
     tmp = versions / f".tmp-{name}"
     tmp.mkdir()
-    with open(tmp / "articles.jsonl", "w", encoding="utf-8") as f:
+    with open(tmp / "articles.jsonl", "w", encoding="utf-8") as out:
         for a in articles:
-            f.write(json.dumps(_article_row(a), ensure_ascii=False) + "\n")
+            out.write(json.dumps(_article_row(a), ensure_ascii=False) + "\n")
     np.savez(tmp / "layout.npz", **{k: getattr(layout, k) for k in Layout.__dataclass_fields__})
     np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16))
     faiss.write_index(dense, str(tmp / "dense.faiss"))
@@ -252,8 +252,8 @@ def write_version(
     }
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
                                        encoding="utf-8")
-    for f in [*files, "manifest.json"]:
-        _fsync(tmp / f)
+    for file_name in [*files, "manifest.json"]:
+        _fsync(tmp / file_name)
     os.replace(tmp, versions / name)
     _fsync_dir(versions)
     _replace_text(index_dir / _CURRENT, name + "\n")
@@ -280,8 +280,8 @@ def write_seeds_state(index_dir: Path, state: dict[str, Any]) -> None:
 def build_lock(index_dir: Path) -> Iterator[None]:
     """Hold the index folder's build lock; a second build waits for the first one."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    with open(index_dir / ".lock", "a+") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
             # Leftovers of a build that was killed: nobody else can be writing them now.
             versions = index_dir / _VERSIONS
@@ -290,7 +290,7 @@ def build_lock(index_dir: Path) -> Iterator[None]:
                     shutil.rmtree(stale, ignore_errors=True)
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
 def _article_row(a: StoredArticle) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from retrieval import ingest
 from retrieval.errors import KabarError
@@ -59,7 +60,7 @@ def watch(
             seen = now
             try:
                 rebuild()
-            except KabarError as exc:
+            except (KabarError, OSError) as exc:  # e.g. disk full: try again later
                 log.error("%s", exc)
             # Events caused by the rebuild's own reads are not changes.
             wake.clear()
@@ -76,7 +77,7 @@ def _snapshot(seeds_dir: Path) -> dict[str, tuple[int, int]] | None:
         return None
 
 
-def _start_observer(seeds_dir: Path, wake: threading.Event) -> object | None:
+def _start_observer(seeds_dir: Path, wake: threading.Event) -> Any:
     try:
         from watchdog.events import FileSystemEvent, FileSystemEventHandler
         from watchdog.observers import Observer

@@ -186,7 +186,7 @@ def test_json_schema(paris: dict[str, Any]) -> None:
     assert isinstance(paris["answer"], str) and isinstance(paris["abstained"], bool)
     assert paris["citations"] and paris["passages"]
     for i, citation in enumerate(paris["citations"], 1):
-        assert CITATION_KEYS <= set(citation)
+        assert set(citation) >= CITATION_KEYS
         assert citation["n"] == i and f"[{i}]" in paris["answer"]
         assert citation["doc_id"].endswith(".txt")
         assert isinstance(citation["quote"], str) and citation["quote"]
@@ -195,7 +195,7 @@ def test_json_schema(paris: dict[str, Any]) -> None:
             assert citation[key] is None or isinstance(citation[key], str)
     assert len(paris["passages"]) == 5  # the default k
     for passage in paris["passages"]:
-        assert PASSAGE_KEYS <= set(passage)
+        assert set(passage) >= PASSAGE_KEYS
         assert passage["doc_id"].endswith(".txt") and passage["text"]
         assert isinstance(passage["score"], int | float)
     scores = [p["score"] for p in paris["passages"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from pathlib import Path
@@ -74,7 +75,7 @@ def check_chunks(text: str, chunks: list[Chunk], max_chars: int, overlap: int) -
         else:
             inside = sorted({sp for sp in spans if s.start <= sp[0] and sp[1] <= s.end})
             assert inside[0][0] == s.start and inside[-1][1] == s.end
-            for (p_start, end), (start, _) in zip(inside, inside[1:], strict=False):
+            for (p_start, end), (start, _) in itertools.pairwise(inside):
                 assert text[end:start].strip() == "", "a long sentence lost words when cut"
                 # Cut at a space, unless a single word is longer than max_chars.
                 assert end < start or " " not in text[p_start:end], (
@@ -85,7 +86,7 @@ def check_chunks(text: str, chunks: list[Chunk], max_chars: int, overlap: int) -
     # when the chunk is longer than that and those pieces plus the next new one fit.
     order = pieces_of(chunks)
     rank = {p: i for i, p in enumerate(order)}
-    for prev, nxt in zip(chunks, chunks[1:], strict=False):
+    for prev, nxt in itertools.pairwise(chunks):
         assert nxt.start > prev.start
         shared = [p for p in nxt.sentences if p in set(prev.sentences)]
         assert len(shared) <= overlap
@@ -101,7 +102,7 @@ def check_chunks(text: str, chunks: list[Chunk], max_chars: int, overlap: int) -
 
 def check_progress(chunks: list[Chunk]) -> None:
     """Every chunk holds a piece the chunk before it does not (no redundant chunks)."""
-    for prev, nxt in zip(chunks, chunks[1:], strict=False):
+    for prev, nxt in itertools.pairwise(chunks):
         assert set(nxt.sentences) - set(prev.sentences), (
             f"chunk {nxt.start}:{nxt.end} repeats part of the previous chunk "
             f"{prev.start}:{prev.end} and adds nothing")
@@ -223,7 +224,7 @@ def test_chunks_pack_sentences_with_overlap() -> None:
         assert len(chunks) > 1
         check_progress(chunks)
         if overlap:
-            for prev, nxt in zip(chunks, chunks[1:], strict=False):
+            for prev, nxt in itertools.pairwise(chunks):
                 assert prev.sentences[-overlap:] == nxt.sentences[:overlap]
 
 
@@ -271,7 +272,7 @@ def test_no_chunk_only_repeats_the_previous_one() -> None:
 def test_overlap_zero_shares_nothing() -> None:
     text = " ".join(SENTENCE_POOL * 2)
     chunks = check_all(text, 150, 0)
-    for prev, nxt in zip(chunks, chunks[1:], strict=False):
+    for prev, nxt in itertools.pairwise(chunks):
         assert prev.end < nxt.start
 
 

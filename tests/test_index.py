@@ -24,11 +24,12 @@ from retrieval.indexer import BuildReport, build_index, seeds_changed
 
 Getter = Callable[[], Embedder]
 
-VOCAB = (
-    "pemerintah warga kota desa bantuan pasukan perundingan menteri presiden rakyat sekolah "
-    "pasar harga beras listrik jalan banjir hujan kapal pelabuhan bandara petani nelayan hasil "
-    "rapat anggaran pajak polisi hakim sidang laporan data survei"
-).split()
+VOCAB = [
+    "pemerintah", "warga", "kota", "desa", "bantuan", "pasukan", "perundingan", "menteri",
+    "presiden", "rakyat", "sekolah", "pasar", "harga", "beras", "listrik", "jalan",
+    "banjir", "hujan", "kapal", "pelabuhan", "bandara", "petani", "nelayan", "hasil",
+    "rapat", "anggaran", "pajak", "polisi", "hakim", "sidang", "laporan", "data", "survei",
+]
 
 
 def make_article(n: int, paragraphs: int = 4) -> str:
@@ -219,6 +220,26 @@ def test_chunker_change_forces_full_rebuild(built: BuildReport, hashing_settings
     other = dataclasses.replace(hashing_settings, chunk_chars=300)
     report = build(other, hashing_embedder)
     assert report.full and "chunk" in report.reason and report.chunks > built.chunks
+
+
+def test_passage_prompt_change_forces_full_rebuild(built: BuildReport,
+                                                   hashing_settings: Settings,
+                                                   hashing_embedder: Getter) -> None:
+    # Vectors embedded with another passage prompt must not be mixed with or kept in place
+    # of new ones: the prompt is part of what the vectors mean, like the model.
+    other = dataclasses.replace(hashing_settings, passage_prompt="passage: ")
+    report = build(other, hashing_embedder)
+    assert report.full and report.chunks_embedded == report.chunks
+    assert loaded(other).manifest["passage_prompt"] == "passage: "
+
+
+def test_faiss_type_change_takes_effect(built: BuildReport, hashing_settings: Settings,
+                                        hashing_embedder: Getter) -> None:
+    assert loaded(hashing_settings).manifest["faiss"] == "IndexFlatIP"
+    other = dataclasses.replace(hashing_settings, faiss_index="hnsw")
+    build(other, hashing_embedder)
+    data = loaded(other)
+    assert data.manifest["faiss"] == "IndexHNSWFlat" and "HNSW" in type(data.dense).__name__
 
 
 def test_load_with_other_model_says_how_to_rebuild(built: BuildReport,

@@ -19,7 +19,7 @@ import time
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -44,7 +44,7 @@ def run_repl(engine: Any, lines: Sequence[str], k: int = 5) -> tuple[int, str, R
     """Feed ``lines`` to a REPL over ``engine``; returns (status, output, repl)."""
     stdin = io.StringIO("".join(line + "\n" for line in lines))
     stdout = io.StringIO()
-    repl = Repl(engine, k=k, stdin=stdin, stdout=stdout)
+    repl = Repl(cast(Engine, engine), k=k, stdin=stdin, stdout=stdout)
     status = repl.run()
     return status, stdout.getvalue(), repl
 
@@ -258,16 +258,17 @@ def test_ctrl_c_at_the_prompt(real_engine: Engine) -> None:
     # Ctrl-C once: a new prompt; the loop goes on.
     stdout = io.StringIO()
     spy = SpyEngine(real_engine)
-    status = Repl(spy, stdin=InterruptingStdin([None, PARIS]), stdout=stdout).run()
+    status = Repl(cast(Engine, spy), stdin=InterruptingStdin([None, PARIS]), stdout=stdout).run()
     assert status == 0 and [q for q, _, _ in spy.calls] == [PARIS]
     assert "Ctrl-C again" in stdout.getvalue()
     # Twice in a row: leave, whatever follows.
     spy = SpyEngine(real_engine)
-    status = Repl(spy, stdin=InterruptingStdin([None, None, PARIS]), stdout=io.StringIO()).run()
+    status = Repl(cast(Engine, spy), stdin=InterruptingStdin([None, None, PARIS]),
+                  stdout=io.StringIO()).run()
     assert status == 0 and spy.calls == []
     # Not in a row: stay.
     spy = SpyEngine(real_engine)
-    status = Repl(spy, stdin=InterruptingStdin([None, ":k 2", None, PARIS]),
+    status = Repl(cast(Engine, spy), stdin=InterruptingStdin([None, ":k 2", None, PARIS]),
                   stdout=io.StringIO()).run()
     assert status == 0 and [q for q, _, _ in spy.calls] == [PARIS]
 

@@ -40,10 +40,11 @@ PART_TWO = (
     "dermaga berakhir pukul 17.00 WIB, kata Kepala Syahbandar Budi Santoso.\n"
 )
 
-WORDS = (
-    "pemerintah warga kota desa bantuan pasukan menteri presiden rakyat sekolah pasar harga "
-    "beras listrik jalan banjir hujan kapal pelabuhan petani nelayan rapat anggaran pajak"
-).split()
+WORDS = [
+    "pemerintah", "warga", "kota", "desa", "bantuan", "pasukan", "menteri", "presiden",
+    "rakyat", "sekolah", "pasar", "harga", "beras", "listrik", "jalan", "banjir", "hujan",
+    "kapal", "pelabuhan", "petani", "nelayan", "rapat", "anggaran", "pajak",
+]
 
 
 def make_article(n: int, paragraphs: int = 4) -> str:
@@ -171,6 +172,42 @@ def test_rebuild_errors_do_not_end_the_watch(
         (indexed.seeds_dir / "kembali.txt").write_text(make_article(1), encoding="utf-8")
         wait_for(lambda: doc_ids(indexed.index_dir) == {"kembali.txt"}, 10, "the next rebuild")
     assert "no readable article" in caplog.text
+
+
+def test_os_errors_do_not_end_the_watch(tmp_path: Path, seeds: Path,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A rebuild failing with an OSError (disk full, permissions) is logged; the watch goes on."""
+    caplog.set_level(logging.ERROR, logger="retrieval.watch")
+    calls: list[int] = []
+    failures: list[BaseException] = []
+
+    def rebuild() -> None:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            watch(seeds, rebuild, settle=SETTLE, poll=POLL, stop=stop)
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    time.sleep(0.3)
+    try:
+        (seeds / "a.txt").write_text(make_article(7), encoding="utf-8")
+        wait_for(lambda: len(calls) == 1 or bool(failures), 10, "the first rebuild")
+        time.sleep(0.1)
+        (seeds / "b.txt").write_text(make_article(8), encoding="utf-8")
+        wait_for(lambda: len(calls) == 2 or bool(failures), 10, "the second rebuild")
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not failures, f"the watch ended: {failures!r}"
+    assert "No space left" in caplog.text
 
 
 def test_stop_is_prompt(indexed: Settings, hashing_embedder: Callable[[], Embedder]) -> None:
