@@ -196,8 +196,10 @@ def profile(engine: Engine, questions: Sequence[str], top: int = 10) -> list[str
     stats = pstats.Stats(prof)
     entries = stats.stats  # type: ignore[attr-defined]
     lines = []
-    for key_name, key in (("cumulative", 3), ("own (tottime)", 2)):
-        ranked = sorted(entries.items(), key=lambda kv: -kv[1][key])[:top]
+    ours = {k: v for k, v in entries.items() if k[0].startswith(str(ROOT))}
+    for key_name, key, pool in (("cumulative", 3, entries), ("own (tottime)", 2, entries),
+                                ("cumulative, Kabar's own functions", 3, ours)):
+        ranked = sorted(pool.items(), key=lambda kv: -kv[1][key])[:top]
         lines.append(f"top {top} by {key_name} time over {len(questions)} questions "
                      "(ms per question: cumulative / own, calls per question):")
         n = len(questions)

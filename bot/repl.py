@@ -63,9 +63,9 @@ class Repl:
         history_file: The line-editing history file (default: ``~/.kabar_history``); used
             only on a terminal.
 
-    Example:
-        >>> Repl(engine, stdin=io.StringIO("What was agreed in Paris?\\n")).run()
-        0
+    Example::
+
+        status = Repl(engine, stdin=io.StringIO("What was agreed in Paris?\\n:show 1\\n")).run()
     """
 
     def __init__(
@@ -121,25 +121,27 @@ class Repl:
                 self._stop_readline()
         return 0
 
-    def handle(self, line: str) -> None:
-        """Act on one line: a command or a question. Never raises except to quit.
+    def handle(self, line: str) -> bool:
+        """Act on one line: a command or a question. Never raises.
+
+        Errors are shown as one-line messages; Ctrl-C while answering abandons the answer.
 
         Args:
             line: The line as typed.
 
-        Raises:
-            _Quit: The line was ``:quit``.
+        Returns:
+            False when the line asked to leave (``:quit``), else True.
         """
         text = line.strip()
         if not text:
-            return
+            return True
         try:
             if text.startswith(":"):
                 self._command(text)
             else:
                 self._ask(text)
         except _Quit:
-            raise
+            return False
         except KeyboardInterrupt:
             self._print("(cancelled)")
         except KabarError as exc:
@@ -147,6 +149,7 @@ class Repl:
         except Exception as exc:
             log.debug("error handling %r", text[:200], exc_info=True)
             self._print(f"kabar: error: {_one_line(f'{type(exc).__name__}: {exc}')}")
+        return True
 
     # The loop -------------------------------------------------------------------------------
 
@@ -172,9 +175,8 @@ class Repl:
             if line is None:
                 return
             try:
-                self.handle(line)
-            except _Quit:
-                return
+                if not self.handle(line):
+                    return
             except KeyboardInterrupt:  # between handle()'s own handlers and here
                 self._print("(cancelled)")
 

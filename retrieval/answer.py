@@ -57,12 +57,14 @@ MESSAGES = {
 
 # Words that open a sentence continuing the one before it.
 _CONTINUATIONS = frozenset(
-    ["namun", "tetapi", "akan", "meski", "meskipun", "walaupun", "sedangkan", "sementara", "padahal", "dimana", "however", "but", "although", "though", "yet", "still", "nevertheless", "instead"]
+    "namun tetapi akan meski meskipun walaupun sedangkan sementara padahal dimana "
+    "however but although though yet still nevertheless instead".split()
 )
 
 # Words that make a question lean on the previous turn ("Who mediated them?").
 _ANAPHORA = frozenset(
-    ["they", "them", "their", "it", "its", "he", "him", "his", "she", "her", "this", "that", "these", "those", "there", "then", "mereka", "ia", "dia", "beliau", "itu", "tersebut", "ini", "sana", "situ", "kedua", "keduanya"]
+    "they them their it its he him his she her this that these those there then "
+    "mereka ia dia beliau itu tersebut ini sana situ kedua keduanya".split()
 )
 
 

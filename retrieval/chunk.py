@@ -12,7 +12,13 @@ from dataclasses import dataclass
 # Words that end with a period without ending a sentence. Indonesian news uses many titles and
 # short forms (``Jl.``, ``dll.``, ``No.``); English ones are the usual honorifics and Latin.
 _ABBREVIATIONS = frozenset(
-    ["a.n", "bpk", "bu", "dll", "dsb", "dkk", "dr", "drs", "drg", "hj", "h", "ir", "jl", "jln", "kol", "kapt", "letjen", "mayjen", "brigjen", "no", "nn", "ny", "prof", "sdr", "st", "tn", "tsb", "yth", "m.a", "m.sc", "s.h", "s.e", "s.t", "s.pd", "s.sos", "s.ip", "hlm", "kab", "kec", "kel", "prov", "rp", "mr", "mrs", "ms", "messrs", "jr", "sr", "st", "gen", "lt", "col", "capt", "sgt", "rev", "gov", "sen", "rep", "dept", "inc", "ltd", "co", "corp", "vs", "etc", "e.g", "i.e", "approx", "est", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "p.m", "a.m"]
+    """
+    a.n bpk bu dll dsb dkk dr drs drg hj h ir jl jln kol kapt letjen mayjen brigjen no nn ny
+    prof sdr st tn tsb yth m.a m.sc s.h s.e s.t s.pd s.sos s.ip hlm kab kec kel prov rp
+    mr mrs ms messrs jr sr st gen lt col capt sgt rev gov sen rep dept inc ltd co corp
+    vs etc e.g i.e approx est fig jan feb mar apr jun jul aug sep sept oct nov dec
+    u.s u.k u.n p.m a.m
+    """.split()
 )
 
 # A candidate boundary: sentence-final punctuation, optional closing quotes or brackets, then

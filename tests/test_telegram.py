@@ -359,7 +359,7 @@ def test_handler_failure_is_apologised_for_and_logged(bot: Bot,
     bot.server.wait_for(lambda: [r for r in caplog.records if r.exc_info])
     (record,) = [r for r in caplog.records if r.name == "bot.telegram" and r.exc_info]
     assert record.levelno == logging.ERROR and "failed to handle update" in record.getMessage()
-    assert "chat not found" in caplog.text and "Traceback" in caplog.text
+    assert "Chat not found" in caplog.text and "Traceback" in caplog.text
 
 
 @pytest.mark.e2e
