@@ -32,6 +32,8 @@ MIN_K, MAX_K = 1, 50
 #: Lines kept in the history file.
 HISTORY_LENGTH = 1000
 DEFAULT_HISTORY_FILE = "~/.kabar_history"
+#: Undecodable lines in a row after which the input is taken for binary and the loop ends.
+MAX_BAD_READS = 20
 
 HELP = f"""\
 Type a question in English or Indonesian; the answer quotes the articles with [n] citations.
@@ -155,9 +157,16 @@ class Repl:
 
     def _loop(self, interactive: bool) -> None:
         interrupted = False  # the previous prompt ended with Ctrl-C on an empty line
+        bad_reads = 0
         while True:
             try:
                 line = self._read_line(interactive)
+            except UnicodeDecodeError:
+                bad_reads += 1
+                self._print("kabar: error: that line is not UTF-8 text")
+                if bad_reads >= MAX_BAD_READS:  # the input is not text at all
+                    return
+                continue
             except KeyboardInterrupt:
                 pending = self._pending_input()
                 if interrupted and not pending:
@@ -171,7 +180,7 @@ class Repl:
                 if interactive:
                     self._print("")
                 return
-            interrupted = False
+            interrupted, bad_reads = False, 0
             if line is None:
                 return
             try:

@@ -398,6 +398,7 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
         Application.builder()
         .token(token)
         .base_url(settings.telegram_api_url)
+        .base_file_url(_file_url(settings.telegram_api_url))
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
@@ -422,6 +423,12 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
     ])
     application.add_error_handler(handlers.on_error)
     return application
+
+
+def _file_url(api_url: str) -> str:
+    """The file download URL that goes with a Bot API URL (``.../bot`` -> ``.../file/bot``)."""
+    base, slash, last = api_url.rstrip("/").rpartition("/")
+    return f"{base}/file/{last}" if slash else api_url
 
 
 async def _set_commands(application: App) -> None:

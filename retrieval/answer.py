@@ -105,9 +105,8 @@ def answer_question(
     hits = searcher.search(query, max(k, ANSWER_PASSAGES))
     passages = tuple(searcher.passages(hits[:k]))
     messages = MESSAGES[query.lang]
-    confidence = _confidence(searcher, query, hits[:ANSWER_PASSAGES])
-    chosen = _choose(searcher, query, hits[:ANSWER_PASSAGES]) if confidence >= min_confidence \
-        else []
+    sure = confidence(searcher, query, hits[:ANSWER_PASSAGES]) >= min_confidence
+    chosen = _choose(searcher, query, hits[:ANSWER_PASSAGES]) if sure else []
     if not chosen:
         return Answer(question, messages["abstain"], True, query.lang, (), passages, notice)
     return _compose(searcher, question, query.lang, chosen, passages, notice)
@@ -147,7 +146,7 @@ def _coverage(searcher: Searcher, query: Query, present: frozenset[str] | set[st
     return matched / possible if possible > 0 else 0.0
 
 
-def _confidence(searcher: Searcher, query: Query, hits: list[Hit]) -> float:
+def confidence(searcher: Searcher, query: Query, hits: list[Hit]) -> float:
     """How well the best retrieved article covers the question's concepts, in [0, 1]."""
     data = searcher.data
     best = 0.0

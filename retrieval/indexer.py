@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from retrieval import ingest, store
+from retrieval import bm25, ingest, store
 from retrieval.bm25 import BM25Index
 from retrieval.chunk import Sentence, chunk_sentences, split_sentences
 from retrieval.config import Settings
 from retrieval.embed import Embedder
 from retrieval.errors import CorruptIndexError, IndexMismatchError, NoIndexError
-from retrieval.terms import terms
+from retrieval.terms import TERMS_VERSION, terms
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,13 @@ class BuildReport:
 
 
 def chunker_settings(settings: Settings) -> dict[str, Any]:
-    """The settings that decide how text is cut; a change forces a full rebuild."""
-    return {"max_chars": settings.chunk_chars, "overlap": settings.chunk_overlap}
+    """The settings that decide how text is cut and analysed; a change forces a full rebuild.
+
+    Besides the chunk size and overlap this records the BM25 parameters and the version of
+    the term analysis, so an upgrade that changes either rebuilds old indexes.
+    """
+    return {"max_chars": settings.chunk_chars, "overlap": settings.chunk_overlap,
+            "bm25": {"k1": bm25.K1, "b": bm25.B}, "terms": TERMS_VERSION}
 
 
 def seeds_changed(settings: Settings) -> bool:

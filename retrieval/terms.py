@@ -19,6 +19,8 @@ from retrieval.lexicon import STOPWORDS_EN, STOPWORDS_ID
 # Digits with inner separators stay one token; words may hold inner apostrophes.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 STOPWORDS = STOPWORDS_EN | STOPWORDS_ID
+#: Bumped whenever the analysis below changes, so indexes built with the old one rebuild.
+TERMS_VERSION = 2
 
 _stemmer = Stemmer.Stemmer("indonesian")
 

@@ -103,7 +103,8 @@ def visible_text(html_text: str) -> str:
 
 @dataclass
 class Call:
-    """One request the bot made: its method, parameters and the HTTP status it got."""
+    """One request the bot made: its method, parameters and the HTTP status it got (0 while
+    it is still being answered, e.g. a long poll)."""
 
     method: str
     params: dict[str, Any]
@@ -160,8 +161,8 @@ class FakeTelegram:
         self.webhook_deliveries: list[int] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fake-telegram",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
+                                        name="fake-telegram", daemon=True)
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -375,26 +376,22 @@ class FakeTelegram:
     def _handle(self, token: str, method: str, params: dict[str, Any]
                 ) -> tuple[int, dict[str, Any]]:
         key = method.lower()
+        call = Call(method, params, 0)  # recorded on arrival, so a long poll shows at once
         with self._cond:
+            self._calls.append(call)
             faults = self._faults.get(key)
-            if faults:
-                status, body = faults.popleft()
-                self._calls.append(Call(method, params, status))
-                return status, body
-        if token != self.token:
-            self._record(method, params, 401)
-            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+            fault = faults.popleft() if faults else None
         handler = getattr(self, f"_api_{key}", None)
-        if handler is None:
-            self._record(method, params, 404)
-            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
-        status, body = handler(params)
-        self._record(method, params, status)
+        if fault is not None:
+            status, body = fault
+        elif token != self.token:
+            status, body = 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        elif handler is None:
+            status, body = 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        else:
+            status, body = handler(params)
+        call.status = status
         return status, body
-
-    def _record(self, method: str, params: dict[str, Any], status: int) -> None:
-        with self._cond:
-            self._calls.append(Call(method, params, status))
 
     @staticmethod
     def _ok(result: Any) -> tuple[int, dict[str, Any]]:
@@ -488,6 +485,9 @@ class FakeTelegram:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in separate writes; with Nagle's algorithm on, the
+            # client's delayed ACK would add ~40 ms to every call.
+            disable_nagle_algorithm = True
 
             def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
                 self._serve()

@@ -68,7 +68,6 @@ def tmp_versions(index_dir: Path) -> list[str]:
 
 
 @pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
-@pytest.mark.timeout(900)
 def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
     seeds = tmp_path / "seeds"
     shutil.copytree(SEEDS, seeds)
@@ -119,32 +118,38 @@ def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
         ("after 1.5 s", after(1.5)),
         ("after 3 s", after(3.0)),
         ("while writing", while_writing),
-        ("while writing (again)", while_writing),
     ]
     killed_while_writing = 0
     assert KABAR is not None
     for label, wait in kill_points:
+        started = time.monotonic()
         proc = subprocess.Popen([KABAR, "index", "--full", "--json"], cwd=tmp_path,
                                 env=kabar_env(tmp_path, seeds), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
+        in_time = False
         try:
             in_time = wait(proc)
-            if in_time:
-                proc.kill()
         finally:
-            if proc.poll() is None and not in_time:
+            if proc.poll() is None:
                 proc.kill()
             out, err = proc.communicate(timeout=600)
-        if not in_time:
+        if proc.returncode == 0:
             # The run finished before the kill point (a fast machine): it must have published.
-            assert proc.returncode == 0, f"{label}: {err}"
+            in_time = False
             report = json.loads(out.splitlines()[-1])
             published, articles = report["version"], 5 + EXTRA_ARTICLES
         else:
             assert proc.returncode == -9, f"{label}: exit {proc.returncode}: {err}"
             if label.startswith("while writing"):
                 killed_while_writing += 1
+            now = store.current_version(index_dir)
+            if now != published:
+                # Killed in the instant after the new version was published: that is the
+                # other whole state an atomic publish allows.
+                published, articles = now, 5 + EXTRA_ARTICLES
         check_previous_intact(label)
+        print(f"{label}: {'killed' if in_time else 'finished first'} "  # shown with -s
+              f"after {time.monotonic() - started:.1f} s")
 
     assert killed_while_writing >= 1, "never managed to kill a build while it was writing"
 

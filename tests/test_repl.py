@@ -214,9 +214,11 @@ def test_history_is_bounded(real_engine: Engine) -> None:
 def test_quit_commands_stop_reading(real_engine: Engine) -> None:
     for quit_command in (":quit", ":q", ":exit", ":QUIT"):
         spy = SpyEngine(real_engine)
-        status, _, _ = run_repl(spy, [quit_command, PARIS])
+        status, _, repl = run_repl(spy, [quit_command, PARIS])
         assert status == 0
         assert spy.calls == []
+        assert repl.handle(quit_command) is False
+    assert repl.handle(":help") is True and repl.handle("  ") is True
 
 
 def test_errors_never_end_the_loop(real_engine: Engine, caplog: pytest.LogCaptureFixture
@@ -252,6 +254,29 @@ class InterruptingStdin(io.StringIO):
         if item is None:
             raise KeyboardInterrupt
         return item + "\n"
+
+
+class UndecodableStdin(io.StringIO):
+    """A stdin whose first reads fail to decode."""
+
+    def __init__(self, bad: int, then: Sequence[str]) -> None:
+        super().__init__("".join(line + "\n" for line in then))
+        self.bad = bad
+
+    def readline(self, size: int | None = -1) -> str:  # type: ignore[override]
+        if self.bad:
+            self.bad -= 1
+            raise UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+        return super().readline()
+
+
+def test_undecodable_input(real_engine: Engine) -> None:
+    stdout = io.StringIO()
+    repl = Repl(real_engine, stdin=UndecodableStdin(2, [":k 4"]), stdout=stdout)
+    assert repl.run() == 0
+    assert stdout.getvalue().count("not UTF-8 text") == 2 and repl.k == 4
+    stdout = io.StringIO()
+    assert Repl(real_engine, stdin=UndecodableStdin(10**6, []), stdout=stdout).run() == 0
 
 
 def test_ctrl_c_at_the_prompt(real_engine: Engine) -> None:

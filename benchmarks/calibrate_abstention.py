@@ -1,0 +1,98 @@
+"""Calibrate the abstention threshold (``KABAR_MIN_CONFIDENCE``) on FacQA.
+
+Every FacQA question is answerable from its passage. Asked of the full index it shows how
+confident Kabar is when the answer is there; asked with every passage that answers it (the
+gold passage, or any holding the answer span) left out of the results, the same question
+becomes unanswerable. The script prints both confidence distributions and the threshold
+that abstains most while still answering 90% of answerable questions: the default in
+``retrieval/answer.py``.
+
+Run: python benchmarks/calibrate_abstention.py [--shared ../shared] [--split train] [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from retrieval.answer import ANSWER_PASSAGES, confidence  # noqa: E402
+from retrieval.config import Settings  # noqa: E402
+from retrieval.embed import load_embedder  # noqa: E402
+from retrieval.engine import Engine  # noqa: E402
+from retrieval.indexer import build_index  # noqa: E402
+from retrieval.lexicon import Lexicon  # noqa: E402
+
+
+TARGET_ANSWER_RATE = 0.9
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--split", default="train")
+    parser.add_argument("--limit", type=int, default=800)
+    parser.add_argument("--index", type=Path, help="reuse an index built on the corpus")
+    args = parser.parse_args()
+    facqa = args.shared / "bench" / "facqa"
+    if not facqa.is_dir():
+        print(f"skipped: {facqa} not found")
+        return 0
+    work = Path(tempfile.mkdtemp(prefix="kabar-calib-"))
+    settings = dataclasses.replace(Settings.load(env={}, dotenv_path=None),
+                                   seeds_dir=facqa / "corpus",
+                                   index_dir=args.index or work / "index")
+    embedder = load_embedder(settings)
+    build_index(settings, lambda: embedder)
+    searcher = Engine(settings, embedder, Lexicon.load())._loaded.searcher  # noqa: SLF001
+    data = searcher.data
+    items = [json.loads(line) for line in open(facqa / f"questions-{args.split}.jsonl",
+                                               encoding="utf-8")][: args.limit]
+    present, absent = [], []
+    for item in items:
+        query = searcher.analyse(item["q"])
+        hits = searcher.search(query, 50)
+        answer = _norm(item["answer"])
+
+        def answers(chunk: int) -> bool:
+            art = data.articles[data.layout.chunk_article[chunk]]
+            return art.doc_id.removesuffix(".txt") == item["doc"] or answer in _norm(art.text)
+
+        present.append(confidence(searcher, query, hits[:ANSWER_PASSAGES]))
+        rest = [h for h in hits if not answers(h.chunk_id)]
+        absent.append(confidence(searcher, query, rest[:ANSWER_PASSAGES]))
+    yes, no = np.array(present), np.array(absent)
+    # Wrongly abstaining on an answerable question costs a user more than a weak answer to
+    # an unanswerable one, so: the highest threshold that still answers 90% of answerable
+    # questions.
+    best = max(t for t in np.arange(0.2, 0.95, 0.01) if (yes >= t).mean() >= TARGET_ANSWER_RATE)
+    print(f"questions: {len(items)} ({args.split})")
+    for name, values in (("answerable", yes), ("answer removed", no)):
+        q = np.percentile(values, [10, 25, 50, 75, 90])
+        print(f"{name:>15}: p10 {q[0]:.2f}  p25 {q[1]:.2f}  median {q[2]:.2f}  "
+              f"p75 {q[3]:.2f}  p90 {q[4]:.2f}")
+    for t in (0.4, 0.5, 0.6, 0.7):
+        print(f"threshold {t:.2f}: answers {100 * (yes >= t).mean():.1f}% of answerable, "
+              f"abstains on {100 * (no < t).mean():.1f}% of unanswerable")
+    print(f"chosen threshold {best:.2f}: answers {100 * (yes >= best).mean():.1f}% of "
+          f"answerable, abstains on {100 * (no < best).mean():.1f}% of unanswerable")
+    print(json.dumps({"best_threshold": round(float(best), 2),
+                      "answer_rate": round(float((yes >= best).mean()), 3),
+                      "abstain_rate": round(float((no < best).mean()), 3)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
