@@ -31,7 +31,6 @@ from retrieval.engine import Engine  # noqa: E402
 from retrieval.indexer import build_index  # noqa: E402
 from retrieval.lexicon import Lexicon  # noqa: E402
 
-
 TARGET_ANSWER_RATE = 0.9
 
 
@@ -56,22 +55,22 @@ def main() -> int:
                                    index_dir=args.index or work / "index")
     embedder = load_embedder(settings)
     build_index(settings, lambda: embedder)
-    searcher = Engine(settings, embedder, Lexicon.load())._loaded.searcher  # noqa: SLF001
+    searcher = Engine(settings, embedder, Lexicon.load()).searcher
     data = searcher.data
-    items = [json.loads(line) for line in open(facqa / f"questions-{args.split}.jsonl",
-                                               encoding="utf-8")][: args.limit]
+    lines = (facqa / f"questions-{args.split}.jsonl").read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines if line.strip()][: args.limit]
     present, absent = [], []
     for item in items:
         query = searcher.analyse(item["q"])
         hits = searcher.search(query, 50)
         answer = _norm(item["answer"])
 
-        def answers(chunk: int) -> bool:
-            art = data.articles[data.layout.chunk_article[chunk]]
-            return art.doc_id.removesuffix(".txt") == item["doc"] or answer in _norm(art.text)
-
         present.append(confidence(searcher, query, hits[:ANSWER_PASSAGES]))
-        rest = [h for h in hits if not answers(h.chunk_id)]
+        rest = []
+        for hit in hits:
+            art = data.articles[data.layout.chunk_article[hit.chunk_id]]
+            if art.doc_id.removesuffix(".txt") != item["doc"] and answer not in _norm(art.text):
+                rest.append(hit)
         absent.append(confidence(searcher, query, rest[:ANSWER_PASSAGES]))
     yes, no = np.array(present), np.array(absent)
     # Wrongly abstaining on an answerable question costs a user more than a weak answer to

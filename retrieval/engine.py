@@ -114,6 +114,11 @@ class Engine:
         query = searcher.analyse(question)
         return searcher.passages(searcher.search(query, k or self.settings.top_k))
 
+    @property
+    def searcher(self) -> Searcher:
+        """The searcher over the currently loaded index version."""
+        return self._loaded.searcher
+
     def info(self) -> IndexInfo:
         """What the loaded index holds."""
         return self._loaded.info
