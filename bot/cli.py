@@ -209,7 +209,7 @@ def _missing(settings: Settings) -> bool:
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    if args.file is None and not args.question:
+    if args.file is None and not " ".join(args.question).strip():
         raise KabarError('give a question, e.g. kabar ask "What was agreed in Paris?", '
                          "or -f FILE with one question per line")
     if args.file is not None:

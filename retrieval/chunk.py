@@ -117,8 +117,10 @@ def chunk_sentences(
         chunks.append(Chunk(doc_id, title, start, end, text[start:end], tuple(group)))
         if j >= len(pieces):
             break
-        # Step back for the overlap, but always advance, or a long sentence would loop.
-        i = max(i + 1, j - overlap) if overlap and j - i > overlap else j
+        # Step back for the overlap, but always advance, and only when the overlap and the
+        # next new sentence fit together; otherwise the next chunk would only repeat text.
+        back = max(i + 1, j - overlap) if overlap and j - i > overlap else j
+        i = back if pieces[j].end - pieces[back].start <= max_chars else j
     return chunks
 
 

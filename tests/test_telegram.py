@@ -502,6 +502,7 @@ def test_kabar_bot_retries_startup_and_stops_cleanly_on_sigterm(
             if process.poll() is None:
                 process.kill()
                 process.communicate()
+        print(stderr, [(c.method, c.status, round(c.at - server.calls()[0].at, 2)) for c in server.calls()], time.monotonic() - server.calls()[0].at)
         assert process.returncode == 0, stderr
         assert_answer_structure(server.messages(31))
         assert token not in stderr and "Traceback" not in stderr
