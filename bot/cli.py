@@ -147,6 +147,11 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(fmt.dumps(_report_json(report)) if args.json else _summary(report, settings),
               flush=True)
 
+    from retrieval import ingest
+
+    # Taken before the first build reads the folder: what is saved while it runs differs
+    # from this, so the watch below picks it up.
+    before = ingest.fingerprint(settings.seeds_dir)
     run(args.full)
     if args.watch:
         from retrieval.watch import watch
@@ -154,7 +159,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Watching {settings.seeds_dir}/ for changes (Ctrl-C to stop)...",
               file=sys.stderr, flush=True)
         try:
-            watch(settings.seeds_dir, lambda: run(False))
+            watch(settings.seeds_dir, lambda: run(False), initial=before)
         except KeyboardInterrupt:
             print("Stopped watching.", file=sys.stderr)
     return 0

@@ -60,11 +60,12 @@ class BuildReport:
     full: bool
     reason: str = ""
     skipped: tuple[str, ...] = field(default=())
+    published: bool = False
 
     @property
     def changed(self) -> bool:
         """Whether this run published a new version."""
-        return bool(self.added or self.updated or self.removed or self.full)
+        return self.published
 
 
 def chunker_settings(settings: Settings) -> dict[str, Any]:
@@ -74,7 +75,8 @@ def chunker_settings(settings: Settings) -> dict[str, Any]:
     the term analysis, so an upgrade that changes either rebuilds old indexes.
     """
     return {"max_chars": settings.chunk_chars, "overlap": settings.chunk_overlap,
-            "bm25": {"k1": bm25.K1, "b": bm25.B}, "terms": TERMS_VERSION}
+            "bm25": {"k1": bm25.K1, "b": bm25.B}, "terms": TERMS_VERSION,
+            "passage_prompt": settings.passage_prompt, "faiss": settings.faiss_index}
 
 
 def seeds_changed(settings: Settings) -> bool:
@@ -156,6 +158,7 @@ def build_index(
             sentences_embedded=result.sentences_embedded,
             seconds=time.perf_counter() - started, version=version,
             full=prev is None, reason=reason if prev is None else "", skipped=skipped,
+            published=True,
         )
 
 

@@ -149,6 +149,10 @@ def read_manifest(index_dir: Path, version: str | None = None) -> dict[str, Any]
         raise CorruptIndexError(
             f"{path} is corrupt ({exc}) — run `kabar index --full` to rebuild"
         ) from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
+        raise CorruptIndexError(
+            f"{path} is not a Kabar manifest — run `kabar index --full` to rebuild")
     return manifest
 
 

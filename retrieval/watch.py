@@ -21,6 +21,7 @@ def watch(
     settle: float = 1.5,
     poll: float = 2.0,
     stop: threading.Event | None = None,
+    initial: dict[str, tuple[int, int]] | None = None,
 ) -> None:
     """Call ``rebuild`` whenever the seeds folder changed and then stayed still.
 
@@ -36,12 +37,14 @@ def watch(
         settle: Seconds without change before rebuilding.
         poll: Seconds between looks when no event arrives.
         stop: Set it to end the loop (Ctrl-C also ends it).
+        initial: The folder's state the index was last built from; a difference found at
+            the first look triggers a rebuild (files saved while that build ran).
     """
     stop = stop or threading.Event()
     wake = threading.Event()
     observer = _start_observer(seeds_dir, wake)
     try:
-        seen = _snapshot(seeds_dir)
+        seen = _snapshot(seeds_dir) if initial is None else initial
         while not stop.is_set():
             wake.wait(poll)
             wake.clear()

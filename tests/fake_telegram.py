@@ -17,18 +17,25 @@ Usage::
     with FakeTelegram() as server:
         settings = replace(settings, telegram_bot_token=server.token,
                            telegram_api_url=server.base_url)
+        app = build_application(settings, ...)
+        with app_thread(app, lambda: run_application(app, settings, stop_signals=None),
+                        ready=lambda: server.calls("getUpdates")):
+            server.push_message(1, "What was agreed in Paris?")
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
+import sys
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -45,6 +52,15 @@ MAX_TEXT = 4096
 _JSON_FIELDS = frozenset({"reply_markup", "reply_parameters", "link_preview_options", "commands",
                           "allowed_updates", "entities", "scope"})
 _LONG_POLL_CAP = 2.0  # seconds: keeps shutdown quick whatever timeout the client asks for
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients drop idle keep-alive connections when they shut down; that is no error.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _HtmlChecker(HTMLParser):
@@ -86,7 +102,8 @@ def check_html(text: str) -> str | None:
     if checker.error:
         return f"Can't parse entities: {checker.error}"
     if checker.stack:
-        return f"Can't parse entities: can't find end tag corresponding to start tag \"{checker.stack[-1]}\""
+        return ("Can't parse entities: can't find end tag corresponding to start tag "
+                f"\"{checker.stack[-1]}\"")
     visible = "".join(checker.visible)
     if len(visible.encode("utf-16-le")) // 2 > MAX_TEXT:
         return "message is too long"
@@ -159,8 +176,7 @@ class FakeTelegram:
         self._closing = False
         self.webhook: dict[str, Any] | None = None
         self.webhook_deliveries: list[int] = []
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), self._handler_class())
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,),
                                         name="fake-telegram", daemon=True)
 
@@ -489,10 +505,10 @@ class FakeTelegram:
             # client's delayed ACK would add ~40 ms to every call.
             disable_nagle_algorithm = True
 
-            def do_GET(self) -> None:  # noqa: N802  (http.server's naming)
+            def do_GET(self) -> None:
                 self._serve()
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self._serve()
 
             def _serve(self) -> None:
@@ -519,7 +535,7 @@ class FakeTelegram:
                 except OSError:  # the client gave up (a cancelled long poll): nothing to do
                     pass
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
         return Handler
@@ -556,3 +572,56 @@ def _entities(text: str) -> list[dict[str, Any]]:
         found.append({"type": "mention", "offset": _utf16(text[:mention.start()]),
                       "length": _utf16(mention.group())})
     return found
+
+
+@contextlib.contextmanager
+def app_thread(app: Any, run: Callable[[], None], ready: Callable[[], object],
+               timeout: float = 60.0) -> Iterator[None]:
+    """Run a python-telegram-bot ``Application`` in a background thread for a ``with`` block.
+
+    Args:
+        app: The application; its ``post_init`` is wrapped (and still called) to learn the
+            event loop, since a worker thread cannot be stopped with a signal.
+        run: Runs the application until it is stopped (``run_polling``/``run_webhook`` with
+            ``stop_signals=None``, or a wrapper around them).
+        ready: Truthy once the application is up (e.g. it has called getUpdates).
+        timeout: Seconds to wait for ``ready``.
+
+    Raises:
+        Whatever ``run`` raised while starting; AssertionError if it does not stop.
+    """
+    loops: list[asyncio.AbstractEventLoop] = []
+    failures: list[BaseException] = []
+    post_init = app.post_init
+
+    async def remember_loop(application: Any) -> None:
+        loops.append(asyncio.get_running_loop())
+        if post_init is not None:
+            await post_init(application)
+
+    app.post_init = remember_loop
+
+    def target() -> None:
+        try:
+            run()
+        except BaseException as exc:
+            failures.append(exc)
+
+    thread = threading.Thread(target=target, name="bot-under-test", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not (ready() or failures or not thread.is_alive()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the application did not start within {timeout} s")
+            time.sleep(0.02)
+        if failures:
+            raise failures[0]
+        yield
+    finally:
+        if loops and not loops[0].is_closed():
+            with contextlib.suppress(RuntimeError):  # closed in the meantime
+                loops[0].call_soon_threadsafe(app.stop_running)
+        thread.join(30)
+        if thread.is_alive():
+            raise AssertionError("the application did not shut down within 30 s")

@@ -11,7 +11,6 @@ The formatting functions are unit-tested at the end with synthetic answers.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import logging
@@ -22,7 +21,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -31,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_telegram import FakeTelegram, Sent, check_html, visible_text
+from fake_telegram import FakeTelegram, Sent, app_thread, check_html, visible_text
 
 from bot import telegram as tg
 from bot import telegram_format as tf
@@ -83,45 +81,17 @@ class Bot:
 def running_bot(settings: Settings, engine_factory: Callable[[], Engine],
                 server: FakeTelegram | None = None) -> Iterator[Bot]:
     """Run ``build_application`` + ``run_application`` in a thread; stop it afterwards."""
-    own = server is None
-    server = server or FakeTelegram().start()
-    settings = dataclasses.replace(settings, telegram_bot_token=server.token,
-                                   telegram_api_url=server.base_url)
-    app = tg.build_application(settings, engine_factory)
-    loops: list[asyncio.AbstractEventLoop] = []
-    failures: list[BaseException] = []
-    post_init = app.post_init
-
-    async def remember_loop(application: Any) -> None:
-        # The test needs the bot's loop to stop it from outside (there are no signals in a
-        # worker thread); the application's own post_init still runs.
-        loops.append(asyncio.get_running_loop())
-        await post_init(application)
-
-    app.post_init = remember_loop
-
-    def run() -> None:
-        try:
-            tg.run_application(app, settings, stop_signals=None)
-        except BaseException as exc:
-            failures.append(exc)
-
-    thread = threading.Thread(target=run, name="kabar-bot", daemon=True)
-    thread.start()
-    ready = "setWebhook" if settings.webhook_url else "getUpdates"
-    try:
-        server.wait_for(lambda: server.calls(ready) or failures, 60, "the bot to start")
-        if failures:
-            raise failures[0]
+    with contextlib.ExitStack() as stack:
+        if server is None:
+            server = stack.enter_context(FakeTelegram())
+        settings = dataclasses.replace(settings, telegram_bot_token=server.token,
+                                       telegram_api_url=server.base_url)
+        app = tg.build_application(settings, engine_factory)
+        ready = "setWebhook" if settings.webhook_url else "getUpdates"
+        stack.enter_context(app_thread(
+            app, lambda: tg.run_application(app, settings, stop_signals=None),
+            ready=lambda: server.calls(ready)))
         yield Bot(server, app, settings)
-    finally:
-        if loops and not loops[0].is_closed():
-            with contextlib.suppress(RuntimeError):
-                loops[0].call_soon_threadsafe(app.stop_running)
-        thread.join(30)
-        if own:
-            server.stop()
-        assert not thread.is_alive(), "the bot did not shut down"
 
 
 @pytest.fixture
@@ -502,7 +472,6 @@ def test_kabar_bot_retries_startup_and_stops_cleanly_on_sigterm(
             if process.poll() is None:
                 process.kill()
                 process.communicate()
-        print(stderr, [(c.method, c.status, round(c.at - server.calls()[0].at, 2)) for c in server.calls()], time.monotonic() - server.calls()[0].at)
         assert process.returncode == 0, stderr
         assert_answer_structure(server.messages(31))
         assert token not in stderr and "Traceback" not in stderr

@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -327,16 +328,16 @@ def test_kabar_index_watch_misses_nothing_saved_during_the_first_build(
     build has read the seeds, before the watch takes its first look at the folder.
     """
     from bot import cli
-    from retrieval import indexer
+    from retrieval import ingest
     from retrieval import watch as watch_module
 
     index_dir = tmp_path / "index"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("KABAR_EMBEDDING_MODEL", "hashing:64")
-    real_read, real_watch = indexer.ingest.read_corpus, watch_module.watch
+    real_read, real_watch = ingest.read_corpus, watch_module.watch
     late = seeds / "late.txt"
 
-    def read_then_save(seeds_dir: Path):  # type: ignore[no-untyped-def]
+    def read_then_save(seeds_dir: Path | str) -> ingest.Corpus:
         corpus = real_read(seeds_dir)
         if not late.exists():
             late.write_text(PART_ONE + PART_TWO, encoding="utf-8")
@@ -344,10 +345,10 @@ def test_kabar_index_watch_misses_nothing_saved_during_the_first_build(
 
     stop = threading.Event()
 
-    def quick_watch(seeds_dir: Path, rebuild: Callable[[], None]) -> None:
-        real_watch(seeds_dir, rebuild, settle=SETTLE, poll=POLL, stop=stop)
+    def quick_watch(seeds_dir: Path, rebuild: Callable[[], None], **kwargs: Any) -> None:
+        real_watch(seeds_dir, rebuild, settle=SETTLE, poll=POLL, stop=stop, **kwargs)
 
-    monkeypatch.setattr(indexer.ingest, "read_corpus", read_then_save)
+    monkeypatch.setattr(ingest, "read_corpus", read_then_save)
     monkeypatch.setattr(watch_module, "watch", quick_watch)
     codes: list[int] = []
     thread = threading.Thread(target=lambda: codes.append(cli.main(
