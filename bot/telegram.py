@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import re
 import signal
 import time
@@ -35,7 +36,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -73,7 +74,7 @@ KEPT_ANSWERS = 20
 SOURCES_PER_PAGE = 10
 #: Telegram shows "typing…" for about 5 s per chat action, so it is renewed a little sooner.
 TYPING_EVERY = 4.5
-#: Attempts at getMe/deleteWebhook at startup before giving up (with growing pauses).
+#: Retries of getMe/deleteWebhook at startup before giving up (with growing pauses).
 BOOTSTRAP_RETRIES = 5
 #: Retries of a request Telegram answered with 429 "retry after".
 FLOOD_RETRIES = 3
@@ -104,7 +105,7 @@ class _ChatState:
         while self.asked and now - self.asked[0] >= 60:
             self.asked.popleft()
         if limit and len(self.asked) >= limit:
-            return max(1, int(60 - (now - self.asked[0]) + 0.999))
+            return max(1, math.ceil(60 - (now - self.asked[0])))
         self.asked.append(now)
         return 0
 
@@ -213,13 +214,10 @@ class _Handlers:
         """/ask QUESTION (also /ask@botname), in any chat."""
         message = cast(Message, update.effective_message)
         question = _COMMAND_PREFIX.sub("", message.text or "", count=1).strip()
-        if not question:
-            lang = _user_lang(update)
-            if await self._admitted(update, lang):
-                await message.reply_text(
-                    tf.text(lang, "ask_usage", example=tf.EXAMPLES[lang][0]), parse_mode=None)
-            return
-        await self._answer(update, context, question)
+        if question:
+            await self._answer(update, context, question)
+        else:
+            await self._hint(update, "ask_usage")
 
     async def private_text(self, update: Update, context: Context) -> None:
         """Any text in a private chat is a question; whitespace-only text is ignored."""
@@ -238,10 +236,7 @@ class _Handlers:
         if question:
             await self._answer(update, context, question)
         else:
-            lang = _user_lang(update)
-            if await self._admitted(update, lang):
-                await message.reply_text(
-                    tf.text(lang, "ask_usage", example=tf.EXAMPLES[lang][0]), parse_mode=None)
+            await self._hint(update, "ask_usage")
 
     async def not_text(self, update: Update, context: Context) -> None:
         """Photos, stickers, voice...: a short hint (in groups only when addressed)."""
@@ -249,10 +244,14 @@ class _Handlers:
         if message.chat.type != ChatType.PRIVATE and not (
                 _replies_to_me(message, context) or _mentions_me(message, context)):
             return
+        await self._hint(update, "not_text")
+
+    async def _hint(self, update: Update, key: str) -> None:
+        """Reply with a one-line hint on how to ask (with an example question)."""
         lang = _user_lang(update)
-        if await self._admitted(update, lang):
-            await message.reply_text(tf.text(lang, "not_text", example=tf.EXAMPLES[lang][0]),
-                                     parse_mode=None)
+        if await self._admitted(update, lang) and update.effective_message:
+            await update.effective_message.reply_text(
+                tf.text(lang, key, example=tf.EXAMPLES[lang][0]), parse_mode=None)
 
     async def _answer(self, update: Update, context: Context, question: str) -> None:
         """Answer one question: allow list, rate limit, "typing…", engine, reply."""
@@ -468,8 +467,15 @@ def run_application(application: App, settings: Settings,
     """
     # Each run gets its own loop, which the library closes at the end; the thread's default
     # loop may have been closed by an earlier run.
-    asyncio.set_event_loop(asyncio.new_event_loop())
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     try:
+        try:
+            loop.run_until_complete(_connect(application, settings))
+        except BaseException:
+            loop.run_until_complete(application.bot.shutdown())
+            loop.close()
+            raise
         if settings.webhook_url:
             application.run_webhook(
                 listen=settings.webhook_listen, port=settings.webhook_port,
@@ -482,14 +488,39 @@ def run_application(application: App, settings: Settings,
             application.run_polling(allowed_updates=ALLOWED_UPDATES,
                                     bootstrap_retries=BOOTSTRAP_RETRIES,
                                     stop_signals=stop_signals)
-    except InvalidToken:
+    except InvalidToken:  # revoked after startup, say
         raise ConfigError(REJECTED_TOKEN) from None
     except TelegramError as exc:
-        host = urlparse(settings.telegram_api_url).netloc or settings.telegram_api_url
-        message = redact(str(exc), settings.telegram_bot_token)
-        raise KabarError(f"could not reach the Telegram Bot API at {host}: {message}") from None
+        raise _unreachable(settings, exc) from None
     finally:
         asyncio.set_event_loop(None)
+
+
+async def _connect(application: App, settings: Settings) -> None:
+    """Check the token with getMe, retrying transient failures with growing pauses.
+
+    The library would retry too, but it logs a traceback for a rejected token; done here, a
+    rejected token is one clear line and an unreachable server a warning per attempt.
+    """
+    delay = 1.0
+    for attempt in range(BOOTSTRAP_RETRIES + 1):
+        try:
+            await application.bot.initialize()
+            return
+        except InvalidToken:
+            raise ConfigError(REJECTED_TOKEN) from None
+        except (NetworkError, RetryAfter) as exc:
+            if attempt == BOOTSTRAP_RETRIES:
+                raise _unreachable(settings, exc) from None
+            log.warning("%s; retrying in %.0f s", _unreachable(settings, exc), delay)
+            await asyncio.sleep(delay)
+            delay = min(30.0, delay * 2)
+
+
+def _unreachable(settings: Settings, exc: Exception) -> KabarError:
+    host = urlparse(settings.telegram_api_url).netloc or settings.telegram_api_url
+    message = redact(str(exc), settings.telegram_bot_token)
+    return KabarError(f"could not reach the Telegram Bot API at {host}: {message}")
 
 
 def run_bot(settings: Settings, update: bool = True) -> int:

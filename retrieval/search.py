@@ -17,14 +17,19 @@ import numpy as np
 
 from retrieval.embed import Embedder
 from retrieval.lexicon import Language, Lexicon, detect_language
+from retrieval.qtype import answer_type, holds
 from retrieval.store import IndexData
 from retrieval.terms import content_words, stem, terms
 from retrieval.types import Passage
 
-#: Fusion weight of the dense side per model. FacQA (Indonesian) showed the English-only
-#: MiniLM adds little over BM25, so it gets a small weight; any other model (expected to be
-#: multilingual when configured) gets the weight tuned for a multilingual retriever.
-DEFAULT_DENSE_WEIGHTS = {"bundled:all-MiniLM-L6-v2": 0.1, "hashing": 0.0}
+#: Fusion weight of the dense side per model, swept on 800 FacQA train questions
+#: (0, 0.05, 0.1, 0.2, 0.3): with the English-only bundled MiniLM every weight above 0 lowered
+#: R@1 on Indonesian text (0.8125 at 0, 0.811 at 0.05, 0.8075 at 0.1), so by default it ranks
+#: by BM25 alone and its vectors only help pick answer sentences. Other models (a multilingual
+#: one, when configured) get 0.3, a common hybrid weight; no multilingual model could be
+#: tuned offline here, so set ``KABAR_DENSE_WEIGHT`` from ``benchmarks/bench_quality.py
+#: --tune`` for yours.
+DEFAULT_DENSE_WEIGHTS = {"bundled:all-MiniLM-L6-v2": 0.0, "hashing": 0.0}
 DEFAULT_DENSE_WEIGHT_OTHER = 0.3
 #: Weight of a translated term relative to the question's own words, by the question's
 #: language. Indonesian questions are mostly asked of Indonesian articles, so their English
@@ -34,6 +39,10 @@ TRANSLATION_WEIGHT = {"en": 0.7, "id": 0.2}
 BM25_CANDIDATES = 100
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 DENSE_CANDIDATES = 50
+#: Candidates reranked by answer type, and the bonus (in units of the top BM25 score) for
+#: holding the wanted type; tuned on FacQA train (0.1-1.0 tried; 0.3-0.4 best).
+RERANK_DEPTH = 20
+ANSWER_TYPE_BONUS = 0.3
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,14 @@ class Searcher:
         else:
             d_norm = np.zeros_like(dense)
         fused = (1 - self._w) * b_norm + self._w * d_norm
+        kind = answer_type(query.text)
+        if kind is not None and len(fused):
+            # Rerank the head of the list: candidates holding the kind of answer the
+            # question wants (a number for "berapa") get a small bonus.
+            head = np.argsort(-fused, kind="stable")[:RERANK_DEPTH]
+            for i in head:
+                if holds(data.chunk_text(int(cand[i])), kind, query.text):
+                    fused[i] += ANSWER_TYPE_BONUS
         # Ties (common when BM25 has nothing) fall back to the dense order, then chunk order.
         order = np.lexsort((cand, -dense, -fused))[:k]
         return [Hit(int(cand[i]), float(fused[i]), float(b[i]), float(dense[i])) for i in order]

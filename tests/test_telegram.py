@@ -333,6 +333,8 @@ def test_handler_failure_is_apologised_for_and_logged(bot: Bot,
 
 
 @pytest.mark.e2e
+# The library's own RetryAfter warns about a future type change of its retry_after attribute.
+@pytest.mark.filterwarnings("ignore:Deprecated since version v22.2")
 def test_flood_control_is_respected(bot: Bot) -> None:
     bot.server.flood("sendMessage", 1, retry_after=1)
     messages = bot.ask(27, PARIS)
@@ -444,8 +446,7 @@ def test_kabar_bot_with_rejected_token_fails_clearly(tmp_path: Path) -> None:
                                 env=kabar_bot_env(tmp_path, server, token),
                                 capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert f"kabar: error: {tg.REJECTED_TOKEN}" in result.stderr
-    assert token not in result.stderr and "RejectedSecretValue" not in result.stderr
+    assert result.stderr.strip() == f"kabar: error: {tg.REJECTED_TOKEN}"
     assert token not in result.stdout
 
 
@@ -474,6 +475,7 @@ def test_kabar_bot_retries_startup_and_stops_cleanly_on_sigterm(
                 process.communicate()
         assert process.returncode == 0, stderr
         assert_answer_structure(server.messages(31))
+        assert "could not reach the Telegram Bot API at 127.0.0.1" in stderr  # and retried
         assert token not in stderr and "Traceback" not in stderr
 
 
