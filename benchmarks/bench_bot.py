@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The fake Bot API server lives with the tests (which are not a package).
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from fake_telegram import FakeTelegram, app_thread  # noqa: E402  (after the path set-up)
+from fake_telegram import FakeTelegram, Sent, app_thread  # noqa: E402  (after the path set-up)
 
 from bot import telegram as tg  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
@@ -90,9 +90,11 @@ def _replay(server: FakeTelegram, plan: list[tuple[int, str]], chats: int,
     lock = threading.Lock()
 
     def wait_answer(chat_id: int, count: int, pushed: float) -> None:
-        messages = server.wait_for(lambda: len(m := server.messages(chat_id)) >= count and m,
-                                   60, f"answer {count} in chat {chat_id}")
-        sent = messages[count - 1]
+        def answered() -> Sent | None:
+            mine = server.messages(chat_id)
+            return mine[count - 1] if len(mine) >= count else None
+
+        sent = server.wait_for(answered, 60, f"answer {count} in chat {chat_id}")
         with lock:
             latencies.append(sent.at - pushed)
 

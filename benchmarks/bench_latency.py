@@ -152,7 +152,7 @@ def make_corpus(corpus: Path, out: Path, settings: Settings, target_chunks: int)
 def measure(engine: Engine, embedder: Embedder, questions: Sequence[str]
             ) -> tuple[list[float], list[float]]:
     """Per-question seconds of ``Engine.answer`` and of the floor, interleaved."""
-    data = engine._loaded.searcher.data  # the engine's own loaded index
+    data = engine.searcher.data  # the engine's own loaded index
     k = min(DENSE_CANDIDATES, data.num_chunks)
 
     def floor(q: str) -> None:
@@ -196,7 +196,8 @@ def profile(engine: Engine, questions: Sequence[str], top: int = 10) -> list[str
     stats = pstats.Stats(prof)
     entries = stats.stats  # type: ignore[attr-defined]
     lines = []
-    ours = {k: v for k, v in entries.items() if k[0].startswith(str(ROOT))}
+    ours = {k: v for k, v in entries.items()
+            if k[0].startswith(str(ROOT)) and "site-packages" not in k[0]}
     for key_name, key, pool in (("cumulative", 3, entries), ("own (tottime)", 2, entries),
                                 ("cumulative, Kabar's own functions", 3, ours)):
         ranked = sorted(pool.items(), key=lambda kv: -kv[1][key])[:top]
@@ -214,6 +215,15 @@ def _where(path: str, line: int, func: str) -> str:
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{path}:{line}({func})" if line else func
+
+
+def _built(report: BuildReport) -> float | None:
+    """Build seconds, or ``None`` when the index was already up to date (``--work`` reuse)."""
+    return round(report.seconds, 1) if report.changed else None
+
+
+def _built_text(report: BuildReport) -> str:
+    return f"built in {report.seconds:.1f} s" if report.changed else "reused (up to date)"
 
 
 def _size_row(label: str, chunks: int, answers: list[float], floors: list[float]
@@ -244,6 +254,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     questions = [item["q"] for item in read_jsonl(facqa / "questions-valid.jsonl")]
     import torch
 
+    torch_default = torch.get_num_threads()
     with tempfile.TemporaryDirectory(prefix="kabar-bench-latency-") as tmp_name:
         work = args.work or Path(tmp_name)
         work.mkdir(parents=True, exist_ok=True)
@@ -280,12 +291,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "cold_kabar_ask_s": round(statistics.mean(c.wall for c in cold), 2),
         "cold_kabar_ask_runs_s": [round(c.wall, 2) for c in cold],
         "cold_kabar_ask_peak_rss_mb": max(c.peak_rss_mb for c in cold),
-        "facqa_build_s": round(small_build.seconds, 1),
+        "facqa_build_s": _built(small_build),
         "synthetic_articles": synthetic["articles"],
+        "synthetic_sentence_pool": synthetic["sentences_pool"],
         "synthetic_generate_s": round(gen_sw.wall, 1),
-        "synthetic_build_s": round(big_build.seconds, 1),
+        "synthetic_build_s": _built(big_build),
         "synthetic_faiss": big_faiss,
         "synthetic_noop_reindex_s": round(big_noop.seconds, 2),
+        "torch_threads_default": torch_default,
         "torch_threads": torch.get_num_threads(),
         "faiss_threads": 1,
         "peak_rss_mb": rss,
@@ -304,15 +317,19 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"{len(questions)} FacQA valid questions, ms",
                 ("index", "p50", "p95", "floor p50", "floor p95", "p95/floor", "goal <= 1.5"),
                 rows))
-    print(f"synthetic index: {synthetic['articles']} recombined FacQA articles, "
-          f"{big_build.chunks} chunks, {big_faiss}; RANDOM passage vectors, real model for "
-          f"queries; generated in {gen_sw.wall:.1f} s, built in {big_build.seconds:.1f} s, "
-          f"no-op re-index {big_noop.seconds:.2f} s")
+    print(f"FacQA index: {small_build.chunks} chunks, {_built_text(small_build)} (real model)")
+    print(f"synthetic index: {synthetic['articles']} articles recombined from "
+          f"{synthetic['sentences_pool']} FacQA sentences, {big_build.chunks} chunks, "
+          f"{big_faiss}; RANDOM passage vectors, real model for queries; generated in "
+          f"{gen_sw.wall:.1f} s, {_built_text(big_build)}, no-op re-index "
+          f"{big_noop.seconds:.2f} s")
     print(f"cold `kabar ask \"...\" --no-update` (FacQA index, real model): "
           f"{figures['cold_kabar_ask_s']:.2f} s mean of {COLD_RUNS} "
           f"({', '.join(f'{c.wall:.2f}' for c in cold)}), peak RSS "
           f"{figures['cold_kabar_ask_peak_rss_mb']:.0f} MB")
-    print(f"torch threads {figures['torch_threads']}, FAISS threads 1, {os.cpu_count()} CPUs; "
+    print(f"torch threads {figures['torch_threads']} during the runs ({torch_default} before the "
+          "Engine's faiss.omp_set_num_threads(1)), FAISS threads 1, "
+          f"{os.cpu_count()} CPUs; "
           f"load average {load_start} -> {figures['load_avg_end']}; peak RSS "
           f"{rss:.0f} MB; total runtime "
           f"{figures['total_s']:.1f} s")

@@ -1,8 +1,11 @@
 """Turning text into BM25 terms, the same way for articles and questions.
 
 Indonesian words carry their grammar in affixes (``perundingan``, ``berunding``,
-``merundingkan``), so terms are Snowball-Indonesian stems; stopwords of both languages are
-dropped. Numbers lose their thousands separators so ``1.400`` and ``1400`` meet.
+``merundingkan``), so terms are stems from Sastrawi, a dictionary-based Indonesian stemmer
+(Nazief–Adriani): unlike the Snowball rules it restores the root's first letter
+(``menolak`` -> ``tolak``, ``penumpang`` -> ``tumpang``), which lifted FacQA R@1 (train
+0.820 -> 0.824, valid 0.849 -> 0.852). Stopwords of both languages are dropped. Numbers
+lose their thousands separators so ``1.400`` and ``1400`` meet.
 """
 
 from __future__ import annotations
@@ -11,8 +14,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-
-import Stemmer
+from typing import Any
 
 from retrieval.lexicon import STOPWORDS_EN, STOPWORDS_ID
 
@@ -20,9 +22,9 @@ from retrieval.lexicon import STOPWORDS_EN, STOPWORDS_ID
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 STOPWORDS = STOPWORDS_EN | STOPWORDS_ID
 #: Bumped whenever the analysis below changes, so indexes built with the old one rebuild.
-TERMS_VERSION = 2
+TERMS_VERSION = 3
 
-_stemmer = Stemmer.Stemmer("indonesian")
+_stemmer: Any = None
 
 
 def words(text: str) -> list[str]:
@@ -31,14 +33,19 @@ def words(text: str) -> list[str]:
     return [re.sub(r"[.,]", "", t) if t[0].isdigit() else t for t in _TOKEN.findall(text)]
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=500_000)
 def stem(word: str) -> str:
-    """The Indonesian Snowball stem of one lowercased word (numbers are kept as they are)."""
+    """The Indonesian stem of one lowercased word (numbers and short words are kept)."""
+    global _stemmer
     if word[0].isdigit() or len(word) <= 3:
         return word
-    stemmed: str = _stemmer.stemWord(word)
-    # The stemmer strips down to fragments on some names ("bertemu" -> "berte"); keep a
-    # stem only when a meaningful part remains.
+    if _stemmer is None:
+        # Built on first use: it loads a 30k-word root dictionary.
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        _stemmer = StemmerFactory().create_stemmer()
+    stemmed: str = _stemmer.stem(word)
+    # Keep a stem only when a meaningful part remains (names can be cut to fragments).
     return stemmed if len(stemmed) >= 3 else word
 
 

@@ -289,7 +289,7 @@ class FakeTelegram:
             return [c for c in self._calls
                     if method is None or c.method.lower() == method.lower()]
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 15.0,
+    def wait_for(self, predicate: Callable[[], T | None], timeout: float = 15.0,
                  what: str = "condition") -> T:
         """Poll ``predicate`` until it returns something truthy; return that.
 
