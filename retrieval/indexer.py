@@ -69,14 +69,18 @@ class BuildReport:
 
 
 def chunker_settings(settings: Settings) -> dict[str, Any]:
-    """The settings that decide how text is cut and analysed; a change forces a full rebuild.
-
-    Besides the chunk size and overlap this records the BM25 parameters and the version of
-    the term analysis, so an upgrade that changes either rebuilds old indexes.
-    """
+    """The settings that decide what is embedded; a change re-embeds everything."""
     return {"max_chars": settings.chunk_chars, "overlap": settings.chunk_overlap,
-            "bm25": {"k1": bm25.K1, "b": bm25.B}, "terms": TERMS_VERSION,
-            "passage_prompt": settings.passage_prompt, "faiss": settings.faiss_index}
+            "passage_prompt": settings.passage_prompt}
+
+
+def analysis_settings(settings: Settings) -> dict[str, Any]:
+    """The settings of the parts rebuilt on every build (BM25, term analysis, FAISS type).
+
+    A change republishes the index from the stored vectors, without running the model.
+    """
+    return {"bm25": {"k1": bm25.K1, "b": bm25.B}, "terms": TERMS_VERSION,
+            "faiss": settings.faiss_index}
 
 
 def seeds_changed(settings: Settings) -> bool:
@@ -123,7 +127,10 @@ def build_index(
     with store.build_lock(index_dir):
         prev, reason = (None, "--full") if full else _previous(settings)
         state = store.read_seeds_state(index_dir)
-        if (prev is not None and state is not None and state.get("version") == prev.version
+        same_analysis = prev is not None and \
+            prev.manifest.get("analysis") == analysis_settings(settings)
+        if (prev is not None and same_analysis and state is not None
+                and state.get("version") == prev.version
                 and state.get("seeds_dir") == str(seeds_dir.resolve())
                 and state.get("files") == _jsonable(files)):
             # Same files, same sizes and times as the last build: nothing to read.
@@ -144,7 +151,7 @@ def build_index(
             # Contents are the same (files were touched or re-saved): keep the version.
             _record_state(settings, files, prev.version)
             meta_same = all(old[a.doc_id].paths == a.paths for a in corpus.articles)
-            if meta_same:
+            if meta_same and same_analysis:
                 return BuildReport(0, 0, 0, unchanged, prev.num_chunks, 0, 0,
                                    time.perf_counter() - started, prev.version, False,
                                    skipped=skipped)
@@ -315,6 +322,7 @@ def _manifest(settings: Settings, result: _Assembled) -> dict[str, Any]:
         "query_prompt": settings.query_prompt,
         "passage_prompt": settings.passage_prompt,
         "chunker": chunker_settings(settings),
+        "analysis": analysis_settings(settings),
         "faiss": type(result.dense).__name__,
         "articles": {a.doc_id: a.content_hash for a in result.articles},
         "counts": {"articles": len(result.articles), "chunks": result.num_chunks,
