@@ -193,6 +193,17 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def code_commit() -> str:
+    """The repository's HEAD commit (read-only), so figures can be traced to the code."""
+    try:
+        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                              capture_output=True, text=True, check=False)
+    except OSError:
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
 def final_json(name: str, figures: dict[str, Any]) -> None:
     """The last line of every script: its figures as one JSON object."""
-    print(json.dumps({"benchmark": name, **figures}, ensure_ascii=False))
+    print(json.dumps({"benchmark": name, "commit": code_commit(), **figures},
+                     ensure_ascii=False))

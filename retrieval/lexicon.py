@@ -3,8 +3,11 @@
 Questions come in English and Indonesian, articles mostly in Indonesian. BM25 only matches
 shared terms, so a question's content words are translated into the other language with
 a bilingual word list (``data/eng-ind.tsv``, derived from FreeDict/WikDict, see
-``data/ATTRIBUTION.md``) and names and news terms are expanded with an alias table
-(``data/aliases.tsv``). Both files are read by :meth:`Lexicon.load`, never at import time.
+``data/ATTRIBUTION.md``), backed by translations found through other languages
+(``data/eng-ind-pivot.tsv``: English -> Finnish/Polish/Greek/... -> Indonesian, kept only
+when several languages agree; they rank below the direct ones), and names and news terms
+are expanded with an alias table (``data/aliases.tsv``). The files are read by
+:meth:`Lexicon.load`, never at import time.
 
 Typical use::
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Literal
 
@@ -66,10 +69,16 @@ _ALIAS_TOKEN = re.compile(r"[^\W_]+")
 # with eight vague translations cannot outweigh a word with one precise translation);
 # within a tier they decay with dictionary rank as 1/sqrt(rank + 1), because FreeDict lists
 # the commonest sense first. Related words (same English stem family, or Indonesian
-# root matches when the surface form was found) only get a minor share.
+# root matches when the surface form was found) only get a minor share. Pivot
+# translations (found through other languages, noisier) follow the direct ones in rank
+# and have their decayed weight scaled by _PIVOT_FACTOR; when a word has no direct
+# translation they take its place. They never take the last _MIN_RELATED option slots
+# from related words.
 _MAX_OPTIONS = 8
 _MINOR_SHARE = 0.25
 _MAX_FAMILY = 4
+_PIVOT_FACTOR = 0.5
+_MIN_RELATED = 2
 
 # Irregular English forms that suffix rules cannot undo, as "base form form..." items.
 _IRREGULAR_TEXT = """
@@ -104,6 +113,17 @@ _VOWELS = frozenset("aeiou")
 
 def _read_data(name: str) -> str:
     return (resources.files("retrieval") / "data" / name).read_text(encoding="utf-8")
+
+
+def _read_table(name: str) -> dict[str, tuple[str, ...]]:
+    """Parse a ``english<TAB>indonesian|...`` file from ``data``; ``#`` lines are comments."""
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _read_data(name).splitlines():
+        if not line or line.startswith("#"):
+            continue
+        english, _, translations = line.partition("\t")
+        table[english] = tuple(t for t in translations.split("|") if t)
+    return table
 
 
 def detect_language(text: str) -> Language:
@@ -176,16 +196,32 @@ def _decayed(terms: Iterable[str], share: float) -> dict[str, float]:
     return {term: share * r / total for term, r in zip(ranked, raw, strict=True)}
 
 
-def _weighted(major: list[str], minor: list[str]) -> list[tuple[str, float]]:
-    """Weights for one source word's options: ``major`` ones first, summing to at most 1."""
+def _weighted(
+    major: list[str], minor: list[str], pivot: Sequence[str] = ()
+) -> list[tuple[str, float]]:
+    """Weights for one source word's options, summing to at most 1.
+
+    ``major`` (direct translations) and then ``pivot`` ones share the main budget, pivot
+    ones ranked after and scaled down by _PIVOT_FACTOR (which cancels out when there is no
+    direct translation); ``minor`` (related words) share the rest.
+    """
     major = list(dict.fromkeys(major))[:_MAX_OPTIONS]
-    minor = [t for t in dict.fromkeys(minor) if t not in major]
-    minor = minor[: _MAX_OPTIONS - len(major)]
-    if not major:
-        major, minor = minor, []
-    if not major:
+    pivot = [t for t in dict.fromkeys(pivot) if t not in major]
+    minor = [t for t in dict.fromkeys(minor) if t not in major and t not in pivot]
+    pivot = pivot[: max(0, _MAX_OPTIONS - len(major) - min(len(minor), _MIN_RELATED))]
+    minor = minor[: _MAX_OPTIONS - len(major) - len(pivot)]
+    main = major + pivot
+    if not main:
+        main, minor = minor, []
+    if not main:
         return []
-    weights = _decayed(major, 1.0 - _MINOR_SHARE if minor else 1.0)
+    raw = [
+        (_PIVOT_FACTOR if rank >= len(major) else 1.0) / math.sqrt(rank + 1)
+        for rank in range(len(main))
+    ]
+    share = 1.0 - _MINOR_SHARE if minor else 1.0
+    total = sum(raw)
+    weights = {term: share * r / total for term, r in zip(main, raw, strict=True)}
     if minor:
         weights.update(_decayed(minor, _MINOR_SHARE))
     return list(weights.items())
@@ -201,6 +237,7 @@ class Lexicon:
         self,
         en_to_id: dict[str, tuple[str, ...]],
         alias_groups: Sequence[Sequence[str]],
+        pivot: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         """Index the data.
 
@@ -209,31 +246,29 @@ class Lexicon:
             alias_groups: Equivalence groups, canonical form first. Members containing an
                 uppercase letter ("AS", "WHO", "Minggu") match case-sensitively, because
                 their lowercase forms are ordinary words ("as", "who", "minggu" = week).
+            pivot: Optional second-rank translations in the same shape as ``en_to_id``
+                (found through other languages); used after the direct ones.
         """
         import Stemmer  # deferred: importing this module must stay free of work
 
         self._id_stemmer = Stemmer.Stemmer("indonesian")
         self._en_stemmer = Stemmer.Stemmer("english")
         self._en_to_id = en_to_id
+        self._pivot = pivot or {}
 
         # Indonesian -> English: surface forms (incl. multiword) and, for single words,
         # Snowball roots so "disepakati" finds what "kesepakatan" translates.
-        id_to_en: dict[str, list[tuple[int, int, str]]] = {}
-        root_to_en: dict[str, list[tuple[int, int, str]]] = {}
-        family: dict[str, list[str]] = {}
-        for english, translations in en_to_id.items():
-            for rank, indonesian in enumerate(translations):
-                # Rank in the headword's list first, then prefer headwords with few senses.
-                key = (rank, len(translations), english)
-                id_to_en.setdefault(indonesian, []).append(key)
-                if " " not in indonesian:
-                    root_to_en.setdefault(self._id_root(indonesian), []).append(key)
-            if " " not in english:
+        self._id_to_en, self._root_to_en = self._invert(en_to_id)
+        self._pivot_id_to_en, self._pivot_root_to_en = self._invert(self._pivot)
+        # English stem families, direct headwords before pivot-only ones.
+        family: dict[str, list[tuple[bool, int, str]]] = {}
+        for is_pivot, headwords in ((False, en_to_id), (True, self._pivot)):
+            for english in headwords:
+                if " " in english or (is_pivot and english in en_to_id):
+                    continue
                 for family_key in self._family_keys(english):
-                    family.setdefault(family_key, []).append(english)
-        self._id_to_en = {k: [e for *_, e in sorted(v)] for k, v in id_to_en.items()}
-        self._root_to_en = {k: [e for *_, e in sorted(v)] for k, v in root_to_en.items()}
-        self._family = {k: sorted(v, key=lambda w: (len(w), w)) for k, v in family.items()}
+                    family.setdefault(family_key, []).append((is_pivot, len(english), english))
+        self._family = {k: [e for *_, e in sorted(v)] for k, v in family.items()}
 
         self._groups = [tuple(g) for g in alias_groups if g]
         self._alias_ci: dict[tuple[str, ...], list[int]] = {}
@@ -248,22 +283,16 @@ class Lexicon:
 
     @classmethod
     def load(cls) -> Lexicon:
-        """Read ``eng-ind.tsv`` and ``aliases.tsv`` from the package's ``data`` folder.
+        """Read ``eng-ind.tsv``, ``eng-ind-pivot.tsv`` and ``aliases.tsv`` from ``data``.
 
         Returns:
-            A ready lexicon (about 0.1 s to build; callers should keep one instance).
+            A ready lexicon (about 0.15 s to build; callers should keep one instance).
         """
-        en_to_id: dict[str, tuple[str, ...]] = {}
-        for line in _read_data("eng-ind.tsv").splitlines():
-            if not line or line.startswith("#"):
-                continue
-            english, _, translations = line.partition("\t")
-            en_to_id[english] = tuple(t for t in translations.split("|") if t)
         groups = []
         for line in _read_data("aliases.tsv").splitlines():
             if line.strip() and not line.startswith("#"):
                 groups.append([m.strip() for m in line.split("\t") if m.strip()])
-        return cls(en_to_id, groups)
+        return cls(_read_table("eng-ind.tsv"), groups, _read_table("eng-ind-pivot.tsv"))
 
     def translate(self, words: Sequence[str], source: Language) -> list[tuple[str, float]]:
         """Translate a question's content words into the other language.
@@ -271,11 +300,13 @@ class Lexicon:
         Each source word (and each run of 2-3 consecutive words that is itself an entry,
         e.g. "gencatan senjata") gets at most eight options whose weights sum to at most 1:
         direct translations share 3/4 (all of it when nothing else was found) decaying
-        with dictionary rank, related forms share the remaining 1/4. English words missing
-        from the dictionary are retried as their lemmas ("met" -> "meet"); related forms
-        are other headwords of the same English stem family ("negotiate" ->
-        "negotiation", "agree" -> "agreement"). Indonesian words are looked up as they
-        are, then by Snowball root ("disepakati" -> "sepakat").
+        with dictionary rank, related forms share the remaining 1/4. Pivot translations
+        (through other languages) rank after the direct ones in the 3/4 with half their
+        decayed weight, or replace them when there are none ("civilian" -> "sipil").
+        English words missing from the dictionary are retried as their lemmas ("met" ->
+        "meet"); related forms are other headwords of the same English stem family
+        ("negotiate" -> "negotiation", "agree" -> "agreement"). Indonesian words are
+        looked up as they are, then by Snowball root ("disepakati" -> "sepakat").
 
         Args:
             words: Lowercased content words of the question, in order, stopwords removed.
@@ -288,13 +319,16 @@ class Lexicon:
         """
         words = [w.casefold() for w in words if w]
         lookup = self._options_en if source == "en" else self._options_id
-        table: dict[str, tuple[str, ...]] | dict[str, list[str]]
-        table = self._en_to_id if source == "en" else self._id_to_en
+        tables: tuple[Mapping[str, object], ...]
+        if source == "en":
+            tables = (self._en_to_id, self._pivot)
+        else:
+            tables = (self._id_to_en, self._pivot_id_to_en)
         units = list(words)
         for size in (3, 2):
             for start in range(len(words) - size + 1):
                 phrase = " ".join(words[start : start + size])
-                if phrase in table:
+                if any(phrase in table for table in tables):
                     units.append(phrase)
         best: dict[str, float] = {}
         for unit in dict.fromkeys(units):
@@ -345,6 +379,24 @@ class Lexicon:
         root: str = self._id_stemmer.stemWord(word)
         return root
 
+    def _invert(
+        self, en_to_id: Mapping[str, Sequence[str]]
+    ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Indonesian surface form -> English, and Indonesian Snowball root -> English."""
+        id_to_en: dict[str, list[tuple[int, int, str]]] = {}
+        root_to_en: dict[str, list[tuple[int, int, str]]] = {}
+        for english, translations in en_to_id.items():
+            for rank, indonesian in enumerate(translations):
+                # Rank in the headword's list first, then prefer headwords with few senses.
+                key = (rank, len(translations), english)
+                id_to_en.setdefault(indonesian, []).append(key)
+                if " " not in indonesian:
+                    root_to_en.setdefault(self._id_root(indonesian), []).append(key)
+        return (
+            {k: [e for *_, e in sorted(v)] for k, v in id_to_en.items()},
+            {k: [e for *_, e in sorted(v)] for k, v in root_to_en.items()},
+        )
+
     def _family_keys(self, english: str) -> set[str]:
         # Snowball keeps "-ment" nouns apart from their verbs ("agreement" vs "agre"), so
         # such nouns are also filed under their base's stem.
@@ -360,20 +412,29 @@ class Lexicon:
             for key in self._family_keys(word):
                 members.extend(self._family.get(key, ()))
         members = [m for m in dict.fromkeys(members) if m not in words]
+        # Headwords of the direct dictionary first (stable), pivot-only ones after.
+        members.sort(key=lambda m: m not in self._en_to_id)
         return members[:_MAX_FAMILY]
 
     def _options_en(self, word: str) -> list[tuple[str, float]]:
-        found = [w for w in (word, *english_lemmas(word)) if w in self._en_to_id]
-        major = [t for w in found for t in self._en_to_id[w]]
+        candidates = (word, *english_lemmas(word))
+        found = [w for w in candidates if w in self._en_to_id or w in self._pivot]
+        major = [t for w in found for t in self._en_to_id.get(w, ())]
+        pivot = [t for w in found for t in self._pivot.get(w, ())]
         related = self._family_of(found or [word])
-        minor = [t for w in related for t in self._en_to_id[w]]
-        return _weighted(major, minor)
+        minor = [t for w in related for t in self._en_to_id.get(w, ())]
+        minor += [t for w in related for t in self._pivot.get(w, ())]
+        return _weighted(major, minor, pivot)
 
     def _options_id(self, word: str) -> list[tuple[str, float]]:
+        single = " " not in word
+        root = self._id_root(word) if single else ""
         surface = self._id_to_en.get(word, [])
-        by_root = self._root_to_en.get(self._id_root(word), []) if " " not in word else []
+        by_root = self._root_to_en.get(root, []) if single else []
         major = surface or by_root
+        pivot_by_root = self._pivot_root_to_en.get(root, []) if single else []
+        pivot = self._pivot_id_to_en.get(word, []) or pivot_by_root
         minor = [e for e in by_root if e not in major]
         # English relatives of everything found: "sepakat" -> "agreement" -> "agree".
-        minor += self._family_of(major + minor)
-        return _weighted(major, minor)
+        minor += self._family_of(major + minor + pivot)
+        return _weighted(major, minor, pivot)

@@ -1,4 +1,4 @@
-"""Regenerate ``retrieval/data/eng-ind.tsv`` from Debian's ``dict-freedict-eng-ind`` package.
+"""Regenerate ``retrieval/data/eng-ind.tsv`` (``--pivot``: ``eng-ind-pivot.tsv``) from FreeDict.
 
 The source is the FreeDict/WikDict English-Indonesian dictionary (CC-BY-SA 3.0, see
 ``retrieval/data/ATTRIBUTION.md``), shipped by Debian in dictd format. Get and unpack it::
@@ -22,7 +22,45 @@ the dictionary's own sense glosses: when a gloss is a plain list of single-word 
 entry of its own gets that sense's translations. Single-word glosses are not used: they are
 mostly category labels ("fruit" under *orange* = "jeruk"), not synonyms.
 
-This is a development tool; the ``retrieval`` package only reads the TSV it writes.
+Pivot translations (``--pivot``)
+--------------------------------
+The direct dictionary is thin for news vocabulary ("civilian", "injure", "release" have no
+entry), so ``--pivot`` writes a second file, ``retrieval/data/eng-ind-pivot.tsv``, of
+English -> Indonesian translations found *through other languages*: English -> X from a
+FreeDict/WikDict dictionary (eng-X, or X-eng read backwards), then X -> Indonesian from
+X-ind. Only dictionaries licensed CC-BY-SA 3.0 are used (the WikDict ones, Debian source
+package ``freedict-wikdict``); the older FreeDict English<->German/Dutch/Italian/Greek/Polish
+dictionaries (eng-deu, deu-eng, eng-nld, nld-eng, eng-ita, ita-eng, eng-ell, eng-pol) are
+GPL or GFDL and deliberately not read, even when present. Get and unpack everything into
+one folder::
+
+    mkdir -p /tmp/freedict && cd /tmp/freedict
+    for pair in eng-ind eng-fin fin-eng pol-eng ell-eng \\
+                fin-ind pol-ind ell-ind deu-ind nld-ind ita-ind \\
+                fin-deu deu-fin pol-deu deu-pol deu-ell \\
+                fin-nld nld-fin pol-nld nld-pol ell-nld nld-ell \\
+                fin-ita ita-fin pol-ita ita-pol ell-ita ita-ell; do
+        apt-get download dict-freedict-$pair && dpkg-deb -x dict-freedict-${pair}_*_all.deb .
+    done
+    python scripts/build_lexicon.py --pivot /tmp/freedict
+
+The script checks each dictionary's licence in the package's ``copyright`` file and refuses
+anything that is not CC-BY-SA. How translations are kept (see :func:`build_pivot`):
+
+* First-hop languages :data:`PIVOTS` (Finnish, Polish, Greek) have their own English
+  dictionary. Chained languages :data:`CHAINED` (German, Dutch, Italian) have none under
+  CC-BY-SA; an English word reaches a German/Dutch/Italian word only when at least two
+  first-hop languages lead there (e.g. English -> Finnish -> German *and* English ->
+  Polish -> German), through the WikDict dictionaries between the two languages.
+* A translation (English e, Indonesian i) is kept when its votes reach 2: one per
+  first-hop language and half per chained language leading from e to i. A single
+  language is enough when the direct dictionary backs it: i has the Indonesian Snowball
+  root of a direct translation of e or of an English word of e's stem family ("agree" ->
+  "setuju" because the direct "agree" has "menyetujui").
+* Translations the direct dictionary already gives for e are left out; the rest are
+  ranked by votes, then number of routes, at most :data:`MAX_TRANSLATIONS` per headword.
+
+This is a development tool; the ``retrieval`` package only reads the TSVs it writes.
 """
 
 from __future__ import annotations
@@ -31,11 +69,25 @@ import argparse
 import gzip
 import re
 import sys
+import textwrap
 from pathlib import Path
 
 MAX_TRANSLATIONS = 8
 MAX_WORDS = 3
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "retrieval" / "data" / "eng-ind.tsv"
+DATA_DIR = Path(__file__).resolve().parent.parent / "retrieval" / "data"
+DEFAULT_OUT = DATA_DIR / "eng-ind.tsv"
+DEFAULT_PIVOT_OUT = DATA_DIR / "eng-ind-pivot.tsv"
+
+# Pivot languages with a CC-BY-SA dictionary to or from English (WikDict eng-fin, fin-eng,
+# pol-eng, ell-eng) and one to Indonesian.
+PIVOTS = ("fin", "pol", "ell")
+# Languages with a CC-BY-SA dictionary to Indonesian but none with English; reached from
+# English through two PIVOTS.
+CHAINED = ("deu", "nld", "ita")
+# Votes a pivot translation needs; a first-hop language gives 1, a chained one 1/2.
+MIN_VOTES = 2.0
+CHAINED_VOTE = 0.5
+ACCEPTED_LICENCES = ("CC-BY-SA-3.0",)
 
 # dictd stores offsets and lengths in this base-64 alphabet, most significant digit first.
 _B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
@@ -58,20 +110,21 @@ def _b64(text: str) -> int:
     return value
 
 
-def find_files(root: Path) -> tuple[Path, Path]:
+def find_files(root: Path, pair: str = "eng-ind") -> tuple[Path, Path]:
     """Locate the dictd index and compressed dictionary below ``root``.
 
     Args:
         root: The folder the .deb was extracted to, or the folder holding the two files.
+        pair: The dictionary, as FreeDict names it ("eng-ind", "fin-deu"...).
 
     Returns:
-        The paths of ``freedict-eng-ind.index`` and ``freedict-eng-ind.dict.dz``.
+        The paths of ``freedict-<pair>.index`` and ``freedict-<pair>.dict.dz``.
 
     Raises:
         FileNotFoundError: If either file is missing.
     """
     found = []
-    for name in ("freedict-eng-ind.index", "freedict-eng-ind.dict.dz"):
+    for name in (f"freedict-{pair}.index", f"freedict-{pair}.dict.dz"):
         hits = sorted(root.rglob(name))
         if not hits:
             raise FileNotFoundError(f"{name} not found below {root}")
@@ -207,12 +260,209 @@ def edition_of(index_path: Path, dict_path: Path) -> str:
     return "unknown"
 
 
+def licence_of(root: Path, pair: str) -> str | None:
+    """The licence Debian's ``copyright`` file gives for ``<pair>/*``, or None if unknown."""
+    for copyright_path in sorted(root.rglob(f"dict-freedict-{pair}/copyright")):
+        for stanza in copyright_path.read_text(encoding="utf-8").split("\n\n"):
+            if re.search(rf"^Files:.*\b{re.escape(pair)}/\*", stanza, re.MULTILINE):
+                match = re.search(r"^License:\s*(\S.*)$", stanza, re.MULTILINE)
+                return match.group(1).strip() if match else None
+    return None
+
+
+def read_pair(root: Path, pair: str) -> dict[str, list[str]] | None:
+    """``{headword: [translation, ...]}`` of one dictionary, or None if it is not there.
+
+    Headwords are lowercased with spaces normalised; translations are cleaned as for the
+    direct dictionary, all senses together in dictionary order. A dictionary whose licence
+    (per the package's ``copyright`` file) is not one of :data:`ACCEPTED_LICENCES` is
+    skipped with a warning, as if it were missing.
+    """
+    try:
+        index_path, dict_path = find_files(root, pair)
+    except FileNotFoundError:
+        print(f"{pair}: not found, skipped", file=sys.stderr)
+        return None
+    licence = licence_of(root, pair)
+    if licence not in ACCEPTED_LICENCES:
+        print(f"{pair}: licence {licence!r} not accepted, skipped", file=sys.stderr)
+        return None
+    table: dict[str, list[str]] = {}
+    for head, text in read_entries(index_path, dict_path):
+        headword = " ".join(head.lower().split())
+        bucket = table.setdefault(headword, [])
+        for translations, _ in parse_entry(text):
+            bucket.extend(t for t in translations if t not in bucket)
+    return table
+
+
+def _links(
+    forward: dict[str, list[str]] | None, backward: dict[str, list[str]] | None
+) -> dict[str, list[str]]:
+    """A -> B word links from an A-B dictionary plus a B-A dictionary read backwards."""
+    links: dict[str, dict[str, None]] = {}
+    for head, translations in (forward or {}).items():
+        for translation in translations:
+            links.setdefault(head, {})[translation] = None
+    for head, translations in (backward or {}).items():
+        for translation in translations:
+            links.setdefault(translation, {})[head] = None
+    return {word: list(targets) for word, targets in links.items()}
+
+
+class _Stems:
+    """The Snowball stemming that ``retrieval.lexicon`` uses, for the direct-support rule."""
+
+    def __init__(self, direct: dict[str, list[str]]) -> None:
+        import Stemmer  # PyStemmer, a dependency of the project
+
+        self._id = Stemmer.Stemmer("indonesian")
+        self._en = Stemmer.Stemmer("english")
+        self._direct = direct
+        self._family: dict[str, set[str]] = {}
+        for english in direct:
+            for key in self._family_keys(english):
+                self._family.setdefault(key, set()).add(english)
+
+    def _family_keys(self, english: str) -> set[str]:
+        if " " in english:
+            return set()
+        keys = {self._en.stemWord(english)}
+        if english.endswith("ment") and len(english) > 7:
+            keys.add(self._en.stemWord(english[:-4]))
+        return keys
+
+    def id_root(self, indonesian: str) -> str:
+        """Snowball root of a single word; multiword terms are their own root."""
+        return indonesian if " " in indonesian else str(self._id.stemWord(indonesian))
+
+    def direct_roots(self, english: str) -> set[str]:
+        """Roots of the direct translations of ``english`` and of its stem family."""
+        related = {english}
+        for key in self._family_keys(english):
+            related |= self._family.get(key, set())
+        return {self.id_root(t) for word in related for t in self._direct.get(word, ())}
+
+
+def build_pivot(root: Path, direct: dict[str, list[str]]) -> tuple[dict[str, list[str]], list[str]]:
+    """English -> Indonesian translations through other languages (see the module doc).
+
+    Args:
+        root: Folder below which the FreeDict packages were extracted.
+        direct: The direct dictionary, ``{english: [indonesian, ...]}``.
+
+    Returns:
+        ``({english: [indonesian, ...]}, pairs used)``; only translations missing from
+        ``direct`` are listed, best first, at most :data:`MAX_TRANSLATIONS` per headword.
+    """
+    used: list[str] = []
+    cache: dict[str, dict[str, list[str]] | None] = {}
+
+    def pair(name: str) -> dict[str, list[str]] | None:
+        if name not in cache:
+            cache[name] = read_pair(root, name)
+            if cache[name] is not None:
+                used.append(name)
+        return cache[name]
+
+    # English word -> words of each language, in dictionary order.
+    routes: dict[str, dict[str, list[str]]] = {}
+    for lang in PIVOTS:
+        routes[lang] = _links(pair(f"eng-{lang}"), pair(f"{lang}-eng"))
+    for lang in CHAINED:
+        reached: dict[str, dict[str, set[str]]] = {}
+        for first in PIVOTS:
+            bridge = _links(pair(f"{first}-{lang}"), pair(f"{lang}-{first}"))
+            for english, words in routes[first].items():
+                for word in words:
+                    for target in bridge.get(word, ()):
+                        reached.setdefault(english, {}).setdefault(target, set()).add(first)
+        routes[lang] = {
+            english: [t for t, firsts in targets.items() if len(firsts) >= 2]
+            for english, targets in reached.items()
+        }
+
+    # (english, indonesian) -> language -> ranks of the routes found.
+    found: dict[str, dict[str, dict[str, list[int]]]] = {}
+    for lang in (*PIVOTS, *CHAINED):
+        to_indonesian = pair(f"{lang}-ind")
+        if to_indonesian is None:
+            continue
+        for english, words in routes[lang].items():
+            if not _HEADWORD.fullmatch(english) or len(english.split()) > MAX_WORDS:
+                continue
+            for word_rank, word in enumerate(words):
+                for rank, indonesian in enumerate(to_indonesian.get(word, ())):
+                    votes = found.setdefault(english, {}).setdefault(indonesian, {})
+                    votes.setdefault(lang, []).append(word_rank + rank)
+
+    stems = _Stems(direct)
+    table: dict[str, list[str]] = {}
+    for english, candidates in sorted(found.items()):
+        known = set(direct.get(english, ()))
+        backed: set[str] | None = None
+        ranked = []
+        for indonesian, by_lang in candidates.items():
+            if indonesian in known:
+                continue
+            votes = sum(1.0 if lang in PIVOTS else CHAINED_VOTE for lang in by_lang)
+            if votes < MIN_VOTES:
+                if backed is None:
+                    backed = stems.direct_roots(english)
+                if stems.id_root(indonesian) not in backed:
+                    continue
+            n_routes = sum(len(ranks) for ranks in by_lang.values())
+            best = min(min(ranks) for ranks in by_lang.values())
+            ranked.append((-votes, -n_routes, best, indonesian))
+        if ranked:
+            table[english] = [item[-1] for item in sorted(ranked)[:MAX_TRANSLATIONS]]
+    return table, used
+
+
+def read_tsv(path: Path) -> dict[str, list[str]]:
+    """Read a table written by :func:`write_tsv`."""
+    table: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            head, _, translations = line.partition("\t")
+            table[head] = [t for t in translations.split("|") if t]
+    return table
+
+
+def write_pivot_tsv(table: dict[str, list[str]], out: Path, sources: list[str]) -> None:
+    """Write the pivot table with a provenance header."""
+    credits = "English-Indonesian translations through other languages, derived from the "
+    credits += f"FreeDict/WikDict dictionaries {', '.join(sources)} (CC-BY-SA 3.0; see "
+    credits += "ATTRIBUTION.md). Only translations missing from eng-ind.tsv."
+    lines = [f"# {line}" for line in textwrap.wrap(credits, 88, break_on_hyphens=False)]
+    lines.append(
+        "# Regenerate with scripts/build_lexicon.py --pivot. Format: english<TAB>indonesian|..."
+    )
+    lines.extend(f"{head}\t{'|'.join(translations)}" for head, translations in table.items())
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("source", type=Path, help="folder the .deb was extracted to")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output TSV path")
+    parser.add_argument("source", type=Path, help="folder the .deb(s) were extracted to")
+    parser.add_argument("--out", type=Path, help="output TSV path")
+    parser.add_argument(
+        "--pivot", action="store_true", help="build eng-ind-pivot.tsv instead of eng-ind.tsv"
+    )
+    parser.add_argument(
+        "--direct", type=Path, default=DEFAULT_OUT, help="direct TSV (with --pivot)"
+    )
     args = parser.parse_args(argv)
+    if args.pivot:
+        out = args.out or DEFAULT_PIVOT_OUT
+        pivot, used = build_pivot(args.source, read_tsv(args.direct))
+        write_pivot_tsv(pivot, out, used)
+        pairs = sum(len(t) for t in pivot.values())
+        print(f"used {' '.join(used)}", file=sys.stderr)
+        print(f"wrote {out}: {len(pivot)} headwords, {pairs} translations", file=sys.stderr)
+        return 0
+    args.out = args.out or DEFAULT_OUT
     index_path, dict_path = find_files(args.source)
     table = build(read_entries(index_path, dict_path))
     write_tsv(table, args.out, edition_of(index_path, dict_path))

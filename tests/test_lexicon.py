@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 import pytest
@@ -97,6 +98,30 @@ def test_translate_id_to_en(lexicon: Lexicon) -> None:
     assert "together" in terms(lexicon.translate(["bersama"], "id"))
 
 
+def test_pivot_translations_fill_gaps(lexicon: Lexicon) -> None:
+    # None of these English words is in eng-ind.tsv: the translations come from
+    # eng-ind-pivot.tsv (found through Finnish, Polish, Greek, German, Dutch, Italian).
+    assert "sipil" in terms(lexicon.translate(["civilians"], "en"))
+    assert "membebaskan" in terms(lexicon.translate(["released"], "en"))
+    assert {"luka", "cedera"} <= terms(lexicon.translate(["injured"], "en"))
+    assert "mencurigakan" in terms(lexicon.translate(["suspected"], "en"))
+    # "continue" is absent too; before the pivot file only its stem family answered.
+    assert "melanjutkan" in terms(lexicon.translate(["continued"], "en"))
+    # The inverted direction uses them as well.
+    assert "civilian" in terms(lexicon.translate(["sipil"], "id"))
+    assert "release" in terms(lexicon.translate(["membebaskan"], "id"))
+    assert "continue" in terms(lexicon.translate(["melanjutkan"], "id"))
+
+
+def test_pivot_translations_rank_after_direct(lexicon: Lexicon) -> None:
+    # "agree" has the direct translations berjanji/menyetujui; "setuju" is a pivot one.
+    agree = dict(lexicon.translate(["agree"], "en"))
+    assert "setuju" in agree
+    assert agree["setuju"] < agree["menyetujui"] < agree["berjanji"]
+    # A word with only pivot translations gives them the whole budget.
+    assert lexicon.translate(["civilian"], "en") == [("sipil", 1.0)]
+
+
 def test_translate_multiword_entries(lexicon: Lexicon) -> None:
     assert "ceasefire" in terms(lexicon.translate(["gencatan", "senjata"], "id"))
     assert "gencatan senjata" in terms(lexicon.translate(["ceasefire"], "en"))
@@ -157,6 +182,22 @@ def test_lexicon_from_plain_data() -> None:
     assert lexicon.aliases("as") == []
 
 
+def test_lexicon_with_pivot_data() -> None:
+    lexicon = Lexicon(
+        {"war": ("perang",), "agreement": ("kesepakatan",)},
+        [],
+        pivot={"war": ("peperangan",), "civilian": ("sipil", "warga sipil")},
+    )
+    war = lexicon.translate(["war"], "en")
+    assert [term for term, _ in war] == ["perang", "peperangan"]
+    assert sum(weight for _, weight in war) == pytest.approx(1.0)
+    assert terms(lexicon.translate(["civilians"], "en")) == {"sipil", "warga sipil"}
+    assert "civilian" in terms(lexicon.translate(["warga", "sipil"], "id"))
+    assert lexicon.translate(["peperangan"], "id")[0][0] == "war"
+    # Without pivot data the lexicon behaves as before.
+    assert Lexicon({"war": ("perang",)}, []).translate(["civilian"], "en") == []
+
+
 def test_data_files_and_attribution() -> None:
     data = resources.files("retrieval") / "data"
     tsv = (data / "eng-ind.tsv").read_text(encoding="utf-8")
@@ -167,3 +208,29 @@ def test_data_files_and_attribution() -> None:
     assert (data / "aliases.tsv").is_file()
     attribution = (data / "ATTRIBUTION.md").read_text(encoding="utf-8")
     assert "CC BY-SA 3.0" in attribution and "FreeDict" in attribution
+
+
+def test_pivot_data_file() -> None:
+    data = resources.files("retrieval") / "data"
+    direct = {
+        line.split("\t")[0]: set(line.split("\t")[1].split("|"))
+        for line in (data / "eng-ind.tsv").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    }
+    text = (data / "eng-ind-pivot.tsv").read_text(encoding="utf-8")
+    assert len(text.encode("utf-8")) < 2_000_000
+    header = "\n".join(line for line in text.splitlines() if line.startswith("#"))
+    rows = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert len(rows) > 3000
+    for row in rows:
+        english, translations = row.split("\t")
+        found = translations.split("|")
+        assert 1 <= len(found) <= 8 and all(found)
+        assert not set(found) & direct.get(english, set())  # only what eng-ind.tsv lacks
+    # Every dictionary named in the file's provenance header is credited.
+    attribution = (data / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    sources = set(re.findall(r"\b[a-z]{3}-[a-z]{3}\b", header)) - {"eng-ind"}
+    assert len(sources) >= 10
+    for pair in sources:
+        assert f"dict-freedict-{pair}" in attribution
+    assert "eng-ind-pivot.tsv" in attribution
