@@ -306,6 +306,7 @@ def _compose(
     notice: str,
 ) -> Answer:
     data = searcher.data
+    lay = data.layout
     numbers: dict[int, int] = {}
     for c in chosen:
         numbers.setdefault(c.article, len(numbers) + 1)
@@ -332,6 +333,8 @@ def _compose(
             quote=" … ".join(" ".join(data.sentence_text(j) for j in c.sentences)
                              for c in mine),
             score=round(max(c.score for c in mine), 4),
-            passage=data.chunk_text(mine[0].chunk),
+            # The passage behind the citation spans every chunk its quotes come from.
+            passage=art.text[min(int(lay.chunk_start[c.chunk]) for c in mine):
+                             max(int(lay.chunk_end[c.chunk]) for c in mine)],
         ))
     return Answer(question, "\n".join(lines), False, lang, tuple(citations), passages, notice)

@@ -241,7 +241,11 @@ def _assemble(
         else:
             fresh.extend((pieces[s.start], s.text) for s in sentences)
             chunks_embedded += len(chunks)
-        title_terms = terms(article.meta.title) if article.meta.title else []
+        # Every chunk inherits its article's headline and dateline place: a chunk saying
+        # "the parties agreed to continue the talks" is about Paris when its article's
+        # dateline says so, even if the chunk itself never names the city.
+        context = " ".join(p for p in (article.meta.title, article.meta.place) if p)
+        title_terms = terms(context) if context else []
         for c in chunks:
             lo = pieces[c.sentences[0].start]
             for col, value in zip(chunk_cols, (art_no, c.start, c.end, lo, lo + len(c.sentences)),

@@ -189,14 +189,11 @@ class Searcher:
                 continue
             seen.add(word)
             stems = {stem(word): weight}
-            options = self._lexicon.translate([word], source)
-            top = max((w for _, w in options), default=1.0)
-            for target, w in options:
-                # The dictionary's order of senses says little about news usage ("agree"
-                # lists "berjanji" before the "kesepakatan" news means), so direct
-                # translations count about equally; only the much weaker ones (pivot
-                # translations, related forms) are discounted.
-                tw = weight * TRANSLATION_WEIGHT[source] * min(1.0, 2 * w / top)
+            for target, _ in self._lexicon.translate([word], source):
+                # Every translation gets the same weight: the dictionary's order of senses
+                # says little about news usage ("agree" lists "berjanji" first and
+                # "sepakat", the word news uses, last), and an article uses one form.
+                tw = weight * TRANSLATION_WEIGHT[source]
                 for t in terms(target):
                     stems[t] = max(stems.get(t, 0.0), tw)
             for alias in self._lexicon.aliases(word):

@@ -22,7 +22,7 @@ from retrieval.lexicon import STOPWORDS_EN, STOPWORDS_ID
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 STOPWORDS = STOPWORDS_EN | STOPWORDS_ID
 #: Bumped whenever the analysis below changes, so indexes built with the old one rebuild.
-TERMS_VERSION = 3
+TERMS_VERSION = 5
 
 _stemmer: Any = None
 
@@ -45,6 +45,12 @@ def stem(word: str) -> str:
 
         _stemmer = StemmerFactory().create_stemmer()
     stemmed: str = _stemmer.stem(word)
+    # Sastrawi also strips "se-" from roots that begin with it ("setuju" -> "tuju", which
+    # then meets "tujuan" and "menuju"; "disepakati" -> "pakat"). News vocabulary has many
+    # such roots, so "se-" is kept whenever the word holds it right before the stem
+    # ("nye" is "se" after the prefix "meN-": "menyetujui").
+    if ("se" + stemmed) in word or ("nye" + stemmed) in word:
+        stemmed = "se" + stemmed
     # Keep a stem only when a meaningful part remains (names can be cut to fragments).
     return stemmed if len(stemmed) >= 3 else word
 
