@@ -168,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         runs: dict[str, dict[str, float]] = {}
         per_q: dict[str, float] = {}
         default_w = dense_weight_for(embedder.model_id, settings.dense_weight)
-        name_hybrid = f"kabar hybrid (dense w={default_w:g}, default)"
+        name_hybrid = f"kabar default (dense w={default_w:g})"
         per_q[name_hybrid] = run_engine(settings, embedder, lexicon, questions,
                                         out / "kabar-hybrid.jsonl")
         runs[name_hybrid] = score(qa_eval, questions_path, out / "kabar-hybrid.jsonl")
@@ -217,8 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"index {build.chunks} chunks)",
                 ("run", "R@1", "R@5", "MRR@10", "ans_contains", "ms/q"), rows))
     print(f"goal: R@1 >= 0.85 and >= 4 points above plain BM25 -> R@1 {hybrid['R1']:.3f}, "
-          f"{100 * gain:+.1f} points: {verdict(ok)}")
-    print(f"fusion gain over Kabar BM25-only: {100 * figures['fusion_gain_r1']:+.1f} R@1 points")
+          f"{100 * gain:+.2f} points: {verdict(ok)}")
+    print(f"fusion gain over Kabar BM25-only: {100 * figures['fusion_gain_r1']:+.2f} R@1 points"
+          + (" (the default dense weight is 0 for this model, so both rows are BM25-only; "
+             "--tune shows other weights)" if default_w == 0 else ""))
     if tuned:
         print(table("dense-weight sweep on FacQA train "
                     f"({len(read_jsonl(facqa / 'questions-train.jsonl'))} questions)",

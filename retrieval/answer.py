@@ -42,6 +42,8 @@ LEX_WEIGHT, DENSE_WEIGHT, PASSAGE_WEIGHT = 0.6, 0.15, 0.25
 #: Credit for a question's name found elsewhere in the article, or a word elsewhere in the
 #: passage, rather than in the sentence itself.
 NAME_IN_CONTEXT, TERM_IN_CONTEXT = 0.6, 0.2
+#: Weight of how close together the question's concepts sit in a sentence.
+PROXIMITY_WEIGHT = 0.1
 #: Coverage two adjacent sentences must add over either alone to be quoted together; it is
 #: also taken off their score, so a single sentence wins a tie.
 PAIR_GAIN = 0.05
@@ -189,6 +191,23 @@ def _sentence_coverage(searcher: Searcher, query: Query, sentence: frozenset[str
     return matched / possible if possible > 0 else 0.0
 
 
+def _compactness(query: Query, sentence_terms: list[str]) -> float:
+    """How close together the question's concepts sit in a sentence, in [0, 1].
+
+    "kepala intelijen Mesir" answers "head of Egyptian intelligence" better than a sentence
+    with "kepala dinas intelijen Israel ..." and "Mesir" far apart. Counts matched concepts
+    over the span from the first to the last of their first mentions.
+    """
+    positions = []
+    for concept in query.concepts:
+        where = [i for i, t in enumerate(sentence_terms) if t in concept.stems]
+        if where:
+            positions.append(where[0])
+    if len(positions) < 2:
+        return 0.0
+    return len(positions) / (max(positions) - min(positions) + 1)
+
+
 def _choose(searcher: Searcher, query: Query, hits: list[Hit]) -> list[_Scored]:
     """Score the sentences of the best articles and keep the few that answer."""
     data = searcher.data
@@ -219,9 +238,11 @@ def _choose(searcher: Searcher, query: Query, hits: list[Hit]) -> list[_Scored]:
         chunk_terms = set(terms(data.chunk_text(chunk)))
         sims = np.asarray(data.sentence_vectors[lo:hi], dtype=np.float32) @ \
             query.vector.astype(np.float32)
-        sent_terms = [frozenset(terms(data.sentence_text(j))) for j in range(lo, hi)]
+        sent_lists = [terms(data.sentence_text(j)) for j in range(lo, hi)]
+        sent_terms = [frozenset(t) for t in sent_lists]
         cover = [_sentence_coverage(searcher, query, t, chunk_terms, article_terms[art_no])
-                 for t in sent_terms]
+                 + PROXIMITY_WEIGHT * _compactness(query, tl)
+                 for t, tl in zip(sent_terms, sent_lists, strict=True)]
         for i in range(hi - lo):
             windows: list[tuple[tuple[int, ...], float, frozenset[str], float]] = [
                 ((lo + i,), cover[i], sent_terms[i], float(sims[i]))]
