@@ -194,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "index_chunks": build.chunks,
         "index_build_s": round(build.seconds, 1),
         "runs": {
-            "kabar_hybrid": {**_rounded(hybrid), "dense_weight": default_w,
+            "kabar_default": {**_rounded(hybrid), "dense_weight": default_w,
                              "ms_per_q": round(1000 * per_q[name_hybrid], 1)},
             "kabar_bm25_only": {**_rounded(runs[name_bm25]),
                                 "ms_per_q": round(1000 * per_q[name_bm25], 1)},

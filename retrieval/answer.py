@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.search import Concept, Hit, Query, Searcher
+from retrieval.search import Hit, Query, Searcher
 from retrieval.terms import terms
 from retrieval.types import Answer, Citation, Passage, Turn
 
@@ -129,21 +129,11 @@ def _context(question: str, history: Sequence[Turn]) -> str:
     return history[-1].question
 
 
-def _importance(searcher: Searcher, concept: Concept) -> float:
-    """How much a concept matters: the idf of its rarest form that the index knows.
-
-    A concept none of whose forms occurs anywhere ("Tokyo" in articles about Syria) weighs
-    as much as the rarest possible term, so that leaving it unmatched costs confidence.
-    """
-    known = [searcher.idf(t) for t in concept.stems if searcher.data.bm25.doc_freq(t) > 0]
-    return max(known) if known else searcher.idf_of(0)
-
-
-def _coverage(searcher: Searcher, query: Query, present: frozenset[str] | set[str]) -> float:
+def _coverage(searcher: Searcher, query: Query, present: frozenset[str]) -> float:
     """Share of the question's concepts (idf-weighted) that ``present`` holds in any form."""
     matched = possible = 0.0
     for concept in query.concepts:
-        weight = _importance(searcher, concept) * max(concept.stems.values())
+        weight = concept.weight
         possible += weight
         if any(t in present for t in concept.stems):
             matched += weight
@@ -160,16 +150,12 @@ def confidence(searcher: Searcher, query: Query, hits: list[Hit]) -> float:
         if art_no in seen:
             continue
         seen.add(art_no)
-        art = data.articles[art_no]
-        present = set(terms(art.text))
-        if art.meta.title:
-            present.update(terms(art.meta.title))
-        best = max(best, _coverage(searcher, query, present))
+        best = max(best, _coverage(searcher, query, searcher.article_terms(art_no)))
     return best
 
 
 def _sentence_coverage(searcher: Searcher, query: Query, sentence: frozenset[str],
-                       chunk: set[str], article: set[str]) -> float:
+                       chunk: frozenset[str], article: frozenset[str]) -> float:
     """Coverage of the question by one sentence, read in its context.
 
     A name the question mentions (``Paris``, ``Astana``) is often stated once in an article's
@@ -179,7 +165,7 @@ def _sentence_coverage(searcher: Searcher, query: Query, sentence: frozenset[str
     """
     matched = possible = 0.0
     for concept in query.concepts:
-        weight = _importance(searcher, concept) * max(concept.stems.values())
+        weight = concept.weight
         possible += weight
         forms = concept.stems.keys()
         if any(t in sentence for t in forms):
@@ -191,7 +177,7 @@ def _sentence_coverage(searcher: Searcher, query: Query, sentence: frozenset[str
     return matched / possible if possible > 0 else 0.0
 
 
-def _compactness(query: Query, sentence_terms: list[str]) -> float:
+def _compactness(query: Query, sentence_terms: tuple[str, ...]) -> float:
     """How close together the question's concepts sit in a sentence, in [0, 1].
 
     "kepala intelijen Mesir" answers "head of Egyptian intelligence" better than a sentence
@@ -228,17 +214,16 @@ def _choose(searcher: Searcher, query: Query, hits: list[Hit]) -> list[_Scored]:
             for chunk in range(art.chunk_lo, min(art.chunk_hi, art.chunk_lo + MAX_ARTICLE_CHUNKS)):
                 chunk_score.setdefault(chunk, UNRETRIEVED_CHUNK * hit.score / top_score)
     scored: dict[tuple[int, ...], _Scored] = {}
-    article_terms: dict[int, set[str]] = {}
+    article_terms: dict[int, frozenset[str]] = {}
     for chunk, passage_score in chunk_score.items():
         lo, hi = int(lay.chunk_slo[chunk]), int(lay.chunk_shi[chunk])
         art_no = int(lay.chunk_article[chunk])
         if art_no not in article_terms:
-            art = data.articles[art_no]
-            article_terms[art_no] = set(terms(f"{art.meta.title or ''} {art.text}"))
-        chunk_terms = set(terms(data.chunk_text(chunk)))
+            article_terms[art_no] = searcher.article_terms(art_no)
+        sent_lists = [searcher.sentence_terms(j) for j in range(lo, hi)]
+        chunk_terms = frozenset(t for terms_ in sent_lists for t in terms_)
         sims = np.asarray(data.sentence_vectors[lo:hi], dtype=np.float32) @ \
             query.vector.astype(np.float32)
-        sent_lists = [terms(data.sentence_text(j)) for j in range(lo, hi)]
         sent_terms = [frozenset(t) for t in sent_lists]
         cover = [_sentence_coverage(searcher, query, t, chunk_terms, article_terms[art_no])
                  + PROXIMITY_WEIGHT * _compactness(query, tl)

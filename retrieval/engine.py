@@ -45,11 +45,6 @@ class Engine:
         self._embedder = embedder
         self._lexicon = lexicon
         self._lock = threading.Lock()
-        import faiss
-
-        # One query at a time is 2-4x faster on one OpenMP thread than on two here; the
-        # bot gets its parallelism from answering several chats at once instead.
-        faiss.omp_set_num_threads(1)
         self._loaded = self._load()
 
     @classmethod

@@ -7,6 +7,7 @@ change of model, chunker settings or index format rebuilds everything.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from retrieval.bm25 import BM25Index
 from retrieval.chunk import Sentence, chunk_sentences, split_sentences
 from retrieval.config import Settings
 from retrieval.embed import Embedder
-from retrieval.errors import CorruptIndexError, IndexMismatchError, NoIndexError
+from retrieval.errors import CorruptIndexError, IndexMismatchError, KabarError, NoIndexError
 from retrieval.terms import TERMS_VERSION, terms
 
 log = logging.getLogger(__name__)
@@ -125,6 +126,12 @@ def build_index(
     index_dir, seeds_dir = settings.index_dir, settings.seeds_dir
     files = ingest.fingerprint(seeds_dir)
     with store.build_lock(index_dir):
+        if not full:
+            quick = _unchanged(settings, files)
+            if quick is not None:
+                # Same files, sizes and times as the last build, same settings: a no-op
+                # that reads neither the articles nor the index.
+                return dataclasses.replace(quick, seconds=time.perf_counter() - started)
         prev, reason = (None, "--full") if full else _previous(settings)
         state = store.read_seeds_state(index_dir)
         same_analysis = prev is not None and \
@@ -186,6 +193,29 @@ class _Assembled:
 
     def parts(self) -> tuple[Any, ...]:
         return (self.articles, self.layout, self.sentence_vectors, self.dense, self.bm25)
+
+
+def _unchanged(settings: Settings, files: dict[str, tuple[int, int]]) -> BuildReport | None:
+    """A no-op report when nothing can have changed since the published build, else None."""
+    version = store.current_version(settings.index_dir)
+    state = store.read_seeds_state(settings.index_dir)
+    if version is None or state is None or state.get("version") != version \
+            or state.get("seeds_dir") != str(settings.seeds_dir.resolve()) \
+            or state.get("files") != _jsonable(files):
+        return None
+    try:
+        manifest = store.read_manifest(settings.index_dir, version)
+        store.check_compatible(manifest, settings.embedding_model, settings.index_dir)
+        # A damaged file must still be noticed (and repaired by the full path).
+        store.verify(settings.index_dir, version, manifest)
+    except KabarError:
+        return None
+    if manifest.get("chunker") != chunker_settings(settings) \
+            or manifest.get("analysis") != analysis_settings(settings):
+        return None
+    counts = manifest.get("counts", {})
+    return BuildReport(0, 0, 0, int(counts.get("articles", 0)), int(counts.get("chunks", 0)),
+                       0, 0, 0.0, version, False)
 
 
 def _previous(settings: Settings) -> tuple[store.IndexData | None, str]:

@@ -43,6 +43,7 @@ DENSE_CANDIDATES = 50
 #: holding the wanted type; tuned on 1,200 FacQA train questions (bonus 0.2/0.3/0.5, depth
 #: 10/20: R@1 0.8217/0.8233/0.825, depth made no difference).
 RERANK_DEPTH = 20
+_CACHE_LIMIT = 200_000
 ANSWER_TYPE_BONUS = 0.5
 
 
@@ -53,6 +54,7 @@ class Concept:
     word: str
     stems: dict[str, float]
     name: bool = False  # written capitalised in the question: a place, person or body
+    weight: float = 1.0  # importance (idf of its rarest known form) x its query weight
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,10 @@ class Searcher:
         self._lexicon = lexicon
         self._w = dense_weight
         self._n = max(1, data.num_chunks)
+        # Term sets of articles and sentences met at question time; the index does not store
+        # them, and re-analysing the same text for every question was a third of the time.
+        self._article_terms: dict[int, frozenset[str]] = {}
+        self._sentence_terms: dict[int, tuple[str, ...]] = {}
 
     def idf(self, term: str) -> float:
         """BM25 idf of a stem; unseen stems get the largest idf possible."""
@@ -117,6 +123,35 @@ class Searcher:
     def idf_of(self, df: int) -> float:
         """BM25 idf for a document frequency."""
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+
+    def _importance(self, stems: dict[str, float]) -> float:
+        """How much a concept matters: the idf of its rarest form that the index knows.
+
+        A concept none of whose forms occurs anywhere ("Tokyo" in articles about Syria)
+        weighs as much as the rarest possible term, so leaving it unmatched costs confidence.
+        """
+        known = [self.idf_of(df) for df in map(self.data.bm25.doc_freq, stems) if df > 0]
+        return max(known) if known else self.idf_of(0)
+
+    def article_terms(self, article: int) -> frozenset[str]:
+        """The BM25 terms of an article (title and text); cached per index version."""
+        cached = self._article_terms.get(article)
+        if cached is None:
+            art = self.data.articles[article]
+            cached = frozenset(terms(f"{art.meta.title or ''} {art.meta.place or ''} "
+                                     f"{art.text}"))
+            self._article_terms[article] = cached
+        return cached
+
+    def sentence_terms(self, sentence: int) -> tuple[str, ...]:
+        """The BM25 terms of a sentence, in order; cached per index version."""
+        cached = self._sentence_terms.get(sentence)
+        if cached is None:
+            if len(self._sentence_terms) > _CACHE_LIMIT:
+                self._sentence_terms.clear()
+            cached = tuple(terms(self.data.sentence_text(sentence)))
+            self._sentence_terms[sentence] = cached
+        return cached
 
     def analyse(self, question: str, context: str = "") -> Query:
         """Turn a question (and optional earlier-turn context) into a :class:`Query`.
@@ -143,8 +178,7 @@ class Searcher:
         top_bm25 = _top(bm25, BM25_CANDIDATES)
         candidates = set(top_bm25.tolist())
         if self._w > 0:
-            _, ids = data.dense.search(query.vector.reshape(1, -1).astype(np.float32),
-                                       min(DENSE_CANDIDATES, data.num_chunks))
+            ids = self._dense_search(query.vector, min(DENSE_CANDIDATES, data.num_chunks))
             candidates.update(int(i) for i in ids[0] if i >= 0)
         cand = np.fromiter(candidates, dtype=np.int64)
         dense = data.chunk_vectors()[cand] @ query.vector.astype(np.float32)
@@ -167,6 +201,19 @@ class Searcher:
         # Ties (common when BM25 has nothing) fall back to the dense order, then chunk order.
         order = np.lexsort((cand, -dense, -fused))[:k]
         return [Hit(int(cand[i]), float(fused[i]), float(b[i]), float(dense[i])) for i in order]
+
+    def _dense_search(self, vector: np.ndarray, k: int) -> np.ndarray:
+        import faiss
+
+        # One query runs 2-4x faster on one OpenMP thread than on two here. The thread count
+        # is shared with torch, so it is lowered for the search only.
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            _, ids = self.data.dense.search(vector.reshape(1, -1).astype(np.float32), k)
+        finally:
+            faiss.omp_set_num_threads(threads)
+        return np.asarray(ids)
 
     def passages(self, hits: list[Hit]) -> list[Passage]:
         """Hits as typed passages."""
@@ -199,7 +246,8 @@ class Searcher:
             for alias in self._lexicon.aliases(word):
                 for t in terms(alias):
                     stems[t] = max(stems.get(t, 0.0), weight)
-            concepts.append(Concept(word, stems, word in capitalised))
+            concepts.append(Concept(word, stems, word in capitalised,
+                                    self._importance(stems) * max(stems.values())))
         return concepts
 
 

@@ -319,6 +319,15 @@ def _read_articles(path: Path) -> Iterator[StoredArticle]:
             )
 
 
+def verify(index_dir: Path, version: str, manifest: dict[str, Any]) -> None:
+    """Check every file of a version against the sizes and checksums in its manifest.
+
+    Raises:
+        CorruptIndexError: A file is missing, truncated or altered.
+    """
+    _verify_files(index_dir / _VERSIONS / version, manifest)
+
+
 def _verify_files(folder: Path, manifest: dict[str, Any]) -> None:
     files = manifest.get("files")
     if not isinstance(files, dict) or not files:
