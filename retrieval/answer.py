@@ -42,6 +42,9 @@ LEX_WEIGHT, DENSE_WEIGHT, PASSAGE_WEIGHT = 0.6, 0.15, 0.25
 #: Credit for a question's name found elsewhere in the article, or a word elsewhere in the
 #: passage, rather than in the sentence itself.
 NAME_IN_CONTEXT, TERM_IN_CONTEXT = 0.6, 0.2
+#: Weight, in the confidence check, of a word that could not be translated into the
+#: language of the article it is checked against.
+UNTRANSLATED_WEIGHT = 0.3
 #: Weight of how close together the question's concepts sit in a sentence.
 PROXIMITY_WEIGHT = 0.1
 #: Coverage two adjacent sentences must add over either alone to be quoted together; it is
@@ -129,13 +132,21 @@ def _context(question: str, history: Sequence[Turn]) -> str:
     return history[-1].question
 
 
-def _coverage(searcher: Searcher, query: Query, present: frozenset[str]) -> float:
-    """Share of the question's concepts (idf-weighted) that ``present`` holds in any form."""
+def _coverage(searcher: Searcher, query: Query, present: frozenset[str],
+              other_language: bool = False) -> float:
+    """Share of the question's concepts (idf-weighted) that ``present`` holds in any form.
+
+    Against an article in the other language, a word the lexicon cannot translate (and
+    that is no name, which reads the same in both) cannot be checked either way; it then
+    counts for less, so a dictionary gap alone does not make Kabar abstain.
+    """
     matched = possible = 0.0
     for concept in query.concepts:
         weight = concept.weight
+        if other_language and not concept.bridged and not concept.name:
+            weight *= UNTRANSLATED_WEIGHT
         possible += weight
-        if any(t in present for t in concept.stems):
+        if concept.found_in(present):
             matched += weight
     return matched / possible if possible > 0 else 0.0
 
@@ -150,7 +161,8 @@ def confidence(searcher: Searcher, query: Query, hits: list[Hit]) -> float:
         if art_no in seen:
             continue
         seen.add(art_no)
-        best = max(best, _coverage(searcher, query, searcher.article_terms(art_no)))
+        other = data.articles[art_no].lang != query.lang
+        best = max(best, _coverage(searcher, query, searcher.article_terms(art_no), other))
     return best
 
 
@@ -167,12 +179,11 @@ def _sentence_coverage(searcher: Searcher, query: Query, sentence: frozenset[str
     for concept in query.concepts:
         weight = concept.weight
         possible += weight
-        forms = concept.stems.keys()
-        if any(t in sentence for t in forms):
+        if concept.found_in(sentence):
             matched += weight
-        elif concept.name and any(t in article for t in forms):
+        elif concept.name and concept.found_in(article):
             matched += NAME_IN_CONTEXT * weight
-        elif any(t in chunk for t in forms):
+        elif concept.found_in(chunk):
             matched += TERM_IN_CONTEXT * weight
     return matched / possible if possible > 0 else 0.0
 

@@ -22,6 +22,7 @@ from retrieval.chunk import Sentence, chunk_sentences, split_sentences
 from retrieval.config import Settings
 from retrieval.embed import Embedder
 from retrieval.errors import CorruptIndexError, IndexMismatchError, KabarError, NoIndexError
+from retrieval.lexicon import detect_language
 from retrieval.terms import TERMS_VERSION, terms
 
 log = logging.getLogger(__name__)
@@ -275,16 +276,17 @@ def _assemble(
         # "the parties agreed to continue the talks" is about Paris when its article's
         # dateline says so, even if the chunk itself never names the city.
         context = " ".join(p for p in (article.meta.title, article.meta.place) if p)
-        title_terms = terms(context) if context else []
+        lang = detect_language(article.text[:3000])
+        title_terms = terms(context, lang) if context else []
         for c in chunks:
             lo = pieces[c.sentences[0].start]
             for col, value in zip(chunk_cols, (art_no, c.start, c.end, lo, lo + len(c.sentences)),
                                   strict=True):
                 col.append(value)
-            bm25_docs.append(title_terms + terms(c.text))
+            bm25_docs.append(title_terms + terms(c.text, lang))
         stored.append(store.StoredArticle(
             article.doc_id, article.paths, article.text, article.meta, article.content_hash,
-            sent_lo, len(sent_cols[0]), chunk_lo, len(chunk_cols[0])))
+            sent_lo, len(sent_cols[0]), chunk_lo, len(chunk_cols[0]), lang))
 
     dim = prev.sentence_vectors.shape[1] if prev is not None else 0
     vectors: np.ndarray | None = None

@@ -336,6 +336,12 @@ class Lexicon:
                 best[term] = max(best.get(term, 0.0), weight)
         return sorted(best.items(), key=lambda item: -item[1])
 
+    def is_alias(self, phrase: str) -> bool:
+        """Whether ``phrase`` as a whole is a name in the alias table ("amerika serikat")."""
+        tokens = tuple(_ALIAS_TOKEN.findall(phrase))
+        lowered = tuple(t.casefold() for t in tokens)
+        return bool(self._alias_cs.get(tokens) or self._alias_ci.get(lowered))
+
     def aliases(self, text: str) -> list[str]:
         """Other names of the names and news terms mentioned in ``text``.
 

@@ -19,7 +19,7 @@ from retrieval.embed import Embedder
 from retrieval.lexicon import Language, Lexicon, detect_language
 from retrieval.qtype import answer_type, holds
 from retrieval.store import IndexData
-from retrieval.terms import content_words, stem, terms
+from retrieval.terms import STOPWORDS, stem, terms, words
 from retrieval.types import Passage
 
 #: Fusion weight of the dense side per model, swept on 800 FacQA train questions
@@ -56,6 +56,15 @@ class Concept:
     stems: dict[str, float]
     name: bool = False  # written capitalised in the question: a place, person or body
     weight: float = 1.0  # importance (idf of its rarest known form) x its query weight
+    bridged: bool = False  # has translations or aliases into the other language
+    # Multiword forms ("ibu kota" for "capital"): they match only when all their words do.
+    phrases: tuple[frozenset[str], ...] = ()
+    singles: frozenset[str] = frozenset()  # forms that match on their own
+
+    def found_in(self, present: frozenset[str] | set[str]) -> bool:
+        """Whether a set of terms holds the concept in any of its forms."""
+        return any(t in present for t in self.singles) or \
+            any(p <= present for p in self.phrases)
 
 
 @dataclass(frozen=True)
@@ -140,7 +149,7 @@ class Searcher:
         if cached is None:
             art = self.data.articles[article]
             cached = frozenset(terms(f"{art.meta.title or ''} {art.meta.place or ''} "
-                                     f"{art.text}"))
+                                     f"{art.text}", art.lang))
             self._article_terms[article] = cached
         return cached
 
@@ -150,7 +159,8 @@ class Searcher:
         if cached is None:
             if len(self._sentence_terms) > _CACHE_LIMIT:
                 self._sentence_terms.clear()
-            cached = tuple(terms(self.data.sentence_text(sentence)))
+            art = self.data.articles[self.data.layout.sent_article[sentence]]
+            cached = tuple(terms(self.data.sentence_text(sentence), art.lang))
             self._sentence_terms[sentence] = cached
         return cached
 
@@ -227,28 +237,81 @@ class Searcher:
                 date=art.meta.date or art.meta.date_text, score=round(hit.score, 4)))
         return out
 
+    def _phrase_concept(self, phrase: str, aliases: list[str], weight: float) -> Concept:
+        """A multiword name and its aliases as one concept."""
+        stems: dict[str, float] = {}
+        singles: set[str] = set()
+        phrases: set[frozenset[str]] = set()
+        for form in [phrase, *aliases]:
+            for lang in ("id", "en"):
+                parts = terms(form, lang)
+                if len(parts) > 1:
+                    phrases.add(frozenset(parts))
+                else:
+                    singles.update(parts)
+                for t in parts:
+                    stems[t] = max(stems.get(t, 0.0), weight / max(1, len(parts)))
+        if not stems:
+            stems = {phrase: weight}
+        return Concept(phrase, stems, True, self._importance(stems) * max(stems.values()),
+                       bridged=True, phrases=tuple(phrases), singles=frozenset(singles))
+
     def _concepts(self, text: str, lang: str, weight: float) -> list[Concept]:
         source: Language = "en" if lang == "en" else "id"
         concepts: list[Concept] = []
         seen: set[str] = set()
         capitalised = {w.casefold() for w in _CAPITALISED.findall(text)}
-        for word in content_words(text):
+        units: list[tuple[str, list[str]]] = []  # (word or name phrase, its aliases)
+        tokens = words(text)
+        i = 0
+        while i < len(tokens):
+            # Names of two or three words ("united states", "amerika serikat", "arab saudi")
+            # are one concept when the alias table knows them as a whole.
+            for n in (3, 2):
+                phrase = " ".join(tokens[i:i + n])
+                found = self._lexicon.aliases(phrase) if len(tokens) >= i + n \
+                    and self._lexicon.is_alias(phrase) else []
+                if found:
+                    units.append((phrase, found))
+                    i += n
+                    break
+            else:
+                if tokens[i] not in STOPWORDS:
+                    units.append((tokens[i], []))
+                i += 1
+        for word, phrase_aliases in units:
             if word in seen:
                 continue
             seen.add(word)
-            stems = {stem(word): weight}
-            for target, _ in self._lexicon.translate([word], source):
-                # Every translation gets the same weight: the dictionary's order of senses
-                # says little about news usage ("agree" lists "berjanji" first and
-                # "sepakat", the word news uses, last), and an article uses one form.
-                tw = weight * TRANSLATION_WEIGHT[source]
-                for t in terms(target):
-                    stems[t] = max(stems.get(t, 0.0), tw)
-            for alias in self._lexicon.aliases(word):
-                for t in terms(alias):
-                    stems[t] = max(stems.get(t, 0.0), weight)
-            concepts.append(Concept(word, stems, word in capitalised,
-                                    self._importance(stems) * max(stems.values())))
+            if phrase_aliases:
+                concepts.append(self._phrase_concept(word, phrase_aliases, weight))
+                continue
+            # The question's own word, stemmed for articles in either language.
+            stems = {stem(word, "id"): weight, stem(word, "en"): weight}
+            singles = set(stems)
+            phrases: set[frozenset[str]] = set()
+            forms = [(t, weight * TRANSLATION_WEIGHT[source])
+                     for t, _ in self._lexicon.translate([word], source)]
+            # Every translation gets the same weight: the dictionary's order of senses says
+            # little about news usage ("agree" lists "berjanji" first and "sepakat", the
+            # word news uses, last), and an article uses one form. Aliases are names.
+            forms += [(a, weight) for a in self._lexicon.aliases(word)]
+            for form, form_weight in forms:
+                for lang in ("id", "en"):
+                    parts = terms(form, lang)
+                    if len(parts) > 1:
+                        # A phrase shares its weight among its words in BM25.
+                        phrases.add(frozenset(parts))
+                        form_weight_each = form_weight / len(parts)
+                    else:
+                        singles.update(parts)
+                        form_weight_each = form_weight
+                    for t in parts:
+                        stems[t] = max(stems.get(t, 0.0), form_weight_each)
+            concepts.append(Concept(
+                word, stems, word in capitalised,
+                self._importance(stems) * max(stems.values()), bridged=bool(forms),
+                phrases=tuple(phrases), singles=frozenset(singles)))
         return concepts
 
 

@@ -59,6 +59,7 @@ class StoredArticle:
     sent_hi: int
     chunk_lo: int
     chunk_hi: int
+    lang: str = "id"  # the article's language, which decides how its words are stemmed
 
 
 @dataclass(frozen=True)
@@ -302,7 +303,8 @@ def _article_row(a: StoredArticle) -> dict[str, Any]:
         "doc_id": a.doc_id, "paths": list(a.paths), "hash": a.content_hash,
         "title": a.meta.title, "outlet": a.meta.outlet, "place": a.meta.place,
         "date": a.meta.date, "date_text": a.meta.date_text,
-        "sent": [a.sent_lo, a.sent_hi], "chunk": [a.chunk_lo, a.chunk_hi], "text": a.text,
+        "sent": [a.sent_lo, a.sent_hi], "chunk": [a.chunk_lo, a.chunk_hi], "lang": a.lang,
+        "text": a.text,
     }
 
 
@@ -316,6 +318,7 @@ def _read_articles(path: Path) -> Iterator[StoredArticle]:
                                  row["date_text"]),
                 content_hash=row["hash"], sent_lo=row["sent"][0], sent_hi=row["sent"][1],
                 chunk_lo=row["chunk"][0], chunk_hi=row["chunk"][1],
+                lang=row.get("lang", "id"),
             )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -22,9 +21,10 @@ from retrieval.lexicon import STOPWORDS_EN, STOPWORDS_ID
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
 STOPWORDS = STOPWORDS_EN | STOPWORDS_ID
 #: Bumped whenever the analysis below changes, so indexes built with the old one rebuild.
-TERMS_VERSION = 5
+TERMS_VERSION = 6
 
 _stemmer: Any = None
+_english: Any = None
 
 
 def words(text: str) -> list[str]:
@@ -34,11 +34,19 @@ def words(text: str) -> list[str]:
 
 
 @lru_cache(maxsize=500_000)
-def stem(word: str) -> str:
-    """The Indonesian stem of one lowercased word (numbers and short words are kept)."""
-    global _stemmer
+def stem(word: str, lang: str = "id") -> str:
+    """The stem of one lowercased word in ``lang`` ("id" or "en"); numbers and short words
+    are kept as they are."""
+    global _stemmer, _english
     if word[0].isdigit() or len(word) <= 3:
         return word
+    if lang == "en":
+        if _english is None:
+            import Stemmer
+
+            _english = Stemmer.Stemmer("english")
+        english: str = _english.stemWord(word)
+        return english
     if _stemmer is None:
         # Built on first use: it loads a 30k-word root dictionary.
         from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
@@ -55,21 +63,13 @@ def stem(word: str) -> str:
     return stemmed if len(stemmed) >= 3 else word
 
 
-def terms(text: str) -> list[str]:
-    """BM25 terms of ``text``: tokens minus stopwords, stemmed.
+def terms(text: str, lang: str = "id") -> list[str]:
+    """BM25 terms of ``text`` in language ``lang``: tokens minus stopwords, stemmed.
 
-    Stopwords are checked again after stemming: question words carry particles
-    ("siapakah", "berapakah") that the stemmer strips back to a stopword.
+    Indonesian text is stemmed with Sastrawi, English text with Snowball's English stemmer
+    (an article's language is detected when it is indexed). Stopwords are checked again
+    after stemming: question words carry particles ("siapakah", "berapakah") that the
+    stemmer strips back to a stopword.
     """
-    return [t for t in (stem(w) for w in words(text) if w not in STOPWORDS)
+    return [t for t in (stem(w, lang) for w in words(text) if w not in STOPWORDS)
             if t not in STOPWORDS]
-
-
-def content_words(text: str) -> list[str]:
-    """Tokens of ``text`` minus stopwords, unstemmed (for lexicon lookups)."""
-    return [w for w in words(text) if w not in STOPWORDS]
-
-
-def stems(items: Iterable[str]) -> list[str]:
-    """Stem already-tokenised words, dropping stopwords."""
-    return [stem(w) for w in items if w not in STOPWORDS]
