@@ -352,8 +352,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{figures['cold_kabar_ask_s']:.2f} s mean of {COLD_RUNS} "
           f"({', '.join(f'{c.wall:.2f}' for c in cold)}), peak RSS "
           f"{figures['cold_kabar_ask_peak_rss_mb']:.0f} MB")
-    print(f"torch threads {figures['torch_threads']} during the runs ({torch_default} before the "
-          "Engine's faiss.omp_set_num_threads(1)), FAISS threads 1, "
+    print(f"torch threads {figures['torch_threads']} during the runs ({torch_default} at start; "
+          "the engine lowers OpenMP to 1 thread only around its FAISS search), "
           f"{os.cpu_count()} CPUs; "
           f"load average {load_start} -> {figures['load_avg_end']}; peak RSS "
           f"{rss:.0f} MB; total runtime "

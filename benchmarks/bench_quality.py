@@ -119,7 +119,7 @@ def sweep(settings: Settings, embedder: Embedder, lexicon: Lexicon,
     data = store.load(settings.index_dir, embedder.model_id)
     import faiss
 
-    faiss.omp_set_num_threads(1)  # as the Engine does
+    faiss.omp_set_num_threads(1)  # as the engine does around each search
     searchers = {w: Searcher(data, embedder, lexicon, dense_weight_for(embedder.model_id, w))
                  for w in SWEEP}
     analysed = [searchers[0.0].analyse(" ".join(item["q"].split())) for item in questions]
