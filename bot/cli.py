@@ -168,14 +168,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval import store
 
-    manifest = store.read_manifest(settings.index_dir)
-    data = store.load(settings.index_dir)
-    from retrieval.types import IndexInfo
-
-    info = IndexInfo(
-        version=data.version, articles=len(data.articles), chunks=data.num_chunks,
-        model=str(manifest.get("model")), dim=int(manifest.get("dim", 0)),
-        newest_date=manifest.get("newest_date"), built_at=str(manifest.get("built_at")))
+    info = store.load(settings.index_dir).info()  # load() verifies every file
     changed = seeds_changed(settings)
     if args.json:
         print(fmt.dumps(fmt.status_json(info, str(settings.index_dir), str(settings.seeds_dir),

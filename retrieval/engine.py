@@ -130,10 +130,4 @@ class Engine:
     def _load(self, version: str | None = None) -> _Loaded:
         data = store.load(self.settings.index_dir, self._embedder.model_id, version)
         weight = dense_weight_for(self._embedder.model_id, self.settings.dense_weight)
-        manifest = data.manifest
-        info = IndexInfo(
-            version=data.version, articles=len(data.articles), chunks=data.num_chunks,
-            model=str(manifest.get("model")), dim=int(manifest.get("dim", 0)),
-            newest_date=manifest.get("newest_date"), built_at=str(manifest.get("built_at")),
-        )
-        return _Loaded(Searcher(data, self._embedder, self._lexicon, weight), info)
+        return _Loaded(Searcher(data, self._embedder, self._lexicon, weight), data.info())

@@ -134,18 +134,8 @@ def build_index(
                 # that reads neither the articles nor the index.
                 return dataclasses.replace(quick, seconds=time.perf_counter() - started)
         prev, reason = (None, "--full") if full else _previous(settings)
-        state = store.read_seeds_state(index_dir)
         same_analysis = prev is not None and \
             prev.manifest.get("analysis") == analysis_settings(settings)
-        if (prev is not None and same_analysis and state is not None
-                and state.get("version") == prev.version
-                and state.get("seeds_dir") == str(seeds_dir.resolve())
-                and state.get("files") == _jsonable(files)):
-            # Same files, same sizes and times as the last build: nothing to read.
-            n = len(prev.articles)
-            return BuildReport(0, 0, 0, n, prev.num_chunks, 0, 0,
-                               time.perf_counter() - started, prev.version, False)
-
         corpus = ingest.read_corpus(seeds_dir)
         skipped = tuple(f"{s.path}: {s.reason}" for s in corpus.skipped)
         old = {a.doc_id: a for a in prev.articles} if prev is not None else {}

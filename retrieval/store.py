@@ -38,7 +38,7 @@ import numpy as np
 
 from retrieval.bm25 import BM25Index
 from retrieval.errors import CorruptIndexError, IndexMismatchError, NoIndexError
-from retrieval.types import ArticleMeta
+from retrieval.types import ArticleMeta, IndexInfo
 
 FORMAT_VERSION = 1
 _CURRENT = "CURRENT"
@@ -96,6 +96,15 @@ class IndexData:
     def num_chunks(self) -> int:
         """Number of chunks."""
         return len(self.layout.chunk_start)
+
+    def info(self) -> IndexInfo:
+        """What this version holds, for ``kabar status``, ``/status`` and ``/start``."""
+        manifest = self.manifest
+        return IndexInfo(
+            version=self.version, articles=len(self.articles), chunks=self.num_chunks,
+            model=str(manifest.get("model")), dim=int(manifest.get("dim", 0)),
+            newest_date=manifest.get("newest_date"), built_at=str(manifest.get("built_at")),
+        )
 
     def chunk_text(self, i: int) -> str:
         """Text of chunk ``i``."""
