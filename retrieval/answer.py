@@ -1,11 +1,15 @@
 """Extractive answers: pick the articles' own sentences that answer the question, cite them.
 
-Sentences of the top passages are scored against the question (weighted, idf-scaled overlap
-with the question's concepts in either language, the sentence vector's similarity, and the
-passage's retrieval score). The best few, without near-duplicates, are quoted verbatim and
-numbered by source article. When no retrieved article covers the question's concepts well
-enough (a threshold calibrated on FacQA, see ``benchmarks/calibrate_abstention.py``) the answer
-abstains and cites nothing.
+The sentences of the best-matching articles are scored against the question: how much of the
+question's concepts (idf-weighted, in either language) a sentence covers, with names the
+article states elsewhere counting for most of theirs; how close together they sit; the
+sentence vector's similarity; and the retrieval score of its passage. Two adjacent sentences
+may be read together when the second completes the first, and a quoted sentence keeps the
+"However, ..." sentence that follows it. The best few, without near-duplicates, are quoted
+verbatim and numbered by article; another article is cited only when it covers the question
+as fully as the best one, and then each report is labelled with its own date. When no
+retrieved article covers the question well enough (a threshold calibrated on FacQA, see
+``benchmarks/calibrate_abstention.py``) the answer abstains and cites nothing.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ MESSAGES = {
 
 # Words that open a sentence continuing the one before it.
 _CONTINUATIONS = frozenset(
-    "namun tetapi akan meski meskipun walaupun sedangkan sementara padahal dimana "
+    "namun tetapi meski meskipun walaupun sedangkan sementara padahal dimana "
     "however but although though yet still nevertheless instead".split()
 )
 
@@ -304,7 +308,10 @@ def _complete(searcher: Searcher, cand: _Scored, used: set[int]) -> _Scored:
     if nxt >= art.sent_hi or nxt in used:
         return cand
     gap = art.text[int(lay.sent_end[nxt - 1]):int(lay.sent_start[nxt])]
-    first = data.sentence_text(nxt).split(maxsplit=1)[0].strip(",").casefold()
+    opening = data.sentence_text(nxt).casefold().split(maxsplit=2)
+    first = opening[0].strip(",")
+    if first == "akan" and len(opening) > 1:  # "Akan tetapi, ..." (but not "Akan ada ...")
+        first = opening[1].strip(",")
     if "\n\n" in gap or first not in _CONTINUATIONS:
         return cand
     return dataclasses.replace(cand, sentences=(*cand.sentences, nxt))
