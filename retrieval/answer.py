@@ -38,6 +38,8 @@ RELATIVE_CUTOFF, OTHER_ARTICLE_CUTOFF = 0.8, 0.7
 #: How much less of the question another article's best window may cover, and how many
 #: other articles may be cited besides the best one.
 LEX_TIE, MAX_OTHER_ARTICLES = 0.02, 1
+#: ... and its best passage must have been retrieved nearly as strongly as the top one.
+OTHER_ARTICLE_RETRIEVAL = 0.9
 #: Articles whose sentences are read for the answer, and how many chunks of each at most.
 ANSWER_ARTICLES, MAX_ARTICLE_CHUNKS = 3, 40
 #: A chunk of a top article that was not itself retrieved scores this share of the hit.
@@ -269,12 +271,19 @@ def _choose(searcher: Searcher, query: Query, hits: list[Hit]) -> list[_Scored]:
     # Other articles are cited only when they match the question as fully as the best one
     # (two reports of talks in Paris), each with its own best window; then the best
     # article's further windows fill the remaining room.
+    # An article's retrieval strength: its best hit's share of the top hit's score.
+    top = max((h.score for h in hits), default=0.0) or 1.0
+    strength: dict[int, float] = {}
+    for hit in hits:
+        art_no = int(lay.chunk_article[hit.chunk_id])
+        strength[art_no] = max(strength.get(art_no, 0.0), hit.score / top)
     picks = [best]
     for cand in ranked[1:]:
         if len({p.article for p in picks}) > MAX_OTHER_ARTICLES:
             break
         if cand.article not in {p.article for p in picks} and cand.lex >= best.lex - LEX_TIE \
-                and cand.score >= OTHER_ARTICLE_CUTOFF * best.score:
+                and cand.score >= OTHER_ARTICLE_CUTOFF * best.score \
+                and strength.get(cand.article, 0.0) >= OTHER_ARTICLE_RETRIEVAL:
             picks.append(cand)
     picks += [c for c in ranked[1:] if c.article == best.article
               and c.score >= RELATIVE_CUTOFF * best.score]

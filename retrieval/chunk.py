@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+#: Bumped whenever sentence splitting or chunking changes, so older indexes are re-embedded.
+CHUNKER_VERSION = 2
+
 # Words that end with a period without ending a sentence. Indonesian news uses many titles and
 # short forms (``Jl.``, ``dll.``, ``No.``); English ones are the usual honorifics and Latin.
 _ABBREVIATIONS = frozenset(
@@ -151,10 +154,19 @@ def _is_boundary(text: str, sent_start: int, punct: int, after: int, limit: int)
     rest = text[after:limit].lstrip()
     if not rest:
         return False
-    # A new sentence starts with a capital, a digit, a quote or a bracket; a lowercase
-    # continuation ("... 30 km. dari ...") keeps the sentence going.
+    # A new sentence starts with a capital, a digit, a quote or a bracket. A lowercase
+    # continuation keeps the sentence going after a short token ("... 30 km. dari ..."),
+    # but scraped news often starts sentences in lowercase after a full word
+    # ("... kontra terorisme. dikutip dari ..."), which does end a sentence.
     first = rest[0]
-    return first.isupper() or first.isdigit() or first in "\"'“‘([–-•"
+    if first.isupper() or first.isdigit() or first in "\"'“‘([–-•":
+        return True
+    if text[punct] != "." or not first.isalpha():
+        return False
+    word = _WORD_BEFORE.search(text, sent_start, punct + 1)
+    token = word.group(1).rstrip(".") if word else ""
+    return len(token) >= 4 and token.isalpha() and token.islower() \
+        and token not in _ABBREVIATIONS
 
 
 def _append(out: list[Sentence], text: str, start: int, end: int) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 
 from retrieval import bm25, ingest, store
 from retrieval.bm25 import BM25Index
-from retrieval.chunk import Sentence, chunk_sentences, split_sentences
+from retrieval.chunk import CHUNKER_VERSION, Sentence, chunk_sentences, split_sentences
 from retrieval.config import Settings
 from retrieval.embed import Embedder
 from retrieval.errors import CorruptIndexError, IndexMismatchError, KabarError, NoIndexError
@@ -73,7 +73,7 @@ class BuildReport:
 def chunker_settings(settings: Settings) -> dict[str, Any]:
     """The settings that decide what is embedded; a change re-embeds everything."""
     return {"max_chars": settings.chunk_chars, "overlap": settings.chunk_overlap,
-            "passage_prompt": settings.passage_prompt}
+            "passage_prompt": settings.passage_prompt, "version": CHUNKER_VERSION}
 
 
 def analysis_settings(settings: Settings) -> dict[str, Any]:
