@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from bot.cli import quiet_libraries
 from retrieval.config import Settings
 from retrieval.embed import Embedder
 
@@ -50,11 +51,8 @@ def facqa_or_skip(shared: Path) -> Path:
 
 def quiet() -> None:
     """Keep library chatter (logs, progress bars) out of the benchmark output."""
-    for name in ("bm25s", "sentence_transformers", "transformers", "faiss", "retrieval"):
-        logging.getLogger(name).setLevel(logging.ERROR)
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    quiet_libraries(logging.ERROR)
+    logging.getLogger("retrieval").setLevel(logging.ERROR)
 
 
 def settings_for(seeds: Path, index: Path, **changes: Any) -> Settings:

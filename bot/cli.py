@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = _settings(args)
         logging.basicConfig(level=getattr(logging, settings.log_level, logging.WARNING),
                             format="kabar: %(levelname)s: %(message)s")
-        _quiet_libraries()
+        quiet_libraries()
         status: int = args.run(args, settings)
         return status
     except KabarError as exc:
@@ -41,12 +41,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
-def _quiet_libraries() -> None:
+def quiet_libraries(level: int = logging.WARNING) -> None:
     """Keep third-party chatter (debug logs, model-loading bars) off the user's terminal."""
     import os
 
     for name in ("bm25s", "sentence_transformers", "transformers", "httpx", "faiss"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        logging.getLogger(name).setLevel(level)
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -126,10 +126,6 @@ class Searcher:
         self._article_terms: dict[int, frozenset[str]] = {}
         self._sentence_terms: dict[int, tuple[str, ...]] = {}
 
-    def idf(self, term: str) -> float:
-        """BM25 idf of a stem; unseen stems get the largest idf possible."""
-        return self.idf_of(self.data.bm25.doc_freq(term))
-
     def idf_of(self, df: int) -> float:
         """BM25 idf for a document frequency."""
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))

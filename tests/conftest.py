@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,6 +18,8 @@ from retrieval.indexer import build_index
 from retrieval.lexicon import Lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The installed ``kabar`` console script, next to this interpreter.
+KABAR = shutil.which("kabar", path=str(Path(sys.executable).parent)) or shutil.which("kabar")
 SEEDS = ROOT / "seeds"
 SHARED = ROOT.parent / "shared"
 
@@ -26,6 +30,17 @@ def make_settings(tmp: Path, seeds: Path, model: str = "hashing:64", **changes: 
     base = Settings.load(env={}, dotenv_path=None)
     return dataclasses.replace(base, seeds_dir=seeds, index_dir=tmp / "index",
                                embedding_model=model, **changes)  # type: ignore[arg-type]
+
+
+def kabar_env(tmp_path: Path, seeds: Path, model: str | None = "hashing:64"
+              ) -> dict[str, str]:
+    """Environment for a ``kabar`` subprocess: its own seeds and index folders, and ``model``
+    (``None`` leaves KABAR_EMBEDDING_MODEL unset: the bundled default)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
+    env.update(KABAR_SEEDS_DIR=str(seeds), KABAR_INDEX_DIR=str(tmp_path / "index"))
+    if model is not None:
+        env["KABAR_EMBEDDING_MODEL"] = model
+    return env
 
 
 @pytest.fixture

@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import KABAR, kabar_env
 
 from retrieval import store
 
-KABAR = shutil.which("kabar", path=str(Path(sys.executable).parent)) or shutil.which("kabar")
 pytestmark = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
 
 REPORT_KEYS = {"added", "updated", "removed", "unchanged", "chunks", "chunks_embedded", "seconds"}
-
-
-def kabar_env(tmp_path: Path, seeds: Path, model: str | None = "hashing:64") -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(KABAR_SEEDS_DIR=str(seeds), KABAR_INDEX_DIR=str(tmp_path / "index"))
-    if model is not None:
-        env["KABAR_EMBEDDING_MODEL"] = model
-    return env
 
 
 def run(tmp_path: Path, seeds: Path, *args: str, timeout: float = 60

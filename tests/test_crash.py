@@ -11,19 +11,18 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from conftest import KABAR, kabar_env
 
 from retrieval import store
 from retrieval.config import BUNDLED_MODEL
 
 pytestmark = pytest.mark.e2e
 
-KABAR = shutil.which("kabar", path=str(Path(sys.executable).parent)) or shutil.which("kabar")
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 EXTRA_ARTICLES = 60
 
@@ -46,17 +45,10 @@ def make_article(n: int, paragraphs: int = 4) -> str:
     return "\n".join(lines) + "\n"
 
 
-def kabar_env(tmp_path: Path, seeds: Path) -> dict[str, str]:
-    # The default model: KABAR_EMBEDDING_MODEL is left unset on purpose.
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(KABAR_SEEDS_DIR=str(seeds), KABAR_INDEX_DIR=str(tmp_path / "index"))
-    return env
-
-
 def run_kabar(tmp_path: Path, seeds: Path, *args: str, timeout: float = 600
               ) -> subprocess.CompletedProcess[str]:
     assert KABAR is not None
-    return subprocess.run([KABAR, *args], cwd=tmp_path, env=kabar_env(tmp_path, seeds),
+    return subprocess.run([KABAR, *args], cwd=tmp_path, env=kabar_env(tmp_path, seeds, model=None),
                           capture_output=True, text=True, timeout=timeout, check=False)
 
 
@@ -124,7 +116,7 @@ def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
     for label, wait in kill_points:
         started = time.monotonic()
         proc = subprocess.Popen([KABAR, "index", "--full", "--json"], cwd=tmp_path,
-                                env=kabar_env(tmp_path, seeds), stdout=subprocess.PIPE,
+                                env=kabar_env(tmp_path, seeds, model=None), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         in_time = False
         try:

@@ -7,10 +7,8 @@ import logging
 import os
 import queue
 import random
-import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import KABAR, kabar_env
 
 from retrieval import store
 from retrieval.config import Settings
@@ -26,7 +25,6 @@ from retrieval.errors import KabarError, NoIndexError
 from retrieval.indexer import BuildReport, build_index
 from retrieval.watch import watch
 
-KABAR = shutil.which("kabar", path=str(Path(sys.executable).parent)) or shutil.which("kabar")
 needs_kabar = pytest.mark.skipif(KABAR is None, reason="the kabar console script is missing")
 
 SETTLE, POLL = 0.3, 0.2
@@ -275,13 +273,6 @@ class Proc:
         if self.popen.poll() is None:
             self.popen.kill()
         self.popen.wait(timeout=10)
-
-
-def kabar_env(tmp_path: Path, seeds: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(KABAR_SEEDS_DIR=str(seeds), KABAR_INDEX_DIR=str(tmp_path / "index"),
-               KABAR_EMBEDDING_MODEL="hashing:64")
-    return env
 
 
 def status_articles(tmp_path: Path, seeds: Path) -> int:
