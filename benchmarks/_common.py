@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.cli import quiet_libraries
+from bot.logs import quiet_libraries
 from retrieval.config import Settings
 from retrieval.embed import Embedder
 

@@ -6,6 +6,7 @@ Domain errors become one-line messages here, at the boundary; everything below r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -14,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import format as fmt
+from bot.format import printable
+from bot.logs import setup_logging
 from retrieval.config import Settings
 from retrieval.embed import Embedder, load_embedder, show_progress
 from retrieval.engine import Engine
@@ -25,31 +28,41 @@ log = logging.getLogger("kabar")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kabar`` command line; returns the exit status."""
+    for stream in (sys.stdout, sys.stderr):
+        # An article or a file name must never crash the output, whatever the terminal's
+        # encoding: what it cannot show is written as an escape.
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     args = _parser().parse_args(argv)
     try:
         settings = _settings(args)
-        logging.basicConfig(level=getattr(logging, settings.log_level, logging.WARNING),
-                            format="kabar: %(levelname)s: %(message)s")
-        quiet_libraries()
+        setup_logging(settings.log_level, settings.log_message_text)
         status: int = args.run(args, settings)
         return status
     except KabarError as exc:
-        print(f"kabar: error: {exc}", file=sys.stderr)
+        _error(str(exc))
         return 1
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except OSError as exc:  # what the domain did not expect: still one line, never a trace
+        log.debug("unexpected error", exc_info=True)
+        where = f": {exc.filename}" if exc.filename else ""
+        _error(f"{exc.strerror or exc}{where} — check that path, then try again")
+        return 1
+    except Exception as exc:
+        log.debug("unexpected error", exc_info=True)
+        _error(f"unexpected {type(exc).__name__}: {exc} — run with KABAR_LOG_LEVEL=DEBUG "
+               "for details, and please report it")
+        return 1
 
 
-def quiet_libraries(level: int = logging.WARNING) -> None:
-    """Keep third-party chatter (debug logs, model-loading bars) off the user's terminal."""
-    import os
+def _error(message: str) -> None:
+    print(f"kabar: error: {printable(message, keep_newlines=False)}", file=sys.stderr)
 
-    for name in ("bm25s", "sentence_transformers", "transformers", "httpx", "faiss"):
-        logging.getLogger(name).setLevel(level)
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+def _warn(message: str) -> None:
+    print(f"kabar: warning: {printable(message, keep_newlines=False)}", file=sys.stderr)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -126,6 +139,14 @@ def _summary(report: BuildReport, settings: Settings) -> str:
     )
 
 
+def _warn_files(report: BuildReport) -> None:
+    """Each skipped or altered file, once."""
+    for skipped in report.skipped:
+        _warn(f"skipped {skipped}")
+    for note in report.notes:
+        _warn(note)
+
+
 def _report_json(report: BuildReport) -> dict[str, object]:
     return {
         "added": report.added, "updated": report.updated, "removed": report.removed,
@@ -133,7 +154,7 @@ def _report_json(report: BuildReport) -> dict[str, object]:
         "chunks_embedded": report.chunks_embedded,
         "sentences_embedded": report.sentences_embedded,
         "seconds": round(report.seconds, 3), "version": report.version, "full": report.full,
-        "reason": report.reason, "skipped": list(report.skipped),
+        "reason": report.reason, "skipped": list(report.skipped), "notes": list(report.notes),
     }
 
 
@@ -142,8 +163,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     def run(full: bool) -> None:
         report = build_index(settings, get_embedder, full=full, progress=show_progress())
-        for skipped in report.skipped:
-            print(f"kabar: warning: skipped {skipped}", file=sys.stderr)
+        _warn_files(report)
         print(fmt.dumps(_report_json(report)) if args.json else _summary(report, settings),
               flush=True)
 
@@ -186,12 +206,14 @@ def open_engine(settings: Settings, update: bool) -> Engine:
     if update and (seeds_changed(settings) or _missing(settings)):
         try:
             report = build_index(settings, get_embedder, progress=show_progress())
-        except KabarError:
+        except KabarError as exc:
             if _missing(settings):
                 raise
-            # The seeds cannot be read right now, but the published index still works.
-            log.warning("could not update the index; answering from the existing one")
+            # The seeds cannot be read or the index written right now, but the published
+            # index still works.
+            _warn(f"could not update the index ({exc}); answering from the existing one")
         else:
+            _warn_files(report)
             if report.changed:
                 print(f"Updated the index first: {_summary(report, settings)}",
                       file=sys.stderr, flush=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict
 from typing import Any
 
@@ -14,12 +15,39 @@ LABELS = {
 }
 
 
+# Characters that can forge terminal output: C0/C1 controls (escape sequences start with
+# ESC or CSI), DEL, bidirectional overrides, and lone surrogates (which cannot be printed).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_OR_NEWLINE = re.compile(_UNSAFE.pattern[:-1] + "\n\t]")
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal may act on.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def printable(text: str, keep_newlines: bool = True) -> str:
+    """``text`` with control characters shown as escapes (``\\x1b``, ``\\n``).
+
+    Args:
+        text: Text from a file name, an article or a user.
+        keep_newlines: Keep line breaks and tabs (multi-line output) or escape them too
+            (one-line output such as a file name or a log line).
+    """
+    pattern = _UNSAFE if keep_newlines else _UNSAFE_OR_NEWLINE
+    return pattern.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return {10: "\\n", 9: "\\t"}.get(code) or (
+        f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
 def source_line(c: Citation | ArticleInfo, lang: str = "en") -> str:
-    """``title — outlet, date (doc_id)`` with the parts an article has."""
+    """``title — outlet, date (doc_id)`` with the parts an article has, on one line."""
     title = c.title or LABELS[lang]["no_title"]
     outlet = c.source if isinstance(c, Citation) else c.outlet
     extra = ", ".join(p for p in (outlet, c.date) if p)
-    return f"{title}" + (f" — {extra}" if extra else "") + f" ({c.doc_id})"
+    line = f"{title}" + (f" — {extra}" if extra else "") + f" ({c.doc_id})"
+    return printable(line, keep_newlines=False)
 
 
 def format_answer(answer: Answer) -> str:
@@ -28,7 +56,7 @@ def format_answer(answer: Answer) -> str:
     parts = []
     if answer.notice:
         parts.append(f"({answer.notice})")
-    parts.append(answer.text)
+    parts.append(printable(answer.text))
     if answer.citations:
         parts.append("")
         parts.append(f"{labels['sources']}:")
@@ -58,8 +86,9 @@ def answer_json(answer: Answer) -> dict[str, Any]:
 
 
 def dumps(obj: Any) -> str:
-    """One-line JSON, keeping non-ASCII text readable."""
-    return json.dumps(obj, ensure_ascii=False)
+    """One-line JSON, keeping non-ASCII text readable (control characters are escaped)."""
+    text = json.dumps(obj, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def format_status(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed: bool) -> str:

@@ -49,8 +49,9 @@ from telegram.ext import (
 )
 
 from bot import telegram_format as tf
+from bot.logs import setup_logging
 from retrieval.config import Settings
-from retrieval.engine import Engine
+from retrieval.engine import Engine, clean_question
 from retrieval.errors import ConfigError, KabarError
 from retrieval.lexicon import detect_language
 from retrieval.types import Answer, Turn
@@ -76,8 +77,10 @@ SOURCES_PER_PAGE = 10
 TYPING_EVERY = 4.5
 #: Retries of getMe/deleteWebhook at startup before giving up (with growing pauses).
 BOOTSTRAP_RETRIES = 5
-#: Retries of a request Telegram answered with 429 "retry after".
-FLOOD_RETRIES = 3
+#: How long one request may wait in total for Telegram's flood control (429 "retry after")
+#: before it is given up, in seconds. Telegram's waits are usually seconds, at most about a
+#: minute for a busy group; an answer is worth waiting five minutes for.
+FLOOD_WAIT_LIMIT = 300.0
 ALLOWED_UPDATES = ["message", "callback_query"]
 #: Ctrl-C, ``kill`` and ``docker stop`` all end the bot cleanly.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGABRT)
@@ -256,8 +259,11 @@ class _Handlers:
     async def _answer(self, update: Update, context: Context, question: str) -> None:
         """Answer one question: allow list, rate limit, "typing…", engine, reply."""
         message = cast(Message, update.effective_message)
+        question = clean_question(question)
         lang = detect_language(question)
         if not await self._admitted(update, lang):
+            return
+        if not question:
             return
         state = _state(context)
         wait = state.wait_seconds(self.settings.rate_limit_per_minute, time.monotonic())
@@ -294,6 +300,12 @@ class _Handlers:
     async def on_error(self, update: object, context: Context) -> None:
         """The one error handler: log the traceback, tell the user briefly."""
         update_id = update.update_id if isinstance(update, Update) else None
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if isinstance(context.error, FloodWaitTooLong):
+            # Telegram will not take the reply now; an apology would be refused just the same.
+            log.error("could not deliver the reply to update %s in chat %s: %s", update_id,
+                      chat.id if chat else None, context.error)
+            return
         log.error("failed to handle update %s", update_id, exc_info=context.error)
         if not isinstance(update, Update) or update.effective_chat is None:
             return
@@ -362,6 +374,61 @@ async def _send_answer(message: Message, answer: Answer) -> Message:
     return sent
 
 
+# --- flood control -----------------------------------------------------------------------------
+
+class FloodWaitTooLong(TelegramError):
+    """Telegram's flood control asked for a longer total wait than :data:`FLOOD_WAIT_LIMIT`."""
+
+
+class PatientRateLimiter(AIORateLimiter):
+    """python-telegram-bot's rate limiter, retrying 429s for a bounded total wait.
+
+    :class:`AIORateLimiter` keeps within Telegram's limits and, on a 429, pauses all requests
+    for ``retry_after`` and retries; but it gives up after a fixed number of retries, so
+    three 429s in a row dropped an answer. Here a request is retried for as long as the sum
+    of the waits Telegram asked for stays within ``max_wait`` seconds; past that it fails
+    with :class:`FloodWaitTooLong`, which the error handler logs with the chat (an answer
+    is never dropped silently).
+
+    Args:
+        max_wait: The bound on one request's total wait, in seconds.
+    """
+
+    def __init__(self, max_wait: float = FLOOD_WAIT_LIMIT) -> None:
+        # The count of retries is bounded by the total wait instead (each wait is >= 1 s).
+        super().__init__(max_retries=int(max_wait) + 1)
+        self.max_wait = max_wait
+
+    async def process_request(self, callback: Any, args: Any, kwargs: dict[str, Any],
+                              endpoint: str, data: dict[str, Any],
+                              rate_limit_args: int | None) -> Any:
+        """Run the request through the limiter, counting the waits Telegram asks for."""
+        waited = 0.0
+
+        async def counted(*a: Any, **kw: Any) -> Any:
+            nonlocal waited
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter as exc:
+                pause = _seconds(exc.retry_after)
+                if waited + pause > self.max_wait:
+                    raise FloodWaitTooLong(
+                        f"Telegram's flood control asked {endpoint} to wait {pause:.0f} s more "
+                        f"after {waited:.0f} s; giving up (limit {self.max_wait:.0f} s)"
+                    ) from exc
+                waited += pause
+                log.warning("Telegram flood control: %s waits %.0f s", endpoint, pause)
+                raise
+
+        return await super().process_request(counted, args, kwargs, endpoint, data, None)
+
+
+def _seconds(value: object) -> float:
+    """``retry_after`` as seconds (an int, or a timedelta in newer library versions)."""
+    total = getattr(value, "total_seconds", None)
+    return float(total()) if callable(total) else float(value)  # type: ignore[arg-type]
+
+
 # --- building and running ------------------------------------------------------------------
 
 def build_application(settings: Settings, engine_factory: Callable[[], Engine]) -> App:
@@ -400,7 +467,7 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
         .base_file_url(_file_url(settings.telegram_api_url))
         .defaults(Defaults(parse_mode=ParseMode.HTML, allow_sending_without_reply=True,
                            link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .rate_limiter(PatientRateLimiter(FLOOD_WAIT_LIMIT))
         .concurrent_updates(True)
         .post_init(post_init)
         .build()
@@ -541,9 +608,7 @@ def run_bot(settings: Settings, update: bool = True) -> int:
 
     if not settings.telegram_bot_token.strip():
         raise ConfigError(MISSING_TOKEN)
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=getattr(logging, settings.log_level, logging.WARNING),
-                            format="kabar: %(levelname)s: %(message)s")
+    setup_logging(settings.log_level, settings.log_message_text)
     application = build_application(settings, lambda: open_engine(settings, update))
     run_application(application, settings)
     return 0

@@ -8,11 +8,11 @@ The matrix is saved as a plain ``.npz`` plus a JSON vocabulary.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -83,19 +83,19 @@ class BM25Index:
         col = self.vocab.get(term)
         return 0 if col is None else int(self.indptr[col + 1] - self.indptr[col])
 
-    def save(self, directory: Path) -> list[str]:
-        """Write ``bm25.npz`` and ``bm25_vocab.json`` into ``directory``; returns the names."""
-        np.savez(directory / "bm25.npz", data=self.data, indices=self.indices,
-                 indptr=self.indptr, num_docs=np.array([self.num_docs]))
-        (directory / "bm25_vocab.json").write_text(
-            json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
-        return ["bm25.npz", "bm25_vocab.json"]
+    def to_files(self) -> dict[str, bytes]:
+        """The index as file contents: ``bm25.npz`` and ``bm25_vocab.json``."""
+        buffer = io.BytesIO()
+        np.savez(buffer, data=self.data, indices=self.indices, indptr=self.indptr,
+                 num_docs=np.array([self.num_docs]))
+        return {"bm25.npz": buffer.getvalue(),
+                "bm25_vocab.json": json.dumps(self.vocab).encode("utf-8")}
 
     @classmethod
-    def load(cls, directory: Path) -> BM25Index:
-        """Read an index written by :meth:`save`."""
-        with np.load(directory / "bm25.npz") as z:
+    def from_files(cls, files: Mapping[str, bytes]) -> BM25Index:
+        """Read an index from the contents :meth:`to_files` returned."""
+        with np.load(io.BytesIO(files["bm25.npz"])) as z:
             data, indices, indptr = z["data"], z["indices"], z["indptr"]
             num_docs = int(z["num_docs"][0])
-        vocab = json.loads((directory / "bm25_vocab.json").read_text(encoding="utf-8"))
+        vocab = json.loads(files["bm25_vocab.json"])
         return cls(vocab, data, indices, indptr, num_docs)

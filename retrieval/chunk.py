@@ -29,6 +29,8 @@ _ABBREVIATIONS = frozenset(
 _CANDIDATE = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?…]*[\"'”’)\]]*$")
 _PARAGRAPH = re.compile(r"\n\s*\n")
+_WORD_WINDOW = 80
+_NEXT_CHAR = re.compile(r"\s*(\S)")
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,9 @@ def _paragraph_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _is_boundary(text: str, sent_start: int, punct: int, after: int, limit: int) -> bool:
+    # The word before the mark is looked for in a short window, not from the sentence's
+    # start: a long run without boundaries would otherwise make splitting quadratic.
+    sent_start = max(sent_start, punct - _WORD_WINDOW)
     if text[punct] == ".":
         word = _WORD_BEFORE.search(text, sent_start, punct + 1)
         token = word.group(1).rstrip(".").lower() if word else ""
@@ -151,14 +156,14 @@ def _is_boundary(text: str, sent_start: int, punct: int, after: int, limit: int)
         # close the paragraph anyway.
         if (len(token) == 1 and token.isalpha()) or token in _ABBREVIATIONS:
             return False
-    rest = text[after:limit].lstrip()
-    if not rest:
+    following = _NEXT_CHAR.match(text, after, limit)
+    if following is None:
         return False
     # A new sentence starts with a capital, a digit, a quote or a bracket. A lowercase
     # continuation keeps the sentence going after a short token ("... 30 km. dari ..."),
     # but scraped news often starts sentences in lowercase after a full word
     # ("... kontra terorisme. dikutip dari ..."), which does end a sentence.
-    first = rest[0]
+    first = following.group(1)
     if first.isupper() or first.isdigit() or first in "\"'“‘([–-•":
         return True
     if text[punct] != "." or not first.isalpha():
@@ -179,20 +184,23 @@ def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
 
 
 def _fit(sentence: Sentence, max_chars: int) -> list[Sentence]:
-    """Cut a sentence longer than ``max_chars`` at word boundaries."""
+    """Cut a sentence longer than ``max_chars`` at word boundaries.
+
+    Works on offsets into the sentence, so a multi-megabyte run of text is cut in linear time.
+    """
     if sentence.end - sentence.start <= max_chars:
         return [sentence]
-    pieces, text, offset = [], sentence.text, sentence.start
-    while len(text) > max_chars:
-        cut = text.rfind(" ", 0, max_chars + 1)
-        if cut <= 0:
-            cut = max_chars
-        head = text[:cut].rstrip()
-        pieces.append(Sentence(offset, offset + len(head), head))
-        rest = text[cut:]
-        skipped = len(rest) - len(rest.lstrip())
-        offset += cut + skipped
-        text = rest.lstrip()
-    if text:
-        pieces.append(Sentence(offset, offset + len(text), text))
+    pieces, text, pos = [], sentence.text, 0
+    while len(text) - pos > max_chars:
+        cut = text.rfind(" ", pos, pos + max_chars + 1)
+        if cut <= pos:
+            cut = pos + max_chars
+        head = text[pos:cut].rstrip()
+        if head:
+            pieces.append(Sentence(sentence.start + pos, sentence.start + pos + len(head), head))
+        pos = cut
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+    if pos < len(text):
+        pieces.append(Sentence(sentence.start + pos, sentence.end, text[pos:]))
     return pieces

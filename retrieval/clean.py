@@ -346,8 +346,13 @@ _TRAILING_INITIALS = re.compile(r"(?<=[.!?\"”])\s*\([a-z]{2,6}(?:/[a-z]{2,6})*
 _LEADING_BULLET = re.compile(r"^[•·●▪◦‣∙]\s*")
 # Markdown heading marks ("## ") are formatting, not text.
 _MD_HEADING = re.compile(r"^#{1,6}\s+")
-# Zero-width characters and soft hyphens: invisible, but they break matching.
-_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+# Zero-width characters and soft hyphens: invisible, but they break matching. Terminal
+# escape sequences, other control characters and bidirectional overrides are never news text
+# and could forge what a terminal shows, so they go too.
+_INVISIBLE = re.compile(
+    "\x1b\\[[0-?]*[ -/]*[@-~]|\x1b\\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]"
+)
 _WORDS = re.compile(r"\w+")
 
 # ---------------------------------------------------------------------------------------
@@ -502,16 +507,19 @@ def _analyse(raw: str) -> _Parsed:
             title = first
             lines[kept[0]] = None
 
-    paragraphs: list[str] = []
+    # Lines of a paragraph are collected and joined once (joining as they come would copy
+    # a long hard-wrapped paragraph once per line).
+    parts: list[list[str]] = []
     previous: str | None = None
     for kept_line in lines:
         if kept_line is None:
             pass
         elif previous is not None and _joins_previous(previous, kept_line):
-            paragraphs[-1] = f"{paragraphs[-1]} {kept_line}"
+            parts[-1].append(kept_line)
         else:
-            paragraphs.append(_MD_HEADING.sub("", kept_line))
+            parts.append([_MD_HEADING.sub("", kept_line)])
         previous = kept_line
+    paragraphs = [" ".join(p) for p in parts]
 
     # Scrapes repeat paragraphs (a whole article twice, a caption twice): keep the first.
     seen = {_dedupe_key(title)} if title else set()

@@ -39,7 +39,9 @@ class Settings:
     dense_weight: float = -1.0  # < 0: the tuned default for the configured model
     min_confidence: float = -1.0  # < 0: the calibrated default
     max_question_chars: int = 1000
+    max_file_bytes: int = 5 * 1024 * 1024
     log_level: str = "WARNING"
+    log_message_text: bool = False
     telegram_bot_token: str = field(default="", repr=False)
     telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
     allowed_chats: frozenset[int] = frozenset()
@@ -67,13 +69,20 @@ class Settings:
         Raises:
             ConfigError: A value cannot be parsed; the message names the variable.
         """
-        values: dict[str, str] = {}
+        from_file: dict[str, str] = {}
         if dotenv_path is not None and dotenv_path.is_file():
-            from dotenv import dotenv_values
+            from_file = _read_dotenv(dotenv_path)
+        environment = os.environ if env is None else env
+        try:
+            return cls._from_values({**from_file, **environment})
+        except ConfigError as exc:
+            name = str(exc).split("=", 1)[0].split()[0]
+            if name in from_file and name not in environment:
+                raise ConfigError(f"{dotenv_path}: {exc}") from None
+            raise
 
-            values.update({k: v for k, v in dotenv_values(dotenv_path).items() if v is not None})
-        values.update(os.environ if env is None else env)
-
+    @classmethod
+    def _from_values(cls, values: Mapping[str, str]) -> Settings:
         def get(name: str, default: str) -> str:
             value = values.get(name, "").strip()
             return value if value else default
@@ -98,7 +107,12 @@ class Settings:
             min_confidence=_float(get("KABAR_MIN_CONFIDENCE", "-1"), "KABAR_MIN_CONFIDENCE"),
             max_question_chars=_int(get("KABAR_MAX_QUESTION_CHARS", "1000"),
                                     "KABAR_MAX_QUESTION_CHARS", minimum=10),
-            log_level=get("KABAR_LOG_LEVEL", "WARNING").upper(),
+            max_file_bytes=int(_float(get("KABAR_MAX_FILE_MB", "5"), "KABAR_MAX_FILE_MB",
+                                      minimum=0.001) * 1024 * 1024),
+            log_level=_choice(get("KABAR_LOG_LEVEL", "WARNING"), "KABAR_LOG_LEVEL",
+                              ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+            log_message_text=_bool(get("KABAR_LOG_MESSAGE_TEXT", "false"),
+                                   "KABAR_LOG_MESSAGE_TEXT"),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN", ""),
             telegram_api_url=get("TELEGRAM_API_URL", DEFAULT_TELEGRAM_API_URL),
             allowed_chats=_chats(get("KABAR_ALLOWED_CHATS", "")),
@@ -134,18 +148,52 @@ def _int(raw: str, name: str, minimum: int) -> int:
     return value
 
 
-def _float(raw: str, name: str) -> float:
+def _float(raw: str, name: str, minimum: float | None = None) -> float:
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number; remove it to use the default") \
             from None
+    if minimum is not None and not value >= minimum:
+        raise ConfigError(f"{name}={raw} is too small; use a number of at least {minimum}")
+    return value
 
 
 def _choice(raw: str, name: str, choices: tuple[str, ...]) -> str:
-    if raw.lower() not in choices:
-        raise ConfigError(f"{name}={raw!r} is not one of {', '.join(choices)}")
-    return raw.lower()
+    for choice in choices:
+        if raw.casefold() == choice.casefold():
+            return choice
+    raise ConfigError(f"{name}={raw!r} is not one of {', '.join(choices)}")
+
+
+def _bool(raw: str, name: str) -> bool:
+    lowered = raw.casefold()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not true or false")
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    """The variables of a ``.env`` file; a file that cannot be used is a one-line error."""
+    from dotenv import dotenv_values
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path} ({exc.strerror or exc}) — fix its permissions "
+                          "or remove it") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(f"{path} is not UTF-8 text (line {line}) — save it as UTF-8") from None
+    if "\x00" in text:
+        raise ConfigError(f"{path} holds NUL characters — is it really a .env file?")
+    import io
+
+    return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
 
 
 def _chats(raw: str) -> frozenset[int]:

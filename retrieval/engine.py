@@ -9,7 +9,9 @@ then swaps it in, so no question is ever answered from a half-written index.
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,6 +25,16 @@ from retrieval.search import Searcher, dense_weight_for
 from retrieval.types import Answer, ArticleInfo, IndexInfo, Passage, Turn
 
 log = logging.getLogger(__name__)
+
+# Never part of a question: control characters (NUL, escape sequences), lone UTF-16
+# surrogates (from a client's broken JSON; they cannot even be encoded) and bidi overrides.
+_NOT_TEXT = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_question(text: str) -> str:
+    """A question as plain text: characters that are not text become spaces, whitespace is
+    collapsed, and the result is in Unicode NFC."""
+    return unicodedata.normalize("NFC", " ".join(_NOT_TEXT.sub(" ", text).split()))
 
 
 @dataclass(frozen=True)
@@ -63,7 +75,11 @@ class Engine:
             True when a new version was loaded. A version that fails to load is logged and
             the current one kept.
         """
-        published = store.current_version(self.settings.index_dir)
+        try:
+            published = store.current_version(self.settings.index_dir)
+        except KabarError as exc:  # damaged pointer: keep serving what is loaded
+            log.warning("keeping index version %s: %s", self._loaded.info.version, exc)
+            return False
         if published is None or published == self._loaded.info.version:
             return False
         with self._lock:
@@ -87,7 +103,7 @@ class Engine:
         """
         self.refresh()
         loaded = self._loaded  # one consistent version for the whole question
-        question = " ".join(question.split())
+        question = clean_question(question)
         notice = ""
         limit = self.settings.max_question_chars
         if len(question) > limit:
@@ -106,7 +122,7 @@ class Engine:
         """The top passages for ``question`` without composing an answer."""
         self.refresh()
         searcher = self._loaded.searcher
-        query = searcher.analyse(question)
+        query = searcher.analyse(clean_question(question))
         return searcher.passages(searcher.search(query, k or self.settings.top_k))
 
     @property

@@ -23,6 +23,10 @@ class CorruptIndexError(KabarError):
     """A file of the index is truncated, altered or unreadable."""
 
 
+class IndexWriteError(KabarError):
+    """The index could not be written (disk full, quota, read-only folder)."""
+
+
 class ConfigError(KabarError):
     """A setting has a value that cannot be used."""
 

@@ -48,6 +48,9 @@ class BuildReport:
         full: Whether everything was rebuilt.
         reason: Why a full rebuild happened, or "".
         skipped: Files skipped, each as "path: reason".
+        notes: Warnings about files that were read (cut at the size cap, or not UTF-8),
+            each as "path: message".
+        published: Whether this run published a new version.
     """
 
     added: int
@@ -63,6 +66,7 @@ class BuildReport:
     reason: str = ""
     skipped: tuple[str, ...] = field(default=())
     published: bool = False
+    notes: tuple[str, ...] = field(default=())
 
     @property
     def changed(self) -> bool:
@@ -91,11 +95,11 @@ def seeds_changed(settings: Settings) -> bool:
     Cheap: compares file names, sizes and modification times, never reads articles.
     """
     state = store.read_seeds_state(settings.index_dir)
-    if state is None or state.get("version") != store.current_version(settings.index_dir):
-        return True
     try:
+        if state is None or state.get("version") != store.current_version(settings.index_dir):
+            return True
         now = ingest.fingerprint(settings.seeds_dir)
-    except Exception:  # a vanished seeds folder is "changed"; the build reports why
+    except (KabarError, OSError):  # damage or a vanished folder: the build says what is wrong
         return True
     return bool(state.get("seeds_dir") != str(settings.seeds_dir.resolve())
                 or state.get("files") != _jsonable(now))
@@ -136,8 +140,9 @@ def build_index(
         prev, reason = (None, "--full") if full else _previous(settings)
         same_analysis = prev is not None and \
             prev.manifest.get("analysis") == analysis_settings(settings)
-        corpus = ingest.read_corpus(seeds_dir)
+        corpus = ingest.read_corpus(seeds_dir, settings.max_file_bytes)
         skipped = tuple(f"{s.path}: {s.reason}" for s in corpus.skipped)
+        notes = tuple(f"{s.path}: {s.reason}" for s in corpus.notes)
         old = {a.doc_id: a for a in prev.articles} if prev is not None else {}
         new_ids = {a.doc_id for a in corpus.articles}
         added = [a for a in corpus.articles if a.doc_id not in old]
@@ -152,7 +157,7 @@ def build_index(
             if meta_same and same_analysis:
                 return BuildReport(0, 0, 0, unchanged, prev.num_chunks, 0, 0,
                                    time.perf_counter() - started, prev.version, False,
-                                   skipped=skipped)
+                                   skipped=skipped, notes=notes)
 
         result = _assemble(settings, corpus.articles, prev, get_embedder, progress)
         version = store.write_version(index_dir, _manifest(settings, result), *result.parts())
@@ -163,7 +168,7 @@ def build_index(
             sentences_embedded=result.sentences_embedded,
             seconds=time.perf_counter() - started, version=version,
             full=prev is None, reason=reason if prev is None else "", skipped=skipped,
-            published=True,
+            published=True, notes=notes,
         )
 
 
@@ -188,7 +193,10 @@ class _Assembled:
 
 def _unchanged(settings: Settings, files: dict[str, tuple[int, int]]) -> BuildReport | None:
     """A no-op report when nothing can have changed since the published build, else None."""
-    version = store.current_version(settings.index_dir)
+    try:
+        version = store.current_version(settings.index_dir)
+    except KabarError:
+        return None  # damage: the full path repairs it
     state = store.read_seeds_state(settings.index_dir)
     if version is None or state is None or state.get("version") != version \
             or state.get("seeds_dir") != str(settings.seeds_dir.resolve()) \
@@ -358,10 +366,14 @@ def _manifest(settings: Settings, result: _Assembled) -> dict[str, Any]:
 
 
 def _record_state(settings: Settings, files: dict[str, tuple[int, int]], version: str) -> None:
-    store.write_seeds_state(settings.index_dir, {
-        "version": version, "seeds_dir": str(settings.seeds_dir.resolve()),
-        "files": _jsonable(files),
-    })
+    """Remember the seeds' file list; without it the next run reads the articles again."""
+    try:
+        store.write_seeds_state(settings.index_dir, {
+            "version": version, "seeds_dir": str(settings.seeds_dir.resolve()),
+            "files": _jsonable(files),
+        })
+    except KabarError as exc:  # the version is published; only the shortcut is lost
+        log.warning("%s", exc)
 
 
 def _jsonable(files: dict[str, tuple[int, int]]) -> dict[str, list[int]]:

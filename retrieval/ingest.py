@@ -25,7 +25,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import zlib
 from collections.abc import Sequence
@@ -35,8 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval import files
 from retrieval.clean import parse_article
 from retrieval.errors import SeedsError
+from retrieval.files import ARTICLE_SUFFIXES, Skipped
 from retrieval.types import ArticleMeta
 
 __all__ = [
@@ -53,7 +54,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-ARTICLE_SUFFIXES = frozenset({".txt", ".md"})
 NEAR_DUPLICATE_JACCARD = 0.9
 SHINGLE_WORDS = 5
 
@@ -71,6 +71,7 @@ _rng = np.random.default_rng(20240224)
 _A = _rng.integers(0, 2**64, size=_PERMUTATIONS, dtype=np.uint64, endpoint=False)
 _B = _rng.integers(0, 2**64, size=_PERMUTATIONS, dtype=np.uint64, endpoint=False)
 _SHIFT = np.uint64(32)
+_MINHASH_BLOCK = 65_536
 
 _WORD = re.compile(r"\w+")
 
@@ -97,67 +98,31 @@ class Article:
 
 
 @dataclass(frozen=True)
-class Skipped:
-    """A file that was not read as an article, and why."""
-
-    path: str
-    reason: str
-
-
-@dataclass(frozen=True)
 class Corpus:
     """The articles of a seeds folder.
 
     Attributes:
         articles: The de-duplicated articles, sorted by ``doc_id``.
         skipped: The files that could not be used, in path order.
+        notes: Warnings about files that were read (cut at the size cap, or decoded from
+            another encoding than UTF-8), as ``Skipped``-shaped ``(path, message)`` pairs.
     """
 
     articles: tuple[Article, ...]
     skipped: tuple[Skipped, ...] = ()
-
-
-def _missing_folder_error(root: Path) -> SeedsError:
-    return SeedsError(
-        f"seeds folder {root} does not exist — create it and put .txt or .md articles "
-        "in it, or pass --seeds DIR"
-    )
+    notes: tuple[Skipped, ...] = ()
 
 
 def list_article_files(seeds_dir: Path | str) -> list[Path]:
-    """List the article files under a seeds folder.
+    """The files of a seeds folder that are read as articles, in relative-path order.
 
-    Args:
-        seeds_dir: The seeds folder.
-
-    Returns:
-        Every ``.txt`` and ``.md`` file (extension in any case) under the folder, in
-        sub-folders too, skipping names that start with ``"."`` and everything inside
-        such folders; sorted by their POSIX path relative to the folder.
+    See :func:`retrieval.files.scan`: links leaving the folder and special files are left out.
 
     Raises:
         SeedsError: The folder does not exist or is not a folder.
     """
     root = Path(seeds_dir)
-    if not root.exists():
-        raise _missing_folder_error(root)
-    if not root.is_dir():
-        raise SeedsError(
-            f"seeds path {root} is not a folder — point --seeds at a folder of .txt or .md "
-            "articles"
-        )
-    found: list[tuple[str, Path]] = []
-    # os.walk lets hidden folders be pruned before they are entered, and does not
-    # follow symlinked folders, so a link loop cannot hang the build.
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [name for name in dirnames if not name.startswith(".")]
-        for name in filenames:
-            if name.startswith(".") or os.path.splitext(name)[1].lower() not in ARTICLE_SUFFIXES:
-                continue
-            path = Path(dirpath) / name
-            found.append((path.relative_to(root).as_posix(), path))
-    found.sort(key=lambda item: item[0])
-    return [path for _, path in found]
+    return [root / e.rel for e in files.scan(root).entries]
 
 
 def fingerprint(seeds_dir: Path | str) -> dict[str, tuple[int, int]]:
@@ -169,30 +134,15 @@ def fingerprint(seeds_dir: Path | str) -> dict[str, tuple[int, int]]:
         seeds_dir: The seeds folder.
 
     Returns:
-        Relative POSIX path -> ``(size in bytes, mtime in ns)`` for every file
-        :func:`list_article_files` lists; empty when the folder does not exist (so a
-        removed folder reads as a change rather than as an error).
+        Relative POSIX path -> ``(size in bytes, mtime in ns)`` for every article file and
+        every skipped entry (so that adding a FIFO or a bad link is noticed, and reported
+        by the next build); empty when the folder does not exist (so a removed folder
+        reads as a change rather than as an error).
     """
     root = Path(seeds_dir)
     if not root.is_dir():
         return {}
-    result: dict[str, tuple[int, int]] = {}
-    for path in list_article_files(root):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue  # removed between listing and stat: it is simply not there
-        result[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
-    return result
-
-
-def _decode(data: bytes) -> str | None:
-    """UTF-8 text without BOM and with ``\\n`` line ends, or None if not UTF-8."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return files.scan(root).stamps
 
 
 def _content_hash(text: str, meta: ArticleMeta) -> str:
@@ -218,9 +168,15 @@ def _shingles(text: str) -> frozenset[int]:
 
 def _minhash(shingles: frozenset[int]) -> np.ndarray:
     values = np.fromiter(shingles, dtype=np.uint64, count=len(shingles))
-    # One row per hash function; the minimum over the shingles is that row's MinHash.
+    # One row per hash function; the minimum over the shingles is that row's MinHash. The
+    # shingles go through in blocks, so a huge article needs a bounded (~40 MB) work array.
+    signature = np.full(_PERMUTATIONS, np.iinfo(np.uint64).max, dtype=np.uint64)
     with np.errstate(over="ignore"):  # wrapping modulo 2**64 is the point
-        return ((_A[:, None] * values[None, :] + _B[:, None]) >> _SHIFT).min(axis=1)
+        for lo in range(0, len(values), _MINHASH_BLOCK):
+            block = values[None, lo:lo + _MINHASH_BLOCK]
+            np.minimum(signature, ((_A[:, None] * block + _B[:, None]) >> _SHIFT).min(axis=1),
+                       out=signature)
+    return signature
 
 
 def _jaccard(left: frozenset[int], right: frozenset[int]) -> float:
@@ -305,58 +261,46 @@ def _merge_meta(metas: Sequence[ArticleMeta]) -> ArticleMeta:
     return merged
 
 
-def read_corpus(seeds_dir: Path | str) -> Corpus:
+def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES) -> Corpus:
     """Read, clean and de-duplicate every article in a seeds folder.
 
-    Files are read in sorted relative-path order. A file that is not valid UTF-8, is
-    empty or whitespace-only, or holds nothing but scrape noise is skipped with a
-    warning naming it.
+    Files are read in sorted relative-path order, safely (see :mod:`retrieval.files`). A
+    file that cannot be decoded as text, is empty or whitespace-only, or holds nothing but
+    scrape noise is skipped; a file over ``max_bytes`` is cut. Nothing is logged here above
+    DEBUG: the corpus lists what was skipped or cut, and front ends show it once.
 
     Args:
         seeds_dir: The seeds folder.
+        max_bytes: Read at most this many bytes of each file.
 
     Returns:
-        The articles (one per story, sorted by ``doc_id``) and the skipped files.
+        The articles (one per story, sorted by ``doc_id``), the skipped files and notes.
 
     Raises:
         SeedsError: The folder does not exist, or holds no readable article.
     """
     root = Path(seeds_dir)
+    listing = files.scan(root)
     relative: list[str] = []
     texts: list[str] = []
     metas: list[ArticleMeta] = []
-    skipped: list[Skipped] = []
+    skipped: list[Skipped] = list(listing.skipped)
+    notes: list[Skipped] = []
 
-    def skip(rel: str, reason: str) -> None:
-        logger.warning("skipping %s: %s", root / rel, reason)
-        skipped.append(Skipped(rel, reason))
-
-    for path in list_article_files(root):
-        rel = path.relative_to(root).as_posix()
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            skip(rel, f"unreadable ({exc.strerror or exc})")
-            continue
-        raw = _decode(data)
-        if raw is None:
-            skip(rel, "not valid UTF-8")
-            continue
-        if not raw.strip():
-            skip(rel, "empty")
-            continue
-        body, meta = parse_article(raw)
-        if not body:
-            skip(rel, "nothing left after cleaning")
-            continue
-        relative.append(rel)
-        texts.append(body)
-        metas.append(meta)
+    for entry in listing.entries:
+        found = _read_one(entry, max_bytes, skipped, notes)
+        if found is not None:
+            relative.append(entry.rel)
+            texts.append(found[0])
+            metas.append(found[1])
+    skipped.sort(key=lambda s: s.path)
+    for item in skipped:
+        logger.debug("skipping %s: %s", item.path, item.reason)
 
     if not texts:
-        found = f" ({len(skipped)} file(s) skipped, see the warnings)" if skipped else ""
+        found_note = f" ({len(skipped)} file(s) skipped, see the warnings)" if skipped else ""
         raise SeedsError(
-            f"no readable article in seeds folder {root}{found} — put UTF-8 .txt or .md "
+            f"no readable article in seeds folder {root}{found_note} — put UTF-8 .txt or .md "
             "articles in it, or pass --seeds DIR"
         )
 
@@ -378,4 +322,37 @@ def read_corpus(seeds_dir: Path | str) -> Corpus:
             )
         )
     _shingles.cache_clear()  # the texts are held by the articles; free the shingle sets
-    return Corpus(articles=tuple(articles), skipped=tuple(skipped))
+    return Corpus(articles=tuple(articles), skipped=tuple(skipped), notes=tuple(notes))
+
+
+def _read_one(entry: files.FileEntry, max_bytes: int, skipped: list[Skipped],
+              notes: list[Skipped]) -> tuple[str, ArticleMeta] | None:
+    """Read, decode and clean one file; record why when it is skipped or altered."""
+    try:
+        data, cut = files.read_entry(entry, max_bytes)
+    except OSError as exc:
+        skipped.append(Skipped(entry.rel, f"unreadable ({exc.strerror or exc})"))
+        return None
+    decoded = files.decode(data)
+    if decoded is None:
+        skipped.append(Skipped(entry.rel, "not text (not UTF-8, and no other encoding fits)"))
+        return None
+    raw, encoding = decoded
+    if not raw.strip():
+        skipped.append(Skipped(entry.rel, "empty"))
+        return None
+    body, meta = parse_article(raw)
+    if not body:
+        skipped.append(Skipped(entry.rel, "nothing left after cleaning"))
+        return None
+    if cut:
+        notes.append(Skipped(entry.rel, f"larger than {_megabytes(max_bytes)}; only the first "
+                                        f"{_megabytes(len(data))} were read (raise "
+                                        "KABAR_MAX_FILE_MB to read more)"))
+    if encoding != "utf-8":
+        notes.append(Skipped(entry.rel, f"not UTF-8; read as {encoding}"))
+    return body, meta
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"

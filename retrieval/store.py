@@ -17,16 +17,27 @@ Layout of an index folder::
 A build writes a new version folder beside the published one, syncs it, and only then
 replaces ``CURRENT``; a process killed at any point leaves the previous version published
 and whole. Every file's size and SHA-256 are in the manifest and checked on load.
+
+Loading reads each file of a version once into memory and checks its checksum on those
+bytes, which are then parsed: nothing is memory-mapped, so a file truncated or rewritten
+by someone else while a bot serves it cannot crash the process (a mapped page that
+vanishes raises SIGBUS), and what is served is exactly what was verified. ``CURRENT`` must
+name a version of the expected shape; anything else is reported as damage, which plain
+``kabar index`` repairs by rebuilding. A write that fails (disk full, quota, read-only
+file system) removes its temporary folder and leaves the published version as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import hashlib
+import io
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -37,13 +48,24 @@ from typing import Any
 import numpy as np
 
 from retrieval.bm25 import BM25Index
-from retrieval.errors import CorruptIndexError, IndexMismatchError, NoIndexError
+from retrieval.errors import (
+    ConfigError,
+    CorruptIndexError,
+    IndexMismatchError,
+    IndexWriteError,
+    NoIndexError,
+)
 from retrieval.types import ArticleMeta, IndexInfo
 
 FORMAT_VERSION = 1
 _CURRENT = "CURRENT"
 _VERSIONS = "versions"
 _KEEP_OLD = 1  # older versions kept besides the published one, for readers still loading
+#: The shape of a version name (``v20240224T203500123456-1a2b3c``): ``CURRENT`` must hold one.
+_VERSION_NAME = re.compile(r"v\d{8}T\d{12}-[0-9a-f]{6}")
+#: A file named in a manifest: a plain name inside the version folder.
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+_REBUILD = "run `kabar index` to rebuild it"
 
 
 @dataclass(frozen=True)
@@ -129,12 +151,34 @@ class IndexData:
 
 
 def current_version(index_dir: Path) -> str | None:
-    """Name of the published version, or ``None`` when nothing is published."""
+    """Name of the published version, or ``None`` when nothing is published.
+
+    Raises:
+        ConfigError: ``index_dir`` is a file, not a folder.
+        CorruptIndexError: ``CURRENT`` cannot be read or does not name a version.
+    """
+    _check_folder(index_dir)
+    path = index_dir / _CURRENT
     try:
-        name = (index_dir / _CURRENT).read_text(encoding="utf-8").strip()
+        raw = path.read_bytes()[:200]
     except FileNotFoundError:
         return None
-    return name or None
+    except OSError as exc:
+        raise CorruptIndexError(f"{path} cannot be read ({exc.strerror or exc}) — {_REBUILD}") \
+            from None
+    name = raw.decode("ascii", "replace").strip()
+    if not name:
+        return None
+    if not _VERSION_NAME.fullmatch(name) or (index_dir / _VERSIONS / name).is_symlink():
+        raise CorruptIndexError(f"{path} is damaged (it names no index version) — {_REBUILD}")
+    return name
+
+
+def _check_folder(index_dir: Path) -> None:
+    if index_dir.exists() and not index_dir.is_dir():
+        raise ConfigError(
+            f"the index path {index_dir} is a file, not a folder — point --index or "
+            "KABAR_INDEX_DIR at a folder (it is created when missing)")
 
 
 def read_manifest(index_dir: Path, version: str | None = None) -> dict[str, Any]:
@@ -142,27 +186,20 @@ def read_manifest(index_dir: Path, version: str | None = None) -> dict[str, Any]
 
     Raises:
         NoIndexError: Nothing is published in ``index_dir``.
-        CorruptIndexError: The manifest is missing or unreadable.
+        CorruptIndexError: The manifest is missing, unreadable or malformed.
     """
     version = version or current_version(index_dir)
     if version is None:
         raise NoIndexError(f"no index at {index_dir}/ — run `kabar index` to build it")
     path = index_dir / _VERSIONS / version / "manifest.json"
     try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CorruptIndexError(
-            f"the published index version {version} has no manifest at {path} — "
-            "run `kabar index --full` to rebuild"
-        ) from None
+        manifest = json.loads(_read_bytes(path))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise CorruptIndexError(
-            f"{path} is corrupt ({exc}) — run `kabar index --full` to rebuild"
-        ) from None
+        raise CorruptIndexError(f"{path} is corrupt ({exc}) — {_REBUILD}") from None
     files = manifest.get("files") if isinstance(manifest, dict) else None
-    if not isinstance(files, dict) or not all(isinstance(v, dict) for v in files.values()):
-        raise CorruptIndexError(
-            f"{path} is not a Kabar manifest — run `kabar index --full` to rebuild")
+    if not isinstance(files, dict) or not files or not all(
+            isinstance(v, dict) and _FILE_NAME.fullmatch(str(k)) for k, v in files.items()):
+        raise CorruptIndexError(f"{path} is not a Kabar manifest — {_REBUILD}")
     return manifest
 
 
@@ -183,7 +220,7 @@ def check_compatible(manifest: dict[str, Any], model_id: str | None, index_dir: 
 
 
 def load(index_dir: Path, model_id: str | None = None, version: str | None = None) -> IndexData:
-    """Load and verify the published index version.
+    """Load and verify the published index version, wholly into memory.
 
     Args:
         index_dir: The index folder.
@@ -204,25 +241,23 @@ def load(index_dir: Path, model_id: str | None = None, version: str | None = Non
     manifest = read_manifest(index_dir, version)
     assert version is not None  # read_manifest raised otherwise
     check_compatible(manifest, model_id, index_dir)
-    folder = index_dir / _VERSIONS / version
-    _verify_files(folder, manifest)
+    blobs = _read_verified(index_dir / _VERSIONS / version, manifest)
     try:
-        articles = tuple(_read_articles(folder / "articles.jsonl"))
-        with np.load(folder / "layout.npz") as z:
+        articles = tuple(_parse_articles(blobs["articles.jsonl"]))
+        with np.load(io.BytesIO(blobs["layout.npz"])) as z:
             layout = Layout(**{name: z[name] for name in Layout.__dataclass_fields__})
-        vectors = np.load(folder / "sentences.npy", mmap_mode="r")
-        dense = faiss.read_index(str(folder / "dense.faiss"))
-        bm25 = BM25Index.load(folder)
+        vectors = _npy_view(blobs.pop("sentences.npy"))
+        dense = faiss.deserialize_index(np.frombuffer(blobs.pop("dense.faiss"), dtype=np.uint8))
+        bm25 = BM25Index.from_files(blobs)
     except Exception as exc:  # the checksums passed, so this is a bug or a foreign file
         raise CorruptIndexError(
-            f"could not read index version {version} in {index_dir}/ ({exc}) — "
-            "run `kabar index --full` to rebuild"
+            f"could not read index version {version} in {index_dir}/ ({exc}) — {_REBUILD}"
         ) from exc
     data = IndexData(version, manifest, articles, layout, vectors, dense, bm25)
     if dense.ntotal != data.num_chunks or bm25.num_docs != data.num_chunks:
         raise CorruptIndexError(
             f"index version {version} in {index_dir}/ is inconsistent (chunk counts differ) "
-            "— run `kabar index --full` to rebuild"
+            f"— {_REBUILD}"
         )
     return data
 
@@ -240,61 +275,111 @@ def write_version(
 
     Returns:
         The new version's name.
+
+    Raises:
+        IndexWriteError: The disk is full, the quota exceeded or the folder not writable;
+            the temporary folder is removed and the published version stays as it was.
     """
     import faiss
 
-    versions = index_dir / _VERSIONS
-    versions.mkdir(parents=True, exist_ok=True)
+    blobs: dict[str, bytes] = {
+        "articles.jsonl": "".join(json.dumps(_article_row(a)) + "\n" for a in articles)
+        .encode("utf-8"),
+        "layout.npz": _npz_bytes({k: getattr(layout, k) for k in Layout.__dataclass_fields__}),
+        "sentences.npy": _npy_bytes(np.asarray(sentence_vectors, dtype=np.float16)),
+        "dense.faiss": faiss.serialize_index(dense).tobytes(),
+        **bm25.to_files(),
+    }
     stamp = dt.datetime.now(dt.UTC)
     name = f"v{stamp:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"  # sorts in build order
-    tmp = versions / f".tmp-{name}"
-    tmp.mkdir()
-    with open(tmp / "articles.jsonl", "w", encoding="utf-8") as out:
-        for a in articles:
-            out.write(json.dumps(_article_row(a), ensure_ascii=False) + "\n")
-    np.savez(tmp / "layout.npz", **{k: getattr(layout, k) for k in Layout.__dataclass_fields__})
-    np.save(tmp / "sentences.npy", np.asarray(sentence_vectors, dtype=np.float16))
-    faiss.write_index(dense, str(tmp / "dense.faiss"))
-    files = ["articles.jsonl", "layout.npz", "sentences.npy", "dense.faiss", *bm25.save(tmp)]
     manifest = {
         **manifest,
         "format_version": FORMAT_VERSION,
         "version": name,
         "built_at": stamp.isoformat(timespec="seconds"),
-        "files": {f: {"size": (tmp / f).stat().st_size, "sha256": _sha256(tmp / f)}
-                  for f in files},
+        "files": {f: {"size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
+                  for f, b in blobs.items()},
     }
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1),
-                                       encoding="utf-8")
-    for file_name in [*files, "manifest.json"]:
-        _fsync(tmp / file_name)
-    os.replace(tmp, versions / name)
-    _fsync_dir(versions)
-    _replace_text(index_dir / _CURRENT, name + "\n")
+    blobs["manifest.json"] = json.dumps(manifest, indent=1).encode("utf-8")
+    versions = index_dir / _VERSIONS
+    tmp, final = versions / f".tmp-{name}", versions / name
+    try:
+        _make_folder(versions)
+        tmp.mkdir()
+        for file_name, data in blobs.items():
+            _write_synced(tmp / file_name, data)
+        os.replace(tmp, final)
+        _fsync_dir(versions)
+        _replace_text(index_dir / _CURRENT, name + "\n")
+    except BaseException as exc:
+        # Nothing half-written may stay behind to fill the disk; the published version was
+        # never touched (CURRENT is replaced last, atomically).
+        for leftover in (tmp, final):
+            shutil.rmtree(leftover, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise write_error(exc, index_dir) from None
+        raise
     _collect_garbage(index_dir, keep=name)
     return name
 
 
+def write_error(exc: OSError, index_dir: Path) -> IndexWriteError:
+    """A one-line error for a failed write into ``index_dir`` that names the fix."""
+    kept = "; the published index is unchanged"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        what = "the disk is full" if exc.errno == errno.ENOSPC else "the disk quota is exceeded"
+        return IndexWriteError(
+            f"could not write the index in {index_dir}/: {what} — free some space and run "
+            f"`kabar index` again{kept}")
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return IndexWriteError(
+            f"cannot write to the index folder {index_dir}/ ({exc.strerror}) — make it "
+            f"writable, or point --index or KABAR_INDEX_DIR at a writable folder{kept}")
+    if exc.errno in (errno.ENOTDIR, errno.EEXIST):
+        return IndexWriteError(
+            f"cannot create the index folder {index_dir}/ ({exc.strerror}: {exc.filename}) — "
+            "point --index or KABAR_INDEX_DIR at a folder")
+    return IndexWriteError(
+        f"could not write the index in {index_dir}/ ({exc.strerror or exc}) — check the "
+        f"folder and run `kabar index` again{kept}")
+
+
 def read_seeds_state(index_dir: Path) -> dict[str, Any] | None:
-    """The seeds' file list recorded at the last build, or ``None``."""
+    """The seeds' file list recorded at the last build, or ``None`` (also when damaged)."""
     try:
-        state: dict[str, Any] = json.loads(
-            (index_dir / "seeds-state.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError, UnicodeDecodeError):
+        state = json.loads((index_dir / "seeds-state.json").read_bytes())
+    except (OSError, ValueError):
         return None
-    return state
+    return state if isinstance(state, dict) else None
 
 
 def write_seeds_state(index_dir: Path, state: dict[str, Any]) -> None:
-    """Record the seeds' file list (atomically)."""
-    _replace_text(index_dir / "seeds-state.json", json.dumps(state, ensure_ascii=False))
+    """Record the seeds' file list (atomically).
+
+    Raises:
+        IndexWriteError: It could not be written.
+    """
+    try:
+        _replace_text(index_dir / "seeds-state.json", json.dumps(state))
+    except OSError as exc:
+        raise write_error(exc, index_dir) from None
 
 
 @contextlib.contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index folder's build lock; a second build waits for the first one."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".lock", "a+") as lock_file:
+    """Hold the index folder's build lock; a second build waits for the first one.
+
+    Raises:
+        ConfigError: ``index_dir`` is a file.
+        IndexWriteError: The folder cannot be created or is not writable.
+    """
+    _check_folder(index_dir)
+    try:
+        _make_folder(index_dir)
+        lock_file = open(index_dir / ".lock", "a+")  # noqa: SIM115
+    except OSError as exc:
+        raise write_error(exc, index_dir) from None
+    with lock_file:
         fcntl.flock(lock_file, fcntl.LOCK_EX)
         try:
             # Leftovers of a build that was killed: nobody else can be writing them now.
@@ -307,6 +392,13 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(lock_file, fcntl.LOCK_UN)
 
 
+def _make_folder(path: Path) -> None:
+    """Create ``path``; a stray file where the folder belongs (damage) is replaced."""
+    if path.exists() and not path.is_dir() and path.name == _VERSIONS:
+        path.unlink()
+    path.mkdir(parents=True, exist_ok=True)
+
+
 def _article_row(a: StoredArticle) -> dict[str, Any]:
     return {
         "doc_id": a.doc_id, "paths": list(a.paths), "hash": a.content_hash,
@@ -317,18 +409,41 @@ def _article_row(a: StoredArticle) -> dict[str, Any]:
     }
 
 
-def _read_articles(path: Path) -> Iterator[StoredArticle]:
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            row = json.loads(line)
-            yield StoredArticle(
-                doc_id=row["doc_id"], paths=tuple(row["paths"]), text=row["text"],
-                meta=ArticleMeta(row["title"], row["outlet"], row["place"], row["date"],
-                                 row["date_text"]),
-                content_hash=row["hash"], sent_lo=row["sent"][0], sent_hi=row["sent"][1],
-                chunk_lo=row["chunk"][0], chunk_hi=row["chunk"][1],
-                lang=row.get("lang", "id"),
-            )
+def _parse_articles(data: bytes) -> Iterator[StoredArticle]:
+    for line in data.decode("utf-8").splitlines():
+        row = json.loads(line)
+        yield StoredArticle(
+            doc_id=row["doc_id"], paths=tuple(row["paths"]), text=row["text"],
+            meta=ArticleMeta(row["title"], row["outlet"], row["place"], row["date"],
+                             row["date_text"]),
+            content_hash=row["hash"], sent_lo=row["sent"][0], sent_hi=row["sent"][1],
+            chunk_lo=row["chunk"][0], chunk_hi=row["chunk"][1],
+            lang=row.get("lang", "id"),
+        )
+
+
+def _npy_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)  # type: ignore[arg-type]
+    return buffer.getvalue()
+
+
+def _npy_view(data: bytes) -> np.ndarray:
+    """An ``.npy`` file's array as a read-only view of its bytes (no second copy)."""
+    buffer = io.BytesIO(data)
+    fmt = np.lib.format
+    major, _ = fmt.read_magic(buffer)
+    read_header = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
+    shape, fortran, dtype = read_header(buffer)
+    array = np.frombuffer(data, dtype=dtype, offset=buffer.tell(),
+                          count=int(np.prod(shape, dtype=np.int64)))
+    return array.reshape(shape, order="F" if fortran else "C")
 
 
 def verify(index_dir: Path, version: str, manifest: dict[str, Any]) -> None:
@@ -337,45 +452,40 @@ def verify(index_dir: Path, version: str, manifest: dict[str, Any]) -> None:
     Raises:
         CorruptIndexError: A file is missing, truncated or altered.
     """
-    _verify_files(index_dir / _VERSIONS / version, manifest)
+    _read_verified(index_dir / _VERSIONS / version, manifest)
 
 
-def _verify_files(folder: Path, manifest: dict[str, Any]) -> None:
-    files = manifest.get("files")
-    if not isinstance(files, dict) or not files:
-        raise CorruptIndexError(f"{folder}/manifest.json lists no files — run `kabar index --full`")
-    for name, expected in files.items():
-        path = folder / name
-        try:
-            size = path.stat().st_size
-        except FileNotFoundError:
-            raise CorruptIndexError(
-                f"{path} is missing — run `kabar index --full` to rebuild") from None
-        if size != expected.get("size"):
-            raise CorruptIndexError(
-                f"{path} is truncated or altered ({size} bytes, expected {expected.get('size')})"
-                " — run `kabar index --full` to rebuild"
-            )
-        if _sha256(path) != expected.get("sha256"):
-            raise CorruptIndexError(
-                f"{path} is corrupt (checksum mismatch) — run `kabar index --full` to rebuild"
-            )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def _read_bytes(path: Path) -> bytes:
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CorruptIndexError(f"{path} is missing — {_REBUILD}") from None
+    except OSError as exc:
+        raise CorruptIndexError(f"{path} cannot be read ({exc.strerror or exc}) — {_REBUILD}") \
+            from None
+
+
+def _read_verified(folder: Path, manifest: dict[str, Any]) -> dict[str, bytes]:
+    """Every file of a version, read once and checked against the manifest."""
+    blobs: dict[str, bytes] = {}
+    for name, expected in manifest["files"].items():
+        path = folder / name
+        data = _read_bytes(path)
+        if len(data) != expected.get("size"):
+            raise CorruptIndexError(
+                f"{path} is truncated or altered ({len(data)} bytes, expected "
+                f"{expected.get('size')}) — {_REBUILD}")
+        if hashlib.sha256(data).hexdigest() != expected.get("sha256"):
+            raise CorruptIndexError(f"{path} is corrupt (checksum mismatch) — {_REBUILD}")
+        blobs[name] = data
+    return blobs
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -388,19 +498,24 @@ def _fsync_dir(path: Path) -> None:
 
 def _replace_text(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        _write_synced(tmp, text.encode("utf-8"))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     _fsync_dir(path.parent)
 
 
 def _collect_garbage(index_dir: Path, keep: str) -> None:
-    versions = sorted(
-        (p for p in (index_dir / _VERSIONS).iterdir() if p.is_dir() and not p.name.startswith(".")),
-        key=lambda p: p.name,
-    )
+    try:
+        versions = sorted(
+            (p for p in (index_dir / _VERSIONS).iterdir()
+             if p.is_dir() and not p.name.startswith(".")),
+            key=lambda p: p.name,
+        )
+    except OSError:
+        return  # old versions only cost space; the next build tries again
     old = [p for p in versions if p.name != keep]
     for stale in old[: max(0, len(old) - _KEEP_OLD)]:
         shutil.rmtree(stale, ignore_errors=True)

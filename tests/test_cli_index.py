@@ -132,7 +132,7 @@ def test_status_on_corrupt_index(tmp_path: Path, seeds: Path) -> None:
     dense.write_bytes(dense.read_bytes()[:100])
     result = run(tmp_path, seeds, "status")
     assert result.returncode == 1
-    assert "kabar index --full" in result.stderr and "Traceback" not in result.stderr
+    assert "run `kabar index`" in result.stderr and "Traceback" not in result.stderr
     repaired = run(tmp_path, seeds, "index", "--json")
     assert repaired.returncode == 0
     assert last_json(repaired.stdout)["full"] is True

@@ -289,18 +289,30 @@ def test_duplicate_added_later_is_published(built: BuildReport, hashing_settings
 
 def test_bad_files_are_skipped(hashing_settings: Settings, hashing_embedder: Getter) -> None:
     seeds = hashing_settings.seeds_dir
-    (seeds / "latin1.txt").write_bytes("Berita tentang café di Jakarta.\n".encode("cp1252")
-                                       + b"\xff\xfe\x81 rusak\n")
+    (seeds / "binary.txt").write_bytes(bytes(range(256)) * 8)
     (seeds / "empty.txt").write_bytes(b"")
     (seeds / "blank.md").write_text("  \n\n \n", encoding="utf-8")
     report = build(hashing_settings, hashing_embedder)
     assert report.added == 5
     skipped = "\n".join(report.skipped)
-    for name in ("latin1.txt", "empty.txt", "blank.md"):
+    for name in ("binary.txt", "empty.txt", "blank.md"):
         assert name in skipped
     assert len(report.skipped) == 3
     assert {a.doc_id for a in loaded(hashing_settings).articles} == {
         p.name for p in seeds.glob("0*.txt")}
+
+
+def test_legacy_encodings_are_read(hashing_settings: Settings, hashing_embedder: Getter) -> None:
+    """A Windows-1252 article is decoded (not dropped), with one note saying so."""
+    seeds = hashing_settings.seeds_dir
+    text = ("Kafe di Jakarta\n\nPemilik kafe “Très Bon” di Jakarta – kata dia – menjual kopi "
+            "seharga Rp 25.000 per cangkir sejak Senin. Pengunjung café itu ramai.\n")
+    (seeds / "cp1252.txt").write_bytes(text.encode("cp1252"))
+    report = build(hashing_settings, hashing_embedder)
+    assert report.added == 6 and not report.skipped
+    assert report.notes == ("cp1252.txt: not UTF-8; read as cp1252",)
+    (article,) = [a for a in loaded(hashing_settings).articles if a.doc_id == "cp1252.txt"]
+    assert "“Très Bon”" in article.text and "café" in article.text
 
 
 @pytest.mark.parametrize("how", ["empty", "missing", "only_bad"])
@@ -402,7 +414,7 @@ def test_corruption_is_detected_and_repaired(built: BuildReport, hashing_setting
     corrupt(version_dir(hashing_settings))
     with pytest.raises(CorruptIndexError) as err:
         store.load(hashing_settings.index_dir)
-    assert "kabar index --full" in str(err.value)
+    assert "run `kabar index`" in str(err.value)
     # A plain build notices and rebuilds everything; the result loads.
     report = build(hashing_settings, hashing_embedder)
     assert report.full and report.changed and report.version != built.version

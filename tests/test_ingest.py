@@ -89,14 +89,14 @@ def test_bad_files_are_skipped_with_a_warning(
 
     assert _doc_ids(corpus) == SEED_NAMES
     assert {(s.path, s.reason) for s in corpus.skipped} == {
-        ("bad.txt", "not valid UTF-8"),
+        ("bad.txt", "not text (not UTF-8, and no other encoding fits)"),
         ("empty.txt", "empty"),
         ("blank.md", "empty"),
         ("noise.txt", "nothing left after cleaning"),
     }
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    for name in ("bad.txt", "empty.txt", "blank.md", "noise.txt"):
-        assert any(name in message for message in warnings), name
+    # The corpus lists them; the front end prints each once. Logging them here as well
+    # printed every warning twice, in two formats.
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 def test_bom_and_crlf_are_normalised(seeds: Path) -> None:

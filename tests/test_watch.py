@@ -328,8 +328,8 @@ def test_kabar_index_watch_misses_nothing_saved_during_the_first_build(
     real_read, real_watch = ingest.read_corpus, watch_module.watch
     late = seeds / "late.txt"
 
-    def read_then_save(seeds_dir: Path | str) -> ingest.Corpus:
-        corpus = real_read(seeds_dir)
+    def read_then_save(seeds_dir: Path | str, *args: Any) -> ingest.Corpus:
+        corpus = real_read(seeds_dir, *args)
         if not late.exists():
             late.write_text(PART_ONE + PART_TWO, encoding="utf-8")
         return corpus

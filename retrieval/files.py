@@ -1,0 +1,297 @@
+"""Listing and safely reading the files of a seeds folder.
+
+A seeds folder is untrusted input: it may hold links to files outside it (``/etc/passwd``),
+FIFOs and devices that block or never end, huge dumps and text in legacy encodings. Only
+these are read:
+
+- regular files with an article suffix, and links whose final target is a regular file
+  *inside* the seeds folder (links that leave it are skipped, so nothing outside the folder
+  can reach an answer);
+- at most ``max_bytes`` of each file (a longer file is cut at a line end, with a warning),
+  so memory stays bounded whatever the folder holds.
+
+FIFOs, sockets and devices are skipped with a warning and never opened for reading; a file
+is opened with ``O_NONBLOCK`` and checked again on the open descriptor, so one swapped for a
+FIFO between listing and reading cannot hang a build.
+
+Text that is not UTF-8 is decoded with the encoding charset-normalizer detects, when the
+detection is clear (a low "mess" score and text that reads as words); otherwise the file is
+skipped.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from retrieval.errors import SeedsError
+
+__all__ = [
+    "ARTICLE_SUFFIXES",
+    "DEFAULT_MAX_BYTES",
+    "FileEntry",
+    "Listing",
+    "Skipped",
+    "decode",
+    "read_entry",
+    "scan",
+]
+
+ARTICLE_SUFFIXES = frozenset({".txt", ".md"})
+#: Files larger than this are cut (``KABAR_MAX_FILE_MB``); news articles are a few kB.
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+#: How far back from the cap a line end is looked for when a long file is cut.
+_CUT_WINDOW = 64 * 1024
+#: A legacy encoding is trusted only when charset-normalizer finds little "mess" ...
+_MAX_CHAOS = 0.1
+#: ... and the decoded text is made of words: this share of its non-space characters are
+#: letters, digits or ordinary punctuation, and it holds at least this many words.
+_MIN_WORDY_SHARE = 0.9
+_MIN_WORDS = 3
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file that was not read as an article, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """A file that may be read as an article.
+
+    Attributes:
+        rel: Its path relative to the seeds folder, with POSIX separators.
+        path: Where to open it: the file itself, or a link's target inside the folder.
+        size: Size in bytes.
+        mtime_ns: Modification time of the file (of the link's target for a link).
+    """
+
+    rel: str
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What :func:`scan` found.
+
+    Attributes:
+        entries: The files to read, sorted by ``rel``.
+        skipped: Entries that will not be read (special files, links leaving the folder),
+            sorted by path, with lstat-based stamps in ``stamps`` so that adding one is
+            noticed as a change of the folder.
+        stamps: ``rel -> (size, mtime_ns)`` of every entry and skipped entry.
+    """
+
+    entries: tuple[FileEntry, ...]
+    skipped: tuple[Skipped, ...]
+    stamps: dict[str, tuple[int, int]]
+
+
+def _check_folder(root: Path) -> None:
+    if not root.exists():
+        raise SeedsError(
+            f"seeds folder {root} does not exist — create it and put .txt or .md articles "
+            "in it, or pass --seeds DIR"
+        )
+    if not root.is_dir():
+        raise SeedsError(
+            f"seeds path {root} is not a folder — point --seeds at a folder of .txt or .md "
+            "articles"
+        )
+
+
+def scan(seeds_dir: Path | str) -> Listing:
+    """List the article files of a seeds folder without reading them.
+
+    Every file with an article suffix (any case) under the folder, in sub-folders too, is
+    considered; names starting with ``"."`` and everything inside such folders are ignored.
+    Links to folders are not followed (a link loop cannot hang the scan).
+
+    Args:
+        seeds_dir: The seeds folder.
+
+    Returns:
+        The readable entries and the skipped ones.
+
+    Raises:
+        SeedsError: The folder does not exist or is not a folder.
+    """
+    root = Path(seeds_dir)
+    _check_folder(root)
+    real_root = Path(os.path.realpath(root))
+    entries: list[FileEntry] = []
+    skipped: list[Skipped] = []
+    stamps: dict[str, tuple[int, int]] = {}
+
+    def unreadable_folder(error: OSError) -> None:
+        where = Path(error.filename or root)
+        rel = where.relative_to(root).as_posix() if where != root else "."
+        skipped.append(Skipped(rel, f"folder not readable ({error.strerror or error})"))
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
+        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+        for name in filenames:
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in ARTICLE_SUFFIXES:
+                continue
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            found = _entry(rel, path, real_root) if _valid_name(rel) else Skipped(
+                _shown_name(rel), "its name is not valid UTF-8 (rename the file)")
+            if isinstance(found, Skipped):
+                skipped.append(found)
+                stamps[found.path] = _lstamp(path)
+            else:
+                entries.append(found)
+                stamps[rel] = (found.size, found.mtime_ns)
+    entries.sort(key=lambda e: e.rel)
+    skipped.sort(key=lambda s: s.path)
+    return Listing(tuple(entries), tuple(skipped), dict(sorted(stamps.items())))
+
+
+def _valid_name(rel: str) -> bool:
+    """Whether a path decoded from the file system is real text (no surrogate escapes)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _shown_name(rel: str) -> str:
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _lstamp(path: Path) -> tuple[int, int]:
+    try:
+        info = path.lstat()
+    except OSError:
+        return (-1, -1)
+    return (info.st_size, info.st_mtime_ns)
+
+
+def _entry(rel: str, path: Path, real_root: Path) -> FileEntry | Skipped:
+    """A readable entry for ``path``, or why it is skipped."""
+    try:
+        info = path.lstat()
+    except OSError as exc:
+        return Skipped(rel, f"unreadable ({exc.strerror or exc})")
+    target = path
+    if stat.S_ISLNK(info.st_mode):
+        real = Path(os.path.realpath(path))
+        if not real.is_relative_to(real_root):
+            return Skipped(rel, "a link to a file outside the seeds folder (not followed)")
+        try:
+            info = real.stat()
+        except OSError as exc:
+            return Skipped(rel, f"a broken link ({exc.strerror or exc})")
+        target = real
+    kind = _special_kind(info.st_mode)
+    if kind is not None:
+        return Skipped(rel, f"{kind}, not a regular file")
+    return FileEntry(rel, target, info.st_size, info.st_mtime_ns)
+
+
+def _special_kind(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def read_entry(entry: FileEntry, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, bool]:
+    """Read at most ``max_bytes`` of a listed file, without blocking on special files.
+
+    Args:
+        entry: From :func:`scan`.
+        max_bytes: The cap; a longer file is cut at the last line end before it.
+
+    Returns:
+        ``(data, cut)``: the bytes read and whether the file was longer than the cap.
+
+    Raises:
+        OSError: The file cannot be opened or read, or is no longer a regular file (then
+            ``errno`` is ``EINVAL``).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(entry.path, flags)
+    try:
+        info = os.fstat(fd)
+        kind = _special_kind(info.st_mode)
+        if kind is not None:  # swapped since the scan
+            raise OSError(22, f"{kind}, not a regular file")
+        chunks: list[bytes] = []
+        remaining = max_bytes + 1
+        while remaining > 0:
+            block = os.read(fd, min(remaining, 1 << 20))
+            if not block:
+                break
+            chunks.append(block)
+            remaining -= len(block)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) <= max_bytes:
+        return data, False
+    data = data[:max_bytes]
+    # Cut at a line end (a byte that never occurs inside a UTF-8 character) when one is near.
+    newline = data.rfind(b"\n", max(0, max_bytes - _CUT_WINDOW))
+    return (data[: newline + 1] if newline >= 0 else data), True
+
+
+def decode(data: bytes) -> tuple[str, str] | None:
+    """Decode article bytes to text with ``\\n`` line ends.
+
+    UTF-8 (with or without a BOM) is tried first. Otherwise the encoding is detected with
+    charset-normalizer and accepted only when the result clearly reads as text.
+
+    Args:
+        data: The file's bytes.
+
+    Returns:
+        ``(text, encoding)``, or ``None`` when the bytes are not clearly text.
+    """
+    try:
+        text, encoding = data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        found = _detect(data)
+        if found is None:
+            return None
+        text, encoding = found
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    return text, encoding
+
+
+def _detect(data: bytes) -> tuple[str, str] | None:
+    from charset_normalizer import from_bytes
+
+    # Indonesian and English news in a legacy encoding is nearly always Windows-1252 (or its
+    # subset Latin-1), which detection alone confuses with Central European code pages that
+    # decode plain letters the same ("très" -> "trčs"): it is tried first.
+    for isolation in (["cp1252"], None):
+        best = from_bytes(data, cp_isolation=isolation).best()
+        if best is not None and best.chaos <= _MAX_CHAOS and _reads_as_text(str(best)):
+            return str(best), best.encoding
+    return None
+
+
+def _reads_as_text(text: str) -> bool:
+    visible = [c for c in text if not c.isspace()]
+    if not visible:
+        return False
+    wordy = sum(c.isalnum() or c in ".,;:!?'\"()-–—/%&“”‘’" for c in visible)
+    words = sum(1 for w in text.split() if sum(c.isalpha() for c in w) >= 2)
+    return wordy >= _MIN_WORDY_SHARE * len(visible) and words >= _MIN_WORDS
