@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,10 +30,12 @@ log = logging.getLogger("kabar")
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``kabar`` command line; returns the exit status."""
     for stream in (sys.stdout, sys.stderr):
-        # An article or a file name must never crash the output, whatever the terminal's
-        # encoding: what it cannot show is written as an escape.
-        with contextlib.suppress(AttributeError, ValueError):
-            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        # Output piped under an odd locale (LANG=C with an ASCII encoding) must not crash on
+        # Indonesian text: what it cannot show is written as an escape. Terminals are left
+        # alone: reconfiguring one keeps input() from using readline.
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            if not stream.isatty():
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
     args = _parser().parse_args(argv)
     try:
         settings = _settings(args)
@@ -45,6 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`kabar ask ... | head -1`): stop quietly, like other tools.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except OSError as exc:  # what the domain did not expect: still one line, never a trace
         log.debug("unexpected error", exc_info=True)
         where = f": {exc.filename}" if exc.filename else ""

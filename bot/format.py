@@ -95,6 +95,7 @@ def format_status(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed
     """``kabar status`` output."""
     fresh = ("changed since the last build — run `kabar index`" if seeds_changed
              else "unchanged since the last build")
+    index_dir, seeds_dir = printable(index_dir, False), printable(seeds_dir, False)
     return "\n".join([
         f"Index:          {index_dir} (version {info.version}, built {info.built_at})",
         f"Articles:       {info.articles}",

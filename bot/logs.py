@@ -21,9 +21,11 @@ from bot.format import printable
 __all__ = ["TextPrivacyFilter", "quiet_libraries", "setup_logging"]
 
 _FORMAT = "kabar: %(levelname)s: %(message)s"
-# "text"/"caption"/"query" values in a dict repr or a JSON string, single- or double-quoted.
+# Message texts in a dict repr, a JSON string or an object repr (``text='...'``), single- or
+# double-quoted.
 _TEXT_FIELD = re.compile(
-    r"""(?P<key>['"](?:text|caption|question|query|data)['"]\s*:\s*)"""
+    r"""(?P<key>['"](?:text|caption|question|query|data)['"]\s*:\s*|"""
+    r"""\b(?:text|caption|query|data)=)"""
     r"""(?P<value>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")""")
 
 

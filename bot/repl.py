@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.format import format_answer, format_sources, source_line
+from bot.format import format_answer, format_sources, printable, source_line
 from retrieval.engine import Engine
 from retrieval.errors import KabarError
 from retrieval.types import Answer, Turn
@@ -289,7 +289,7 @@ class Repl:
                     "Ask in English or Indonesian; :help for commands, Ctrl-D to leave.")
 
     def _print(self, text: str) -> None:
-        self._write(text + "\n")
+        self._write(printable(text) + "\n")  # article text never drives the terminal
 
     def _write(self, text: str) -> None:
         self._stdout.write(text)

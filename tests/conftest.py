@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -85,3 +86,13 @@ def real_index(tmp_path_factory: pytest.TempPathFactory, real_embedder: Embedder
 def real_engine(real_index: Settings, real_embedder: Embedder) -> Engine:
     """An engine over the real-model seed index."""
     return Engine(real_index, real_embedder, Lexicon.load())
+
+
+def default_signals() -> None:
+    """``preexec_fn`` for a child process: undo the launcher's signal dispositions.
+
+    A test run started by ``nohup`` (or a CI runner) may ignore SIGINT; children inherit
+    that, and a ``kabar`` that ignores Ctrl-C cannot be tested for how it handles it.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGPIPE):
+        signal.signal(sig, signal.SIG_DFL)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
+from conftest import default_signals
 
 from bot.repl import MAX_TURNS, PROMPT, Repl
 from retrieval.config import Settings
@@ -327,6 +328,7 @@ class Terminal:
             pid, fd = pty.fork()
         if pid == 0:  # the child
             try:
+                default_signals()
                 os.chdir(cwd)
                 os.execve(argv[0], argv, env)
             finally:

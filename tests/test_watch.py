@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import KABAR, kabar_env
+from conftest import KABAR, default_signals, kabar_env
 
 from retrieval import store
 from retrieval.config import Settings
@@ -245,7 +245,8 @@ class Proc:
     def __init__(self, args: list[str], cwd: Path, env: dict[str, str]) -> None:
         assert KABAR is not None
         self.popen = subprocess.Popen([KABAR, *args], cwd=cwd, env=env, text=True,
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      preexec_fn=default_signals)
         self.out: queue.Queue[str] = queue.Queue()
         self.err: list[str] = []
         assert self.popen.stdout is not None and self.popen.stderr is not None
