@@ -63,15 +63,15 @@ from _common import (
     verdict,
 )
 
-from retrieval import store
-from retrieval.chunk import chunk_sentences, split_sentences
-from retrieval.clean import parse_article
+from retrieval.building.chunks import chunk_sentences, split_sentences
+from retrieval.building.embed import Embedder, load_embedder
+from retrieval.building.indexer import BuildReport, build_index
 from retrieval.config import Settings
-from retrieval.embed import Embedder, load_embedder
 from retrieval.engine import Engine
-from retrieval.indexer import BuildReport, build_index
-from retrieval.lexicon import Lexicon
-from retrieval.search import DEFAULT_DENSE_WEIGHT_OTHER, DENSE_CANDIDATES, dense_weight_for
+from retrieval.reading.clean import parse_article
+from retrieval.search.lexicon import Lexicon
+from retrieval.search.searcher import DEFAULT_DENSE_WEIGHT_OTHER, DENSE_CANDIDATES, dense_weight_for
+from retrieval.store import versions as store
 
 SEED = 20240224
 WARMUP = 10

@@ -53,13 +53,13 @@ from _common import (
 )
 
 from bot.format import answer_json
-from retrieval import store
+from retrieval.building.embed import Embedder, load_embedder
+from retrieval.building.indexer import build_index
 from retrieval.config import Settings
-from retrieval.embed import Embedder, load_embedder
 from retrieval.engine import Engine
-from retrieval.indexer import build_index
-from retrieval.lexicon import Lexicon
-from retrieval.search import Searcher, dense_weight_for
+from retrieval.search.lexicon import Lexicon
+from retrieval.search.searcher import Searcher, dense_weight_for
+from retrieval.store import versions as store
 
 K = 10
 SWEEP = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)

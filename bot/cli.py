@@ -18,11 +18,11 @@ from pathlib import Path
 from bot import format as fmt
 from bot.format import printable
 from bot.logs import setup_logging
+from retrieval.building.embed import Embedder, load_embedder, show_progress
+from retrieval.building.indexer import BuildReport, build_index, seeds_changed
 from retrieval.config import Settings
-from retrieval.embed import Embedder, load_embedder, show_progress
 from retrieval.engine import Engine
 from retrieval.errors import KabarError, NoIndexError
-from retrieval.indexer import BuildReport, build_index, seeds_changed
 
 log = logging.getLogger("kabar")
 
@@ -174,14 +174,14 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(fmt.dumps(_report_json(report)) if args.json else _summary(report, settings),
               flush=True)
 
-    from retrieval import ingest
+    from retrieval.reading import corpus as ingest
 
     # Taken before the first build reads the folder: what is saved while it runs differs
     # from this, so the watch below picks it up.
     before = ingest.fingerprint(settings.seeds_dir)
     run(args.full)
     if args.watch:
-        from retrieval.watch import watch
+        from retrieval.building.watch import watch
 
         print(f"Watching {settings.seeds_dir}/ for changes (Ctrl-C to stop)...",
               file=sys.stderr, flush=True)
@@ -193,7 +193,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval import store
+    from retrieval.store import versions as store
 
     info = store.load(settings.index_dir).info()  # load() verifies every file
     changed = seeds_changed(settings)
@@ -207,7 +207,7 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 def open_engine(settings: Settings, update: bool) -> Engine:
     """Bring the index up to date when asked to (and needed), then load the engine."""
-    from retrieval.lexicon import Lexicon
+    from retrieval.search.lexicon import Lexicon
 
     get_embedder = _embedder_loader(settings)
     if update and (seeds_changed(settings) or _missing(settings)):
@@ -230,7 +230,7 @@ def open_engine(settings: Settings, update: bool) -> Engine:
 
 
 def _missing(settings: Settings) -> bool:
-    from retrieval import store
+    from retrieval.store import versions as store
 
     return store.current_version(settings.index_dir) is None
 

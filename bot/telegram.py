@@ -53,7 +53,7 @@ from bot.logs import setup_logging
 from retrieval.config import Settings
 from retrieval.engine import Engine, clean_question
 from retrieval.errors import ConfigError, KabarError
-from retrieval.lexicon import detect_language
+from retrieval.search.lexicon import detect_language
 from retrieval.types import Answer, Turn
 
 log = logging.getLogger(__name__)

@@ -15,13 +15,13 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval import store
-from retrieval.answer import DEFAULT_MIN_CONFIDENCE, MESSAGES, answer_question
+from retrieval.answering.extractive import DEFAULT_MIN_CONFIDENCE, MESSAGES, answer_question
+from retrieval.building.embed import Embedder, load_embedder
 from retrieval.config import Settings
-from retrieval.embed import Embedder, load_embedder
 from retrieval.errors import KabarError
-from retrieval.lexicon import Lexicon, detect_language
-from retrieval.search import Searcher, dense_weight_for
+from retrieval.search.lexicon import Lexicon, detect_language
+from retrieval.search.searcher import Searcher, dense_weight_for
+from retrieval.store import versions as store
 from retrieval.types import Answer, ArticleInfo, IndexInfo, Passage, Turn
 
 log = logging.getLogger(__name__)

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.building.embed import Embedder, HashingEmbedder, load_embedder
+from retrieval.building.indexer import build_index
 from retrieval.config import Settings
-from retrieval.embed import Embedder, HashingEmbedder, load_embedder
 from retrieval.engine import Engine
-from retrieval.indexer import build_index
-from retrieval.lexicon import Lexicon
+from retrieval.search.lexicon import Lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The installed ``kabar`` console script, next to this interpreter.

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.chunk import Chunk, Sentence, chunk_sentences, chunk_text, split_sentences
-from retrieval.clean import clean_text
+from retrieval.building.chunks import Chunk, Sentence, chunk_sentences, chunk_text, split_sentences
+from retrieval.reading.clean import clean_text
 
 try:  # hypothesis is optional: without it the seeded random test below still runs
     from hypothesis import HealthCheck, given, settings

@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.clean import clean_text, extract_metadata, parse_article, split_title_and_body
+from retrieval.reading.clean import (
+    clean_text,
+    extract_metadata,
+    parse_article,
+    split_title_and_body,
+)
 from retrieval.types import ArticleMeta
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"

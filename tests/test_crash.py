@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import KABAR, kabar_env
 
-from retrieval import store
 from retrieval.config import BUNDLED_MODEL
+from retrieval.store import versions as store
 
 pytestmark = pytest.mark.e2e
 

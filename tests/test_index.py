@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from conftest import make_settings
 
-from retrieval import store
-from retrieval.chunk import chunk_text
-from retrieval.clean import parse_article
+from retrieval.building.chunks import chunk_text
+from retrieval.building.embed import Embedder, HashingEmbedder
+from retrieval.building.indexer import BuildReport, build_index, seeds_changed
 from retrieval.config import Settings
-from retrieval.embed import Embedder, HashingEmbedder
 from retrieval.errors import CorruptIndexError, IndexMismatchError, NoIndexError, SeedsError
-from retrieval.indexer import BuildReport, build_index, seeds_changed
+from retrieval.reading.clean import parse_article
+from retrieval.store import versions as store
 
 Getter = Callable[[], Embedder]
 

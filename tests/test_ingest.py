@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.clean import clean_text
 from retrieval.errors import SeedsError
-from retrieval.ingest import (
+from retrieval.reading.clean import clean_text
+from retrieval.reading.corpus import (
     Corpus,
     fingerprint,
     group_duplicates,

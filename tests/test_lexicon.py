@@ -7,7 +7,7 @@ from importlib import resources
 
 import pytest
 
-from retrieval.lexicon import (
+from retrieval.search.lexicon import (
     STOPWORDS_EN,
     STOPWORDS_ID,
     Language,
@@ -199,7 +199,7 @@ def test_lexicon_with_pivot_data() -> None:
 
 
 def test_data_files_and_attribution() -> None:
-    data = resources.files("retrieval") / "data"
+    data = resources.files("retrieval.search") / "data"
     tsv = (data / "eng-ind.tsv").read_text(encoding="utf-8")
     rows = [line for line in tsv.splitlines() if line and not line.startswith("#")]
     assert len(rows) > 5000
@@ -211,7 +211,7 @@ def test_data_files_and_attribution() -> None:
 
 
 def test_pivot_data_file() -> None:
-    data = resources.files("retrieval") / "data"
+    data = resources.files("retrieval.search") / "data"
     direct = {
         line.split("\t")[0]: set(line.split("\t")[1].split("|"))
         for line in (data / "eng-ind.tsv").read_text(encoding="utf-8").splitlines()

@@ -27,13 +27,14 @@ from fake_telegram import FakeTelegram, check_html, visible_text
 
 from bot.format import printable
 from bot.logs import TextPrivacyFilter
-from retrieval import files, store
+from retrieval.building.embed import HashingEmbedder
+from retrieval.building.indexer import build_index
 from retrieval.config import Settings
-from retrieval.embed import HashingEmbedder
 from retrieval.engine import Engine, clean_question
 from retrieval.errors import ConfigError, IndexWriteError
-from retrieval.indexer import build_index
-from retrieval.lexicon import Lexicon
+from retrieval.reading import files
+from retrieval.search.lexicon import Lexicon
+from retrieval.store import versions as store
 
 pytestmark = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
 

@@ -11,13 +11,13 @@ import numpy as np
 import pytest
 from conftest import SEEDS, make_settings
 
-from retrieval.bm25 import K1, B, BM25Index
+from retrieval.building.embed import Embedder
+from retrieval.building.indexer import build_index
 from retrieval.config import Settings
-from retrieval.embed import Embedder
 from retrieval.engine import Engine
-from retrieval.indexer import build_index
-from retrieval.lexicon import Lexicon
-from retrieval.qtype import answer_type, holds
+from retrieval.search.lexicon import Lexicon
+from retrieval.search.qtype import answer_type, holds
+from retrieval.store.bm25 import K1, B, BM25Index
 
 PARIS_TALKS = "000_0824a75aebbd95f9.txt"
 GAZA_TALKS = "002_32c7552fa8fd2136.txt"

@@ -33,11 +33,11 @@ from fake_telegram import FakeTelegram, Sent, app_thread, check_html, visible_te
 
 from bot import telegram as tg
 from bot import telegram_format as tf
+from retrieval.building.embed import Embedder
+from retrieval.building.indexer import build_index
 from retrieval.config import Settings
-from retrieval.embed import Embedder
 from retrieval.engine import Engine
-from retrieval.indexer import build_index
-from retrieval.lexicon import Lexicon
+from retrieval.search.lexicon import Lexicon
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo, Turn
 
 KABAR = Path(sys.executable).with_name("kabar")

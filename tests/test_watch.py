@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from conftest import KABAR, default_signals, kabar_env
 
-from retrieval import store
+from retrieval.building.embed import Embedder
+from retrieval.building.indexer import BuildReport, build_index
+from retrieval.building.watch import watch
 from retrieval.config import Settings
-from retrieval.embed import Embedder
 from retrieval.errors import KabarError, NoIndexError
-from retrieval.indexer import BuildReport, build_index
-from retrieval.watch import watch
+from retrieval.store import versions as store
 
 needs_kabar = pytest.mark.skipif(KABAR is None, reason="the kabar console script is missing")
 
@@ -320,8 +320,8 @@ def test_kabar_index_watch_misses_nothing_saved_during_the_first_build(
     build has read the seeds, before the watch takes its first look at the folder.
     """
     from bot import cli
-    from retrieval import ingest
-    from retrieval import watch as watch_module
+    from retrieval.reading import corpus as ingest
+    from retrieval.building import watch as watch_module
 
     index_dir = tmp_path / "index"
     monkeypatch.chdir(tmp_path)

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.search import Hit, Query, Searcher
-from retrieval.terms import terms
+from retrieval.search.searcher import Hit, Query, Searcher
+from retrieval.search.terms import terms
 from retrieval.types import Answer, Citation, Passage, Turn
 
 #: Coverage below which the answer abstains, calibrated on 800 FacQA train questions asked

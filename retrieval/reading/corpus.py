@@ -34,10 +34,10 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval import files
-from retrieval.clean import parse_article
 from retrieval.errors import SeedsError
-from retrieval.files import ARTICLE_SUFFIXES, Skipped
+from retrieval.reading import files
+from retrieval.reading.clean import parse_article
+from retrieval.reading.files import ARTICLE_SUFFIXES, Skipped
 from retrieval.types import ArticleMeta
 
 __all__ = [

@@ -112,7 +112,7 @@ _VOWELS = frozenset("aeiou")
 
 
 def _read_data(name: str) -> str:
-    return (resources.files("retrieval") / "data" / name).read_text(encoding="utf-8")
+    return (resources.files("retrieval.search") / "data" / name).read_text(encoding="utf-8")
 
 
 def _read_table(name: str) -> dict[str, tuple[str, ...]]:

@@ -47,7 +47,6 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.bm25 import BM25Index
 from retrieval.errors import (
     ConfigError,
     CorruptIndexError,
@@ -55,6 +54,7 @@ from retrieval.errors import (
     IndexWriteError,
     NoIndexError,
 )
+from retrieval.store.bm25 import BM25Index
 from retrieval.types import ArticleMeta, IndexInfo
 
 FORMAT_VERSION = 1

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from retrieval import ingest
 from retrieval.errors import KabarError
+from retrieval.reading import corpus as ingest
 
 log = logging.getLogger(__name__)
 

@@ -16,14 +16,16 @@ from typing import Any
 
 import numpy as np
 
-from retrieval import bm25, ingest, store
-from retrieval.bm25 import BM25Index
-from retrieval.chunk import CHUNKER_VERSION, Sentence, chunk_sentences, split_sentences
+from retrieval.building.chunks import CHUNKER_VERSION, Sentence, chunk_sentences, split_sentences
+from retrieval.building.embed import Embedder
 from retrieval.config import Settings
-from retrieval.embed import Embedder
 from retrieval.errors import CorruptIndexError, IndexMismatchError, KabarError, NoIndexError
-from retrieval.lexicon import detect_language
-from retrieval.terms import TERMS_VERSION, terms
+from retrieval.reading import corpus as ingest
+from retrieval.search.lexicon import detect_language
+from retrieval.search.terms import TERMS_VERSION, terms
+from retrieval.store import bm25
+from retrieval.store import versions as store
+from retrieval.store.bm25 import BM25Index
 
 log = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.embed import Embedder
-from retrieval.lexicon import Language, Lexicon, detect_language
-from retrieval.qtype import answer_type, holds
-from retrieval.store import IndexData
-from retrieval.terms import STOPWORDS, stem, terms, words
+from retrieval.building.embed import Embedder
+from retrieval.search.lexicon import Language, Lexicon, detect_language
+from retrieval.search.qtype import answer_type, holds
+from retrieval.search.terms import STOPWORDS, stem, terms, words
+from retrieval.store.versions import IndexData
 from retrieval.types import Passage
 
 #: Fusion weight of the dense side per model, swept on 800 FacQA train questions

@@ -1,11 +1,11 @@
-"""Regenerate ``retrieval/data/eng-ind.tsv`` (``--pivot``: ``eng-ind-pivot.tsv``) from FreeDict.
+"""Regenerate ``retrieval/search/data/eng-ind.tsv`` (``--pivot``: ``eng-ind-pivot.tsv``).
 
 The source is the FreeDict/WikDict English-Indonesian dictionary (CC-BY-SA 3.0, see
-``retrieval/data/ATTRIBUTION.md``), shipped by Debian in dictd format. Get and unpack it::
+``retrieval/search/data/ATTRIBUTION.md``), shipped by Debian in dictd format. Get and unpack it::
 
     cd /tmp && apt-get download dict-freedict-eng-ind
     dpkg-deb -x dict-freedict-eng-ind_*_all.deb /tmp/freedict-eng-ind
-    python scripts/build_lexicon.py /tmp/freedict-eng-ind
+    python benchmarks/build_lexicon.py /tmp/freedict-eng-ind
 
 The argument is the folder the package was extracted to (the script looks for
 ``freedict-eng-ind.index`` and ``freedict-eng-ind.dict.dz`` anywhere below it) or the folder
@@ -25,7 +25,7 @@ mostly category labels ("fruit" under *orange* = "jeruk"), not synonyms.
 Pivot translations (``--pivot``)
 --------------------------------
 The direct dictionary is thin for news vocabulary ("civilian", "injure", "release" have no
-entry), so ``--pivot`` writes a second file, ``retrieval/data/eng-ind-pivot.tsv``, of
+entry), so ``--pivot`` writes a second file, ``retrieval/search/data/eng-ind-pivot.tsv``, of
 English -> Indonesian translations found *through other languages*: English -> X from a
 FreeDict/WikDict dictionary (eng-X, or X-eng read backwards), then X -> Indonesian from
 X-ind. Only dictionaries licensed CC-BY-SA 3.0 are used (the WikDict ones, Debian source
@@ -42,7 +42,7 @@ one folder::
                 fin-ita ita-fin pol-ita ita-pol ell-ita ita-ell; do
         apt-get download dict-freedict-$pair && dpkg-deb -x dict-freedict-${pair}_*_all.deb .
     done
-    python scripts/build_lexicon.py --pivot /tmp/freedict
+    python benchmarks/build_lexicon.py --pivot /tmp/freedict
 
 The script checks each dictionary's licence in the package's ``copyright`` file and refuses
 anything that is not CC-BY-SA. How translations are kept (see :func:`build_pivot`):
@@ -241,7 +241,7 @@ def write_tsv(table: dict[str, list[str]], out: Path, edition: str) -> None:
     lines = [
         f"# English-Indonesian word list derived from FreeDict/WikDict eng-ind {edition}",
         "# (Debian package dict-freedict-eng-ind), CC-BY-SA 3.0; see ATTRIBUTION.md.",
-        "# Regenerate with scripts/build_lexicon.py. Format: english<TAB>indonesian|...",
+        "# Regenerate with benchmarks/build_lexicon.py. Format: english<TAB>indonesian|...",
     ]
     lines.extend(f"{head}\t{'|'.join(translations)}" for head, translations in table.items())
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -436,7 +436,7 @@ def write_pivot_tsv(table: dict[str, list[str]], out: Path, sources: list[str]) 
     credits += "ATTRIBUTION.md). Only translations missing from eng-ind.tsv."
     lines = [f"# {line}" for line in textwrap.wrap(credits, 88, break_on_hyphens=False)]
     lines.append(
-        "# Regenerate with scripts/build_lexicon.py --pivot. Format: english<TAB>indonesian|..."
+        "# Regenerate with benchmarks/build_lexicon.py --pivot. Format: english<TAB>indonesian|..."
     )
     lines.extend(f"{head}\t{'|'.join(translations)}" for head, translations in table.items())
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
