@@ -7,7 +7,6 @@ Not a benchmark itself. The scripts put ``benchmarks/`` on ``sys.path`` by being
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import importlib.util
 import json
 import logging
@@ -58,7 +57,7 @@ def quiet() -> None:
 def settings_for(seeds: Path, index: Path, **changes: Any) -> Settings:
     """Default settings (no environment, no ``.env``) for the given folders."""
     base = Settings.load(env={}, dotenv_path=None)
-    return dataclasses.replace(base, seeds_dir=seeds, index_dir=index, **changes)
+    return base.replace(seeds_dir=seeds, index_dir=index, **changes)
 
 
 def fixed(embedder: Embedder) -> Callable[[], Embedder]:

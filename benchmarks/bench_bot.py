@@ -28,7 +28,6 @@ Run from the repository root: ``python benchmarks/bench_bot.py [--chats 20]
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import statistics
 import sys
@@ -139,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="kabar-bench-bot-") as tmp:
         base = Settings.load(env={}, dotenv_path=None)
-        settings = dataclasses.replace(base, seeds_dir=ROOT / "seeds",
+        settings = base.replace(seeds_dir=ROOT / "seeds",
                                        index_dir=Path(tmp) / "index")
         embedder = load_embedder(settings)
         began = time.perf_counter()
@@ -168,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Engine.answer from {args.chats} threads:    {engine_rate:6.1f} answers/s")
 
         with FakeTelegram() as server:
-            bot_settings = dataclasses.replace(settings, telegram_bot_token=server.token,
+            bot_settings = settings.replace(telegram_bot_token=server.token,
                                                telegram_api_url=server.base_url)
             app = tg.build_application(bot_settings, lambda: engine)
             with app_thread(

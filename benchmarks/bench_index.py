@@ -50,9 +50,9 @@ from _common import (
     verdict,
 )
 
+from retrieval import store
 from retrieval.building.embed import Embedder, SentenceTransformerEmbedder, load_embedder
 from retrieval.building.indexer import BuildReport, build_index
-from retrieval.store import versions as store
 
 APPENDED = " Kalimat ini ditambahkan untuk mengukur pembaruan indeks secara bertahap."
 

@@ -3,7 +3,7 @@
 For each size, every FacQA valid question is timed through ``Engine.answer(q)`` (default
 ``top_k``), interleaved with the *floor* for the same question: the real model's query
 encoding (``embedder.encode_queries([q])``) plus the FAISS search alone
-(``data.dense.search(vec, 50)``, the dense candidate count the engine uses). Goal: p95 of
+(``data.vectors.search(vec, 50)``, the dense candidate count the engine uses). Goal: p95 of
 ``Engine.answer`` <= 1.5 x the floor's p95. When the model's default dense weight is 0 (the
 bundled English-only model on FacQA), the engine skips the FAISS search, so a second engine
 with the dense side on (weight 0.3, what a multilingual model gets) is timed as well.
@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import dataclasses
 import json
 import os
 import pstats
@@ -63,6 +62,7 @@ from _common import (
     verdict,
 )
 
+from retrieval import store
 from retrieval.building.chunks import chunk_sentences, split_sentences
 from retrieval.building.embed import Embedder, load_embedder
 from retrieval.building.indexer import BuildReport, build_index
@@ -70,15 +70,14 @@ from retrieval.config import Settings
 from retrieval.engine import Engine
 from retrieval.reading.clean import parse_article
 from retrieval.search.lexicon import Lexicon
-from retrieval.search.searcher import DEFAULT_DENSE_WEIGHT_OTHER, DENSE_CANDIDATES, dense_weight_for
-from retrieval.store import versions as store
+from retrieval.tuning import TUNING, effective
 
 SEED = 20240224
 WARMUP = 10
 COLD_RUNS = 3
 #: Dense weight used to exercise the FAISS path when the configured model's default is 0
 #: (the weight a multilingual model gets).
-DENSE_ON = DEFAULT_DENSE_WEIGHT_OTHER
+DENSE_ON = TUNING.dense_weight_other
 
 
 class RandomPassageEmbedder:
@@ -158,12 +157,12 @@ def make_corpus(corpus: Path, out: Path, settings: Settings, target_chunks: int)
 def measure(engines: Sequence[Engine], embedder: Embedder, questions: Sequence[str]
             ) -> tuple[list[list[float]], list[float]]:
     """Per-question seconds of each engine's ``answer`` and of the floor, interleaved."""
-    data = engines[0].searcher.data  # the engine's own loaded index
-    k = min(DENSE_CANDIDATES, data.num_chunks)
+    data = engines[0].searcher.view  # the engine's own loaded index
+    k = min(TUNING.dense_candidates, data.num_chunks)
 
     def floor(q: str) -> None:
         vec = embedder.encode_queries([q])
-        data.dense.search(vec.reshape(1, -1).astype(np.float32), k)
+        data.vectors.search(vec[0], k)
 
     for q in questions[:WARMUP]:
         floor(q)
@@ -185,9 +184,9 @@ def measure(engines: Sequence[Engine], embedder: Embedder, questions: Sequence[s
 def engines_for(settings: Settings, embedder: Embedder, lexicon: Lexicon
                 ) -> tuple[list[Engine], list[float]]:
     """The engine as configured, plus one with the dense side on when the default is off."""
-    default = dense_weight_for(embedder.model_id, settings.dense_weight)
+    default = effective(settings, embedder.model_id).dense_weight or 0.0
     weights = [default] if default > 0 else [default, DENSE_ON]
-    return [Engine(dataclasses.replace(settings, dense_weight=w), embedder, lexicon)
+    return [Engine(settings.replace(dense_weight=w), embedder, lexicon)
             for w in weights], weights
 
 
@@ -296,7 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fake = RandomPassageEmbedder(embedder.model_id, embedder.dim)
         big_build: BuildReport = build_index(big, fixed(fake))
         big_noop = build_index(big, fixed(fake))  # nothing changed: should cost next to nothing
-        big_faiss = store.read_manifest(big.index_dir).get("faiss")
+        big_faiss = store.read_manifest(big.index_dir).vector_kind
         engines, weights = engines_for(big, embedder, lexicon)
         big_answers, big_floors = measure(engines, embedder, questions)
         profile_lines = profile(engines[0], questions[: args.profile]) if args.profile else []

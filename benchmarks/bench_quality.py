@@ -24,7 +24,6 @@ Run from the repository root: ``python benchmarks/bench_quality.py [--shared PAT
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import re
 import sys
 import tempfile
@@ -53,13 +52,14 @@ from _common import (
 )
 
 from bot.format import answer_json
+from retrieval import store
 from retrieval.building.embed import Embedder, load_embedder
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
 from retrieval.engine import Engine
+from retrieval.search import Searcher
 from retrieval.search.lexicon import Lexicon
-from retrieval.search.searcher import Searcher, dense_weight_for
-from retrieval.store import versions as store
+from retrieval.tuning import effective
 
 K = 10
 SWEEP = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
@@ -120,7 +120,8 @@ def sweep(settings: Settings, embedder: Embedder, lexicon: Lexicon,
     import faiss
 
     faiss.omp_set_num_threads(1)  # as the engine does around each search
-    searchers = {w: Searcher(data, embedder, lexicon, dense_weight_for(embedder.model_id, w))
+    searchers = {w: Searcher(data, embedder, lexicon,
+                             effective(settings.replace(dense_weight=w), embedder.model_id))
                  for w in SWEEP}
     analysed = [searchers[0.0].analyse(" ".join(item["q"].split())) for item in questions]
     rows = []
@@ -167,13 +168,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         runs: dict[str, dict[str, float]] = {}
         per_q: dict[str, float] = {}
-        default_w = dense_weight_for(embedder.model_id, settings.dense_weight)
+        default_w = effective(settings, embedder.model_id).dense_weight
         name_hybrid = f"kabar default (dense w={default_w:g})"
         per_q[name_hybrid] = run_engine(settings, embedder, lexicon, questions,
                                         out / "kabar-hybrid.jsonl")
         runs[name_hybrid] = score(qa_eval, questions_path, out / "kabar-hybrid.jsonl")
         name_bm25 = "kabar BM25-only (dense w=0)"
-        per_q[name_bm25] = run_engine(dataclasses.replace(settings, dense_weight=0.0), embedder,
+        per_q[name_bm25] = run_engine(settings.replace(dense_weight=0.0), embedder,
                                       lexicon, questions, out / "kabar-bm25only.jsonl")
         runs[name_bm25] = score(qa_eval, questions_path, out / "kabar-bm25only.jsonl")
         name_plain = "plain BM25 (bm25s, \\w+, no stem/stop)"

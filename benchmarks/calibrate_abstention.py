@@ -13,7 +13,6 @@ Run: python benchmarks/calibrate_abstention.py [--shared ../shared] [--split tra
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import tempfile
@@ -24,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval.answering.extractive import ANSWER_PASSAGES, confidence  # noqa: E402
+from retrieval.answering.coverage import confidence  # noqa: E402
 from retrieval.building.embed import load_embedder  # noqa: E402
 from retrieval.building.indexer import build_index  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
@@ -50,13 +49,13 @@ def main() -> int:
         print(f"skipped: {facqa} not found")
         return 0
     work = Path(tempfile.mkdtemp(prefix="kabar-calib-"))
-    settings = dataclasses.replace(Settings.load(env={}, dotenv_path=None),
-                                   seeds_dir=facqa / "corpus",
+    settings = Settings.load(env={}, dotenv_path=None).replace(seeds_dir=facqa / "corpus",
                                    index_dir=args.index or work / "index")
     embedder = load_embedder(settings)
     build_index(settings, lambda: embedder)
     searcher = Engine(settings, embedder, Lexicon.load()).searcher
-    data = searcher.data
+    view = searcher.view
+    passages = searcher.tuning.answer_passages
     lines = (facqa / f"questions-{args.split}.jsonl").read_text(encoding="utf-8").splitlines()
     items = [json.loads(line) for line in lines if line.strip()][: args.limit]
     present, absent = [], []
@@ -65,13 +64,13 @@ def main() -> int:
         hits = searcher.search(query, 50)
         answer = _norm(item["answer"])
 
-        present.append(confidence(searcher, query, hits[:ANSWER_PASSAGES]))
+        present.append(confidence(searcher, query, hits[:passages]))
         rest = []
         for hit in hits:
-            art = data.articles[data.layout.chunk_article[hit.chunk_id]]
+            art = view.article(view.article_of_chunk(hit.chunk_id))
             if art.doc_id.removesuffix(".txt") != item["doc"] and answer not in _norm(art.text):
                 rest.append(hit)
-        absent.append(confidence(searcher, query, rest[:ANSWER_PASSAGES]))
+        absent.append(confidence(searcher, query, rest[:passages]))
     yes, no = np.array(present), np.array(absent)
     # Wrongly abstaining on an answerable question costs a user more than a weak answer to
     # an unanswerable one, so: the highest threshold that still answers 90% of answerable

@@ -1,28 +1,27 @@
 """The ``kabar`` command: index, status, ask, repl and bot.
 
-Domain errors become one-line messages here, at the boundary; everything below raises.
+A thin layer over :mod:`bot.app` and the engine: arguments become settings, results become
+lines (:mod:`bot.format`), and domain errors become one-line messages here, at the boundary;
+everything below raises.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
-import functools
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from bot import format as fmt
+from bot.app import App, embedder_loader, open_app
 from bot.format import printable
 from bot.logs import setup_logging
-from retrieval.building.embed import Embedder, load_embedder, show_progress
-from retrieval.building.indexer import BuildReport, build_index, seeds_changed
 from retrieval.config import Settings
-from retrieval.engine import Engine
-from retrieval.errors import KabarError, NoIndexError
+from retrieval.errors import KabarError
 
 log = logging.getLogger("kabar")
 
@@ -72,9 +71,18 @@ def _warn(message: str) -> None:
     print(f"kabar: warning: {printable(message, keep_newlines=False)}", file=sys.stderr)
 
 
+def kabar_version() -> str:
+    """The installed version of Kabar."""
+    try:
+        return version("kabar")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kabar", description="Ask questions about a folder of news articles.")
+    parser.add_argument("--version", action="version", version=f"kabar {kabar_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, run: Callable[[argparse.Namespace, Settings], int], text: str
@@ -99,13 +107,13 @@ def _parser() -> argparse.ArgumentParser:
     p = add("ask", _cmd_ask, "answer a question (or a file of questions)")
     p.add_argument("question", nargs="*", help="the question")
     p.add_argument("-f", "--file", type=Path, help="read one question per line ('-' = stdin)")
-    p.add_argument("-k", type=int, metavar="N", help="passages to retrieve (default 5)")
+    p.add_argument("-k", type=_positive, metavar="N", help="passages to retrieve (default 5)")
     p.add_argument("--json", action="store_true", help="print one JSON object per question")
     p.add_argument("--no-update", action="store_true",
                    help="do not update the index first, even if the seeds changed")
 
     p = add("repl", _cmd_repl, "ask questions interactively")
-    p.add_argument("-k", type=int, metavar="N", help="passages to retrieve (default 5)")
+    p.add_argument("-k", type=_positive, metavar="N", help="passages to retrieve (default 5)")
     p.add_argument("--no-update", action="store_true", help="do not update the index first")
 
     p = add("bot", _cmd_bot, "run the Telegram bot")
@@ -113,78 +121,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"{raw!r}: use a whole number from 1 to 100")
+    return value
+
+
 def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings.load()
-    changes = {}
+    changes: dict[str, object] = {}
     if args.seeds is not None:
         changes["seeds_dir"] = args.seeds
     if args.index is not None:
         changes["index_dir"] = args.index
     if getattr(args, "k", None) is not None:
-        if args.k < 1:
-            raise KabarError("-k must be 1 or more")
         changes["top_k"] = args.k
-    return dataclasses.replace(settings, **changes)
+    return Settings.load().replace(**changes)
 
 
-def _embedder_loader(settings: Settings) -> Callable[[], Embedder]:
-    """Load the model at most once per process, and only when needed."""
-    return functools.cache(lambda: load_embedder(settings))
-
-
-def _summary(report: BuildReport, settings: Settings) -> str:
-    if not report.changed:
-        return (f"Index is up to date: {report.unchanged} articles, {report.chunks} chunks "
-                f"in {settings.index_dir}/ ({report.seconds:.2f} s).")
-    why = f" ({report.reason})" if report.full and report.reason else ""
-    return (
-        f"Indexed {report.added + report.updated + report.unchanged} articles"
-        f"{' from scratch' + why if report.full else ''}: {report.added} added, "
-        f"{report.updated} updated, {report.removed} removed, {report.unchanged} unchanged. "
-        f"{report.chunks} chunks ({report.chunks_embedded} embedded) in "
-        f"{report.seconds:.1f} s -> {settings.index_dir}/ (version {report.version})."
-    )
-
-
-def _warn_files(report: BuildReport) -> None:
-    """Each skipped or altered file, once."""
-    for skipped in report.skipped:
-        _warn(f"skipped {skipped}")
-    for note in report.notes:
-        _warn(note)
-
-
-def _report_json(report: BuildReport) -> dict[str, object]:
-    return {
-        "added": report.added, "updated": report.updated, "removed": report.removed,
-        "unchanged": report.unchanged, "chunks": report.chunks,
-        "chunks_embedded": report.chunks_embedded,
-        "sentences_embedded": report.sentences_embedded,
-        "seconds": round(report.seconds, 3), "version": report.version, "full": report.full,
-        "reason": report.reason, "skipped": list(report.skipped), "notes": list(report.notes),
-    }
+def _progress() -> bool:
+    """Whether to draw progress: only when stderr is a terminal."""
+    return sys.stderr.isatty()
 
 
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    get_embedder = _embedder_loader(settings)
+    from retrieval.building import build_index, watch
+    from retrieval.reading import fingerprint
+
+    get_embedder = embedder_loader(settings)
 
     def run(full: bool) -> None:
-        report = build_index(settings, get_embedder, full=full, progress=show_progress())
-        _warn_files(report)
-        print(fmt.dumps(_report_json(report)) if args.json else _summary(report, settings),
-              flush=True)
-
-    from retrieval.reading import corpus as ingest
+        report = build_index(settings, get_embedder, full=full, progress=_progress())
+        for warning in fmt.file_warnings(report):
+            _warn(warning)
+        print(fmt.dumps(fmt.report_json(report)) if args.json
+              else fmt.index_summary(report, str(settings.index_dir)), flush=True)
 
     # Taken before the first build reads the folder: what is saved while it runs differs
     # from this, so the watch below picks it up.
-    before = ingest.fingerprint(settings.seeds_dir)
+    before = fingerprint(settings.seeds_dir)
     run(args.full)
     if args.watch:
-        from retrieval.building.watch import watch
-
-        print(f"Watching {settings.seeds_dir}/ for changes (Ctrl-C to stop)...",
-              file=sys.stderr, flush=True)
+        print(f"Watching {printable(str(settings.seeds_dir), False)}/ for changes "
+              "(Ctrl-C to stop)...", file=sys.stderr, flush=True)
         try:
             watch(settings.seeds_dir, lambda: run(False), initial=before)
         except KeyboardInterrupt:
@@ -193,46 +175,33 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval.store import versions as store
+    from retrieval import store
+    from retrieval.building import freshness
 
     info = store.load(settings.index_dir).info()  # load() verifies every file
-    changed = seeds_changed(settings)
+    changed = freshness(settings).stale
+    where = (str(settings.index_dir), str(settings.seeds_dir))
     if args.json:
-        print(fmt.dumps(fmt.status_json(info, str(settings.index_dir), str(settings.seeds_dir),
-                                        changed)))
+        print(fmt.dumps(fmt.status_json(info, *where, changed)))
     else:
-        print(fmt.format_status(info, str(settings.index_dir), str(settings.seeds_dir), changed))
+        print(fmt.format_status(info, *where, changed))
     return 0
 
 
-def open_engine(settings: Settings, update: bool) -> Engine:
-    """Bring the index up to date when asked to (and needed), then load the engine."""
-    from retrieval.search.lexicon import Lexicon
-
-    get_embedder = _embedder_loader(settings)
-    if update and (seeds_changed(settings) or _missing(settings)):
-        try:
-            report = build_index(settings, get_embedder, progress=show_progress())
-        except KabarError as exc:
-            if _missing(settings):
-                raise
-            # The seeds cannot be read or the index written right now, but the published
-            # index still works.
-            _warn(f"could not update the index ({exc}); answering from the existing one")
-        else:
-            _warn_files(report)
-            if report.changed:
-                print(f"Updated the index first: {_summary(report, settings)}",
-                      file=sys.stderr, flush=True)
-    elif _missing(settings):
-        raise NoIndexError(f"no index at {settings.index_dir}/ — run `kabar index`")
-    return Engine(settings, get_embedder(), Lexicon.load())
-
-
-def _missing(settings: Settings) -> bool:
-    from retrieval.store import versions as store
-
-    return store.current_version(settings.index_dir) is None
+def _open(settings: Settings, update: bool) -> App:
+    """The application, after telling the user what updating the index did."""
+    app = open_app(settings, update=update, progress=_progress())
+    if app.update_error:
+        _warn(f"could not update the index ({app.update_error}); answering from the "
+              "existing one")
+    if app.report is not None:
+        for warning in fmt.file_warnings(app.report):
+            _warn(warning)
+        if app.report.changed:
+            print("Updated the index first: "
+                  + fmt.index_summary(app.report, str(settings.index_dir)),
+                  file=sys.stderr, flush=True)
+    return app
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -240,11 +209,11 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise KabarError('give a question, e.g. kabar ask "What was agreed in Paris?", '
                          "or -f FILE with one question per line")
     if args.file is not None:
-        source = sys.stdin if str(args.file) == "-" else _open_questions(args.file)
+        source = sys.stdin if str(args.file) == "-" else _read_questions(args.file)
         questions = [line.strip() for line in source if line.strip()]
     else:
         questions = [" ".join(args.question)]
-    engine = open_engine(settings, update=not args.no_update)
+    engine = _open(settings, update=not args.no_update).engine
     for question in questions:
         answer = engine.answer(question)
         if args.json:
@@ -254,7 +223,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _open_questions(path: Path) -> list[str]:
+def _read_questions(path: Path) -> list[str]:
     try:
         return path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -266,7 +235,7 @@ def _open_questions(path: Path) -> list[str]:
 def _cmd_repl(args: argparse.Namespace, settings: Settings) -> int:
     from bot.repl import Repl
 
-    engine = open_engine(settings, update=not args.no_update)
+    engine = _open(settings, update=not args.no_update).engine
     return Repl(engine, k=settings.top_k).run()
 
 

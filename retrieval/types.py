@@ -79,14 +79,15 @@ class Answer:
     """An extractive answer.
 
     Attributes:
-        question: The question as asked (after trimming).
-        text: The answer: verbatim sentences, each followed by its ``[n]`` marker; or the
-            abstention message in the question's language.
+        question: The question as asked (after cleaning, and cutting when too long).
+        text: The answer: verbatim sentences, each followed by its ``[n]`` marker; empty
+            when abstained (front ends say "not found" in the asker's language).
         abstained: True when the articles do not answer the question.
         lang: The question's language, ``"en"`` or ``"id"``.
         citations: The numbered sources, in ``n`` order; empty when abstained.
         passages: The top retrieved passages, best first.
-        notice: A message for the user about the question itself (it was cut, say), or "".
+        cut_to: The length the question was cut to, when it was too long; else ``None``.
+        writer: The answer writer that wrote it (``"extractive"``).
     """
 
     question: str
@@ -95,7 +96,8 @@ class Answer:
     lang: str
     citations: tuple[Citation, ...] = ()
     passages: tuple[Passage, ...] = ()
-    notice: str = ""
+    cut_to: int | None = None
+    writer: str = "extractive"
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import signal
@@ -29,8 +28,8 @@ def make_settings(tmp: Path, seeds: Path, model: str = "hashing:64", **changes: 
                   ) -> Settings:
     """Settings for a test: its own seeds and index folders, no .env, given model."""
     base = Settings.load(env={}, dotenv_path=None)
-    return dataclasses.replace(base, seeds_dir=seeds, index_dir=tmp / "index",
-                               embedding_model=model, **changes)  # type: ignore[arg-type]
+    return base.replace(seeds_dir=seeds, index_dir=tmp / "index", embedding_model=model,
+                        **changes)
 
 
 def kabar_env(tmp_path: Path, seeds: Path, model: str | None = "hashing:64"

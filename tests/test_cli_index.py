@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import KABAR, kabar_env
 
-from retrieval.store import versions as store
+from retrieval import store
 
 pytestmark = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
 

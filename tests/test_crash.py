@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import KABAR, kabar_env
 
+from retrieval import store
 from retrieval.config import BUNDLED_MODEL
-from retrieval.store import versions as store
 
 pytestmark = pytest.mark.e2e
 
@@ -78,7 +78,7 @@ def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
         data = store.load(index_dir, model_id=BUNDLED_MODEL)
         assert data.version == published, label
         assert len(data.articles) == articles, label
-        assert data.dense.ntotal == data.num_chunks == data.bm25.num_docs, label
+        assert len(data.vectors) == data.num_chunks == data.bm25.num_docs, label
         status = run_kabar(tmp_path, seeds, "status", "--json", timeout=120)
         assert status.returncode == 0, f"{label}: {status.stderr}"
         info = json.loads(status.stdout.splitlines()[-1])
@@ -152,7 +152,7 @@ def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
     data = store.load(index_dir, model_id=BUNDLED_MODEL)
     assert data.version == report["version"] == store.current_version(index_dir)
     assert len(data.articles) == 5 + EXTRA_ARTICLES
-    assert data.dense.ntotal == data.num_chunks == report["chunks"]
+    assert len(data.vectors) == data.num_chunks == report["chunks"]
     assert not tmp_versions(index_dir), "a killed build's leftovers were not removed"
     status = run_kabar(tmp_path, seeds, "status", "--json", timeout=120)
     info = json.loads(status.stdout.splitlines()[-1])

@@ -14,13 +14,14 @@ import numpy as np
 import pytest
 from conftest import make_settings
 
+from retrieval import store
+from retrieval.building import freshness
 from retrieval.building.chunks import chunk_text
 from retrieval.building.embed import Embedder, HashingEmbedder
-from retrieval.building.indexer import BuildReport, build_index, seeds_changed
+from retrieval.building.indexer import BuildReport, build_index
 from retrieval.config import Settings
 from retrieval.errors import CorruptIndexError, IndexMismatchError, NoIndexError, SeedsError
 from retrieval.reading.clean import parse_article
-from retrieval.store import versions as store
 
 Getter = Callable[[], Embedder]
 
@@ -97,10 +98,10 @@ def test_first_build(hashing_settings: Settings, hashing_embedder: Getter) -> No
     assert report.version == current(hashing_settings)
     data = loaded(hashing_settings)
     assert len(data.articles) == 5 and data.num_chunks == report.chunks
-    assert data.dense.ntotal == report.chunks and data.bm25.num_docs == report.chunks
-    assert data.sentence_vectors.shape[1] == 64
-    assert data.manifest["model"] == "hashing:64"
-    assert data.manifest["counts"]["articles"] == 5
+    assert len(data.vectors) == report.chunks and data.bm25.num_docs == report.chunks
+    assert data.sentence_vector_rows.shape[1] == 64
+    assert data.manifest.model == "hashing:64"
+    assert data.manifest.counts["articles"] == 5
     fields = {f.name for f in dataclasses.fields(BuildReport)}
     assert {"added", "updated", "removed", "unchanged", "chunks", "chunks_embedded",
             "seconds"} <= fields
@@ -134,15 +135,16 @@ def test_incremental_equals_full_rebuild(built: BuildReport, hashing_settings: S
     sorted(seeds.glob("0*.txt"))[-1].unlink()
     report = build(hashing_settings, hashing_embedder)
     assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 3)
-    fresh_settings = dataclasses.replace(hashing_settings, index_dir=tmp_path / "fresh")
+    fresh_settings = hashing_settings.replace(index_dir=tmp_path / "fresh")
     build(fresh_settings, hashing_embedder)
     inc, full = loaded(hashing_settings), loaded(fresh_settings)
     assert [a.doc_id for a in inc.articles] == [a.doc_id for a in full.articles]
     assert [a.text for a in inc.articles] == [a.text for a in full.articles]
-    for name in store.Layout.__dataclass_fields__:
+    for name in store.Layout.names():
         assert np.array_equal(getattr(inc.layout, name), getattr(full.layout, name)), name
-    assert np.array_equal(np.asarray(inc.sentence_vectors), np.asarray(full.sentence_vectors))
-    assert np.allclose(inc.chunk_vectors(), full.chunk_vectors())
+    assert np.array_equal(inc.sentence_vector_rows, full.sentence_vector_rows)
+    every = np.arange(inc.num_chunks)
+    assert np.allclose(inc.vectors.vectors(every), full.vectors.vectors(every))
 
 
 def test_update(built: BuildReport, hashing_settings: Settings,
@@ -167,7 +169,7 @@ def test_remove(built: BuildReport, hashing_settings: Settings,
     data = loaded(hashing_settings)
     assert path.name not in {a.doc_id for a in data.articles}
     assert len(data.articles) == 4
-    assert path.name not in data.manifest["articles"]
+    assert path.name not in data.manifest.articles
 
 
 def test_noop_keeps_the_version(built: BuildReport, hashing_settings: Settings) -> None:
@@ -184,12 +186,12 @@ def test_noop_keeps_the_version(built: BuildReport, hashing_settings: Settings) 
 def test_touch_is_a_noop(built: BuildReport, hashing_settings: Settings) -> None:
     for path in hashing_settings.seeds_dir.glob("*.txt"):
         set_mtime(path, 10)
-    assert seeds_changed(hashing_settings)
+    assert freshness(hashing_settings).stale
     report = build(hashing_settings, no_model)
     assert not report.changed and report.version == built.version == current(hashing_settings)
     assert report.chunks_embedded == 0 and report.sentences_embedded == 0
     # The new times were recorded: the seeds read as unchanged again.
-    assert not seeds_changed(hashing_settings)
+    assert not freshness(hashing_settings).stale
     assert build(hashing_settings, no_model).version == built.version
 
 
@@ -205,19 +207,19 @@ def test_full_rebuilds_everything(built: BuildReport, hashing_settings: Settings
 
 def test_model_change_forces_full_rebuild(built: BuildReport, hashing_settings: Settings
                                           ) -> None:
-    other = dataclasses.replace(hashing_settings, embedding_model="hashing:32")
+    other = hashing_settings.replace(embedding_model="hashing:32")
     small = HashingEmbedder(32)
     report = build(other, lambda: small)
     assert report.full and "model" in report.reason
     assert report.chunks_embedded == report.chunks
     data = loaded(other)
-    assert data.manifest["model"] == "hashing:32" and data.sentence_vectors.shape[1] == 32
-    assert data.dense.d == 32
+    assert data.manifest.model == "hashing:32" and data.sentence_vector_rows.shape[1] == 32
+    assert data.vectors.dim == 32
 
 
 def test_chunker_change_forces_full_rebuild(built: BuildReport, hashing_settings: Settings,
                                             hashing_embedder: Getter) -> None:
-    other = dataclasses.replace(hashing_settings, chunk_chars=300)
+    other = hashing_settings.replace(chunk_chars=300)
     report = build(other, hashing_embedder)
     assert report.full and "chunk" in report.reason and report.chunks > built.chunks
 
@@ -227,19 +229,19 @@ def test_passage_prompt_change_forces_full_rebuild(built: BuildReport,
                                                    hashing_embedder: Getter) -> None:
     # Vectors embedded with another passage prompt must not be mixed with or kept in place
     # of new ones: the prompt is part of what the vectors mean, like the model.
-    other = dataclasses.replace(hashing_settings, passage_prompt="passage: ")
+    other = hashing_settings.replace(passage_prompt="passage: ")
     report = build(other, hashing_embedder)
     assert report.full and report.chunks_embedded == report.chunks
-    assert loaded(other).manifest["passage_prompt"] == "passage: "
+    assert loaded(other).manifest.passage_prompt == "passage: "
 
 
 def test_faiss_type_change_takes_effect(built: BuildReport, hashing_settings: Settings,
                                         hashing_embedder: Getter) -> None:
-    assert loaded(hashing_settings).manifest["faiss"] == "IndexFlatIP"
-    other = dataclasses.replace(hashing_settings, faiss_index="hnsw")
+    assert loaded(hashing_settings).manifest.vector_kind == "flat"
+    other = hashing_settings.replace(faiss_index="hnsw")
     build(other, hashing_embedder)
     data = loaded(other)
-    assert data.manifest["faiss"] == "IndexHNSWFlat" and "HNSW" in type(data.dense).__name__
+    assert data.manifest.vector_kind == "hnsw" and data.vectors.kind == "hnsw"
 
 
 def test_load_with_other_model_says_how_to_rebuild(built: BuildReport,
@@ -335,7 +337,7 @@ def test_unusable_seeds_keep_the_published_index(built: BuildReport, hashing_set
     assert current(hashing_settings) == built.version
     data = loaded(hashing_settings)
     assert len(data.articles) == 5 and data.version == built.version
-    assert seeds_changed(hashing_settings)
+    assert freshness(hashing_settings).stale
 
 
 def test_missing_seeds_without_index(tmp_path: Path, hashing_embedder: Getter) -> None:
@@ -453,23 +455,23 @@ def test_old_versions_are_collected(built: BuildReport, hashing_settings: Settin
 
 
 def test_seeds_changed(hashing_settings: Settings, hashing_embedder: Getter) -> None:
-    assert seeds_changed(hashing_settings)  # nothing built yet
+    assert freshness(hashing_settings).stale  # nothing built yet
     build(hashing_settings, hashing_embedder)
-    assert not seeds_changed(hashing_settings)
+    assert not freshness(hashing_settings).stale
     new = hashing_settings.seeds_dir / "new.txt"
     new.write_text(make_article(3), encoding="utf-8")
-    assert seeds_changed(hashing_settings)
+    assert freshness(hashing_settings).stale
     build(hashing_settings, hashing_embedder)
-    assert not seeds_changed(hashing_settings)
+    assert not freshness(hashing_settings).stale
     new.unlink()
-    assert seeds_changed(hashing_settings)
+    assert freshness(hashing_settings).stale
     build(hashing_settings, hashing_embedder)
-    assert not seeds_changed(hashing_settings)
+    assert not freshness(hashing_settings).stale
     # Another seeds folder with the same files is still "changed" for this index.
     other = hashing_settings.seeds_dir.parent / "other-seeds"
     shutil.copytree(hashing_settings.seeds_dir, other, copy_function=shutil.copy2)
-    assert seeds_changed(dataclasses.replace(hashing_settings, seeds_dir=other))
+    assert freshness(hashing_settings.replace(seeds_dir=other)).stale
     # Hidden and non-article files do not count.
     (hashing_settings.seeds_dir / ".draft.txt").write_text("x", encoding="utf-8")
     (hashing_settings.seeds_dir / "notes.pdf").write_bytes(b"%PDF")
-    assert not seeds_changed(hashing_settings)
+    assert not freshness(hashing_settings).stale

@@ -27,6 +27,7 @@ from fake_telegram import FakeTelegram, check_html, visible_text
 
 from bot.format import printable
 from bot.logs import TextPrivacyFilter
+from retrieval import store
 from retrieval.building.embed import HashingEmbedder
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
@@ -34,7 +35,6 @@ from retrieval.engine import Engine, clean_question
 from retrieval.errors import ConfigError, IndexWriteError
 from retrieval.reading import files
 from retrieval.search.lexicon import Lexicon
-from retrieval.store import versions as store
 
 pytestmark = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
 
@@ -129,7 +129,7 @@ def test_special_files_are_skipped_without_hanging(tmp_path: Path, seeds: Path) 
 
 
 def test_a_file_swapped_for_a_fifo_after_listing_is_not_waited_on(seeds: Path) -> None:
-    listing = files.scan(seeds)
+    listing = files.scan(seeds, frozenset({".txt", ".md"}))
     entry = listing.entries[0]
     entry.path.unlink()
     os.mkfifo(entry.path)
@@ -269,7 +269,9 @@ def test_write_errors_remove_the_temporary_folder(hashing_settings: Settings,
     (hashing_settings.seeds_dir / "new.txt").write_text(
         "Judul Baru\n\nWarga menerima bantuan beras pada Senin pagi dari pemerintah.\n",
         encoding="utf-8")
-    real_write = store._write_synced
+    from retrieval.store import versions
+
+    real_write = versions.write_synced
     for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
         written: list[str] = []
 
@@ -280,13 +282,13 @@ def test_write_errors_remove_the_temporary_folder(hashing_settings: Settings,
                 raise OSError(code, os.strerror(code), str(path))
             real_write(path, data)
 
-        monkeypatch.setattr(store, "_write_synced", failing)
+        monkeypatch.setattr(versions, "write_synced", failing)
         with pytest.raises(IndexWriteError) as err:
             build_index(hashing_settings, lambda: embedder)
         assert "\n" not in str(err.value) and str(hashing_settings.index_dir) in str(err.value)
         assert store.current_version(hashing_settings.index_dir) == published
-        versions = hashing_settings.index_dir / "versions"
-        assert [p.name for p in versions.iterdir()] == [published]
+        folders = hashing_settings.index_dir / "versions"
+        assert [p.name for p in folders.iterdir()] == [published]
 
 
 def test_read_only_index_folder(tmp_path: Path, seeds: Path) -> None:
@@ -352,9 +354,9 @@ def test_damaged_seeds_state_and_stray_files_are_repaired(tmp_path: Path, seeds:
 
 @pytest.mark.parametrize(("content", "words"), [
     (b"KABAR_TOP_K=\xff\xfe\n", (".env", "not UTF-8", "line 1", "save it as UTF-8")),
-    (b"# ok\nKABAR_TOP_K=-1\n", (".env", "KABAR_TOP_K", "1 or more")),
+    (b"# ok\nKABAR_TOP_K=-1\n", (".env", "KABAR_TOP_K", "at least 1")),
     (b"KABAR_LOG_LEVEL=loud\n", (".env", "KABAR_LOG_LEVEL", "DEBUG, INFO, WARNING")),
-    (b"KABAR_MAX_FILE_MB=lots\n", (".env", "KABAR_MAX_FILE_MB", "not a number")),
+    (b"KABAR_MAX_FILE_MB=lots\n", (".env", "KABAR_MAX_FILE_MB", "use a number")),
     (b"KABAR_ALLOWED_CHATS=me\n", (".env", "KABAR_ALLOWED_CHATS", "chat id")),
     (b"KABAR_TOP_K=3\x00\n", (".env", "NUL")),
 ], ids=["not-utf8", "top-k", "log-level", "max-file", "chats", "nul"])

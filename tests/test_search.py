@@ -11,13 +11,15 @@ import numpy as np
 import pytest
 from conftest import SEEDS, make_settings
 
+from retrieval.building.bm25 import build_bm25
 from retrieval.building.embed import Embedder
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
 from retrieval.engine import Engine
+from retrieval.search.bm25 import bm25_scores
 from retrieval.search.lexicon import Lexicon
 from retrieval.search.qtype import answer_type, holds
-from retrieval.store.bm25 import K1, B, BM25Index
+from retrieval.tuning import TUNING
 
 PARIS_TALKS = "000_0824a75aebbd95f9.txt"
 GAZA_TALKS = "002_32c7552fa8fd2136.txt"
@@ -37,16 +39,16 @@ Fishermen's unions in both countries welcomed the deal, saying it would protect 
 def test_minimal_bm25_scorer_matches_bm25s() -> None:
     docs = [["gencatan", "senjata", "paris", "paris"], ["paris", "damaskus"],
             ["senjata", "rudal", "gencatan", "kairo", "kairo", "kairo"], []]
-    index = BM25Index.build(docs)
-    reference = bm25s.BM25(k1=K1, b=B, method="lucene")
+    index = build_bm25(docs, TUNING.bm25_k1, TUNING.bm25_b)
+    reference = bm25s.BM25(k1=TUNING.bm25_k1, b=TUNING.bm25_b, method="lucene")
     reference.index(docs, show_progress=False)
     for query in (["paris"], ["gencatan", "kairo"], ["senjata", "paris", "damaskus"]):
-        ours = index.scores(dict.fromkeys(query, 1.0))
+        ours = bm25_scores(index, dict.fromkeys(query, 1.0))
         theirs = reference.get_scores(query)
         np.testing.assert_allclose(ours, theirs, rtol=1e-5)
     # Weights scale a term's contribution; unknown terms contribute nothing.
-    half = index.scores({"paris": 0.5, "nowhere": 1.0})
-    np.testing.assert_allclose(half, 0.5 * index.scores({"paris": 1.0}), rtol=1e-6)
+    half = bm25_scores(index, {"paris": 0.5, "nowhere": 1.0})
+    np.testing.assert_allclose(half, 0.5 * bm25_scores(index, {"paris": 1.0}), rtol=1e-6)
 
 
 @pytest.mark.parametrize(("question", "kind"), [

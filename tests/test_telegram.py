@@ -32,7 +32,8 @@ import pytest
 from fake_telegram import FakeTelegram, Sent, app_thread, check_html, visible_text
 
 from bot import telegram as tg
-from bot import telegram_format as tf
+from bot.telegram import handlers
+from bot.telegram import render as tf
 from retrieval.building.embed import Embedder
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
@@ -84,7 +85,7 @@ def running_bot(settings: Settings, engine_factory: Callable[[], Engine],
     with contextlib.ExitStack() as stack:
         if server is None:
             server = stack.enter_context(FakeTelegram())
-        settings = dataclasses.replace(settings, telegram_bot_token=server.token,
+        settings = settings.replace(telegram_bot_token=server.token,
                                        telegram_api_url=server.base_url)
         app = tg.build_application(settings, engine_factory)
         ready = "setWebhook" if settings.webhook_url else "getUpdates"
@@ -194,7 +195,7 @@ def test_group_reply_to_the_bot_is_answered(bot: Bot) -> None:
 @pytest.mark.e2e
 def test_other_chats_are_refused_without_article_content(real_index: Settings,
                                                          real_engine: Engine) -> None:
-    settings = dataclasses.replace(real_index, allowed_chats=frozenset({1}))
+    settings = real_index.replace(allowed_chats=frozenset({1}))
     with running_bot(settings, lambda: real_engine) as running:
         (refusal,) = running.ask(2, PARIS)
         assert "\n" not in refusal.text and not refusal.reply_markup
@@ -236,7 +237,7 @@ def test_unknown_citation_button_is_answered_without_content(bot: Bot) -> None:
 @pytest.mark.e2e
 def test_sources_are_paged_with_buttons(bot: Bot, real_engine: Engine,
                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(tg, "SOURCES_PER_PAGE", 2)
+    monkeypatch.setattr(handlers, "SOURCES_PER_PAGE", 2)
     articles = real_engine.articles()
     pages = tf.page_count(len(articles), 2)
     (first,) = bot.ask(16, "/sources")
@@ -291,7 +292,7 @@ def test_follow_up_questions_use_the_chat_history(bot: Bot, real_engine: Engine)
 
 @pytest.mark.e2e
 def test_rate_limit_per_chat(real_index: Settings, real_engine: Engine) -> None:
-    settings = dataclasses.replace(real_index, rate_limit_per_minute=2)
+    settings = real_index.replace(rate_limit_per_minute=2)
     with running_bot(settings, lambda: real_engine) as running:
         assert_answer_structure(running.ask(22, PARIS))
         assert_answer_structure(running.ask(22, KERRY))
@@ -327,7 +328,7 @@ def test_handler_failure_is_apologised_for_and_logged(bot: Bot,
     apology = bot.server.wait_for(lambda: bot.server.messages(26))[0]
     assert apology.text == "Sorry, something went wrong while answering. Please try again."
     bot.server.wait_for(lambda: [r for r in caplog.records if r.exc_info])
-    (record,) = [r for r in caplog.records if r.name == "bot.telegram" and r.exc_info]
+    (record,) = [r for r in caplog.records if r.name.startswith("bot.telegram") and r.exc_info]
     assert record.levelno == logging.ERROR and "failed to handle update" in record.getMessage()
     assert "Chat not found" in caplog.text and "Traceback" in caplog.text
 
@@ -371,7 +372,7 @@ def test_new_index_version_is_used_without_restart(tmp_path: Path, real_embedder
     seeds.mkdir()
     for name in sorted(os.listdir(real_index.seeds_dir))[:2]:
         shutil.copy2(real_index.seeds_dir / name, seeds / name)
-    settings = dataclasses.replace(real_index, seeds_dir=seeds, index_dir=tmp_path / "index")
+    settings = real_index.replace(seeds_dir=seeds, index_dir=tmp_path / "index")
     build_index(settings, lambda: real_embedder)
     engine = Engine(settings, real_embedder, Lexicon.load())
     question = "Spesies anggrek apa yang ditemukan di Pegunungan Arfak?"
@@ -396,8 +397,8 @@ def test_new_index_version_is_used_without_restart(tmp_path: Path, real_embedder
 @pytest.mark.e2e
 def test_webhook_mode_with_secret_token(real_index: Settings, real_engine: Engine) -> None:
     port = free_port()
-    settings = dataclasses.replace(
-        real_index, webhook_url=f"http://127.0.0.1:{port}/kabar-hook",
+    settings = real_index.replace(
+        webhook_url=f"http://127.0.0.1:{port}/kabar-hook",
         webhook_listen="127.0.0.1", webhook_port=port, webhook_secret="s3cret-token")
     with running_bot(settings, lambda: real_engine) as running:
         webhook = running.server.webhook
@@ -494,7 +495,7 @@ def _long_answer() -> Answer:
     lines.append(("Kata" + "&" * 300 + " ") * 30 + "[1]")  # a paragraph of long "words"
     lines.append("x<&" * 2000 + " [2]")  # one "word" longer than a whole message
     return Answer(question="q", text="\n".join(lines), abstained=False, lang="id",
-                  citations=tuple(_citation(n) for n in (1, 2, 3)), notice="Dipotong.")
+                  citations=tuple(_citation(n) for n in (1, 2, 3)), cut_to=1000)
 
 
 def test_long_answer_is_split_into_valid_parts() -> None:
@@ -508,7 +509,7 @@ def test_long_answer_is_split_into_valid_parts() -> None:
     seen = visible_text("".join(parts))
     for n in (1, 2, 3):
         assert seen.count(f"[{n}]") == answer.text.count(f"[{n}]") + 1  # + its source line
-    assert parts[0].startswith("<i>Dipotong.</i>")
+    assert parts[0].startswith("<i>Pertanyaan Anda dipotong menjadi 1000 karakter.</i>")
     assert "<b>Sumber:</b>" in parts[-1] and "[3] Judul &lt;b&gt;&amp;amp;&lt;/b&gt;" in parts[-1]
 
 

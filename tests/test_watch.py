@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from conftest import KABAR, default_signals, kabar_env
 
+from retrieval import store
 from retrieval.building.embed import Embedder
 from retrieval.building.indexer import BuildReport, build_index
 from retrieval.building.watch import watch
 from retrieval.config import Settings
 from retrieval.errors import KabarError, NoIndexError
-from retrieval.store import versions as store
 
 needs_kabar = pytest.mark.skipif(KABAR is None, reason="the kabar console script is missing")
 
@@ -319,9 +319,10 @@ def test_kabar_index_watch_misses_nothing_saved_during_the_first_build(
     Runs the CLI in-process so the file can be saved at a known point: right after the first
     build has read the seeds, before the watch takes its first look at the folder.
     """
+    import retrieval.building as watch_module
     from bot import cli
+    from retrieval.building import indexer
     from retrieval.reading import corpus as ingest
-    from retrieval.building import watch as watch_module
 
     index_dir = tmp_path / "index"
     monkeypatch.chdir(tmp_path)
@@ -340,7 +341,7 @@ def test_kabar_index_watch_misses_nothing_saved_during_the_first_build(
     def quick_watch(seeds_dir: Path, rebuild: Callable[[], None], **kwargs: Any) -> None:
         real_watch(seeds_dir, rebuild, settle=SETTLE, poll=POLL, stop=stop, **kwargs)
 
-    monkeypatch.setattr(ingest, "read_corpus", read_then_save)
+    monkeypatch.setattr(indexer, "read_corpus", read_then_save)
     monkeypatch.setattr(watch_module, "watch", quick_watch)
     codes: list[int] = []
     thread = threading.Thread(target=lambda: codes.append(cli.main(

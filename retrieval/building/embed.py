@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import sys
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -183,16 +182,11 @@ def load_embedder(settings: Settings) -> Embedder:
             raise ModelLoadError(f"{model!r}: use hashing:DIM, e.g. hashing:256") from None
     return SentenceTransformerEmbedder(
         model,
-        query_prompt=settings.query_prompt,
-        passage_prompt=settings.passage_prompt,
+        query_prompt=settings.prompts()[0],
+        passage_prompt=settings.prompts()[1],
         batch_size=settings.batch_size,
         device=settings.device,
     )
-
-
-def show_progress() -> bool:
-    """Whether to draw a progress bar: only when stderr is a terminal."""
-    return sys.stderr.isatty()
 
 
 def _resolve(model_id: str) -> str:

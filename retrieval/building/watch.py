@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from retrieval.errors import KabarError
-from retrieval.reading import corpus as ingest
+from retrieval.reading import fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def watch(
 
 def _snapshot(seeds_dir: Path) -> dict[str, tuple[int, int]] | None:
     try:
-        return ingest.fingerprint(seeds_dir)
+        return fingerprint(seeds_dir)
     except (KabarError, OSError):
         return None
 

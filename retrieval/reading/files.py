@@ -29,7 +29,6 @@ from pathlib import Path
 from retrieval.errors import SeedsError
 
 __all__ = [
-    "ARTICLE_SUFFIXES",
     "DEFAULT_MAX_BYTES",
     "FileEntry",
     "Listing",
@@ -39,7 +38,6 @@ __all__ = [
     "scan",
 ]
 
-ARTICLE_SUFFIXES = frozenset({".txt", ".md"})
 #: Files larger than this are cut (``KABAR_MAX_FILE_MB``); news articles are a few kB.
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 #: How far back from the cap a line end is looked for when a long file is cut.
@@ -107,11 +105,12 @@ def _check_folder(root: Path) -> None:
         )
 
 
-def scan(seeds_dir: Path | str) -> Listing:
+def scan(seeds_dir: Path | str, suffixes: frozenset[str]) -> Listing:
     """List the article files of a seeds folder without reading them.
 
-    Every file with an article suffix (any case) under the folder, in sub-folders too, is
-    considered; names starting with ``"."`` and everything inside such folders are ignored.
+    Every file with one of ``suffixes`` (lower case with the dot; the file's in any case)
+    under the folder, in sub-folders too, is considered; names starting with ``"."`` and
+    everything inside such folders are ignored.
     Links to folders are not followed (a link loop cannot hang the scan).
 
     Args:
@@ -138,7 +137,7 @@ def scan(seeds_dir: Path | str) -> Listing:
     for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
         dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
         for name in filenames:
-            if name.startswith(".") or os.path.splitext(name)[1].lower() not in ARTICLE_SUFFIXES:
+            if name.startswith(".") or os.path.splitext(name)[1].lower() not in suffixes:
                 continue
             path = Path(dirpath) / name
             rel = path.relative_to(root).as_posix()

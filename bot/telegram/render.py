@@ -14,87 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape as _escape
 
-from bot.format import LABELS, source_line
+from bot.format import notice_text, source_line
+from bot.texts import EXAMPLES, lang_of, text
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
 
 #: Telegram's limit for one message's text.
 MAX_MESSAGE = 4096
-
-#: Two example questions in each language, shown by /start and /help.
-EXAMPLES = {
-    "en": ("What was agreed in Paris?", "Who did John Kerry meet in Moscow?"),
-    "id": ("Berapa orang tewas dalam kekerasan sektarian di pesisir Suriah?",
-           "Di mana Hamas menyelesaikan perundingan gencatan senjata?"),
-}
-
-#: The bot's own words in both languages; the key is an answer's or a user's language.
-TEXT = {
-    "en": {
-        "intro": "I answer questions about {n} Indonesian news articles{newest}, quoting the "
-                 "articles' own sentences with numbered sources.",
-        "newest": " (newest from {date})",
-        "how": "Ask in English or Indonesian. In a private chat just write your question; in a "
-               "group use /ask, mention me, or reply to one of my messages.",
-        "examples": "Examples",
-        "commands": "/ask QUESTION — ask a question\n/sources — the articles I know\n"
-                    "/status — index size, model and last update\n/help — this message",
-        "quote_button": "Quote [{n}]",
-        "also_quoted": "Also quoted from this article:",
-        "refused": "Sorry, this bot does not answer in this chat.",
-        "slow_down": "Slow down, please: at most {n} questions a minute in this chat. "
-                     "Try again in {s} s.",
-        "not_text": "I can only read text messages. Ask me a question, e.g. “{example}”",
-        "ask_usage": "Put your question after the command, e.g. /ask {example}",
-        "apology": "Sorry, something went wrong while answering. Please try again.",
-        "expired": "That answer is too old; please ask again.",
-        "page": "page {page} of {pages}, {n} articles",
-        "prev": "‹ Previous",
-        "next": "Next ›",
-        "no_articles": "The index holds no articles.",
-        "status": "Index status",
-        "articles": "Articles",
-        "chunks": "Passages",
-        "model": "Model",
-        "newest_article": "Newest article",
-        "updated": "Last update",
-        "version": "Version",
-        "no_date": "no dated article",
-        "dimensions": "dimensions",
-    },
-    "id": {
-        "intro": "Saya menjawab pertanyaan tentang {n} artikel berita Indonesia{newest} dengan "
-                 "mengutip kalimat artikel itu sendiri beserta sumber bernomor.",
-        "newest": " (terbaru dari {date})",
-        "how": "Bertanyalah dalam bahasa Indonesia atau Inggris. Di obrolan pribadi cukup tulis "
-               "pertanyaan Anda; di grup gunakan /ask, sebut saya, atau balas salah satu pesan "
-               "saya.",
-        "examples": "Contoh",
-        "commands": "/ask PERTANYAAN — ajukan pertanyaan\n/sources — artikel yang saya ketahui\n"
-                    "/status — ukuran indeks, model, dan pembaruan terakhir\n/help — pesan ini",
-        "quote_button": "Kutipan [{n}]",
-        "also_quoted": "Juga dikutip dari artikel ini:",
-        "refused": "Maaf, bot ini tidak menjawab di obrolan ini.",
-        "slow_down": "Pelan-pelan: paling banyak {n} pertanyaan per menit di obrolan ini. "
-                     "Coba lagi dalam {s} detik.",
-        "not_text": "Saya hanya bisa membaca pesan teks. Ajukan pertanyaan, misalnya “{example}”",
-        "ask_usage": "Tulis pertanyaan Anda setelah perintahnya, misalnya /ask {example}",
-        "apology": "Maaf, terjadi kesalahan saat menjawab. Silakan coba lagi.",
-        "expired": "Jawaban itu sudah terlalu lama; silakan bertanya lagi.",
-        "page": "halaman {page} dari {pages}, {n} artikel",
-        "prev": "‹ Sebelumnya",
-        "next": "Berikutnya ›",
-        "no_articles": "Indeks tidak berisi artikel.",
-        "status": "Status indeks",
-        "articles": "Artikel",
-        "chunks": "Bagian teks",
-        "model": "Model",
-        "newest_article": "Artikel terbaru",
-        "updated": "Pembaruan terakhir",
-        "version": "Versi",
-        "no_date": "tidak ada artikel bertanggal",
-        "dimensions": "dimensi",
-    },
-}
 
 # Where a long paragraph may be cut: after a sentence's end (or its citation marker), and never
 # right before a "[n]" marker, which must stay with the sentence it cites.
@@ -103,11 +28,6 @@ _WORD_GAP = re.compile(r"\s+(?!\[\d+\])")
 _MARKER = re.compile(r"\[\d+\]")
 # An article line listed by /sources is cut to this many characters, so a page always fits.
 _MAX_SOURCE_LINE = 300
-
-
-def text(lang: str, key: str, **values: object) -> str:
-    """One of the bot's own messages in ``lang`` ("en" or "id"), as plain text."""
-    return TEXT[_lang(lang)][key].format(**values)
 
 
 def escape(value: str) -> str:
@@ -143,13 +63,15 @@ def answer_html(answer: Answer) -> list[str]:
         One or more message texts, each at most :data:`MAX_MESSAGE` long, cut between
         paragraphs when possible, else between sentences, never inside a tag or a marker.
     """
-    lang = _lang(answer.lang)
+    lang = lang_of(answer.lang)
     blocks: list[_Block] = []
-    if answer.notice:
-        blocks.append(_Block(answer.notice, open="<i>", close="</i>"))
-    blocks.extend(_Block(line) for line in answer.text.split("\n") if line.strip())
+    notice = notice_text(answer)
+    if notice:
+        blocks.append(_Block(notice, open="<i>", close="</i>"))
+    body = text(lang, "abstain") if answer.abstained else answer.text
+    blocks.extend(_Block(line) for line in body.split("\n") if line.strip())
     if answer.citations:
-        blocks.append(_Block(f"{LABELS[lang]['sources']}:", open="<b>", close="</b>"))
+        blocks.append(_Block(f"{text(lang, 'sources')}:", open="<b>", close="</b>"))
         blocks.extend(_Block(f"[{c.n}] {source_line(c, lang)}", sep="\n")
                       for c in answer.citations)
     return split_blocks(blocks)
@@ -173,7 +95,7 @@ def passage_html(citation: Citation, lang: str = "en") -> str:
     Returns:
         One message text of at most :data:`MAX_MESSAGE` characters.
     """
-    head = f"<b>{escape(f'[{citation.n}] {source_line(citation, _lang(lang))}')}</b>\n"
+    head = f"<b>{escape(f'[{citation.n}] {source_line(citation, lang_of(lang))}')}</b>\n"
     fragments = [f.strip() for f in citation.quote.split(" … ") if f.strip()]
     spans: list[tuple[int, int]] = []
     missing: list[str] = []
@@ -197,7 +119,7 @@ def passage_html(citation: Citation, lang: str = "en") -> str:
 
 def start_html(info: IndexInfo, lang: str = "en") -> str:
     """The /start and /help message: what the bot knows and how to ask, with examples."""
-    lang = _lang(lang)
+    lang = lang_of(lang)
     newest = text(lang, "newest", date=_date(info.newest_date)) if info.newest_date else ""
     examples = [*EXAMPLES[lang], *EXAMPLES["id" if lang == "en" else "en"]]
     return "\n\n".join([
@@ -227,13 +149,13 @@ def sources_page_html(articles: Sequence[ArticleInfo], page: int, per_page: int,
     Returns:
         The page's message text.
     """
-    lang = _lang(lang)
+    lang = lang_of(lang)
     if not articles:
         return escape(text(lang, "no_articles"))
     pages = page_count(len(articles), per_page)
     page = min(max(page, 0), pages - 1)
     first = page * per_page
-    lines = [f"<b>{escape(LABELS[lang]['sources'])}</b> — "
+    lines = [f"<b>{escape(text(lang, 'sources'))}</b> — "
              + escape(text(lang, "page", page=page + 1, pages=pages, n=len(articles)))]
     for i, article in enumerate(articles[first:first + per_page], first + 1):
         line = source_line(article, lang)
@@ -245,7 +167,7 @@ def sources_page_html(articles: Sequence[ArticleInfo], page: int, per_page: int,
 
 def status_html(info: IndexInfo, lang: str = "en") -> str:
     """The /status message: index size, model and last update."""
-    lang = _lang(lang)
+    lang = lang_of(lang)
 
     def row(key: str, value: object) -> str:
         return f"{escape(text(lang, key))}: {escape(str(value))}"
@@ -371,7 +293,3 @@ def _date(value: str) -> str:
         return moment.strftime("%Y-%m-%d")
     suffix = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
     return moment.strftime("%Y-%m-%d %H:%M") + suffix
-
-
-def _lang(lang: str) -> str:
-    return lang if lang in TEXT else "en"

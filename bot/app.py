@@ -1,0 +1,71 @@
+"""The one application entry every front end uses: an up-to-date index, then an engine.
+
+:func:`open_app` brings the index up to date when the seeds changed (or builds it when there
+is none), then loads the engine. It returns the build report and any update problem for the
+front end to show in its own way: the CLI prints them, the bot logs them.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from retrieval import store
+from retrieval.building import BuildReport, Embedder, build_index, freshness, load_embedder
+from retrieval.config import Settings
+from retrieval.engine import Engine
+from retrieval.errors import KabarError, NoIndexError
+from retrieval.search import Lexicon
+
+__all__ = ["App", "embedder_loader", "open_app"]
+
+
+@dataclass(frozen=True)
+class App:
+    """An engine ready to answer, and what was done to get it ready.
+
+    Attributes:
+        engine: Answers from the published index.
+        report: The update that ran first, or ``None`` when none was needed or asked for.
+        update_error: Why the index could not be updated (the existing one is used), or "".
+    """
+
+    engine: Engine
+    report: BuildReport | None = None
+    update_error: str = ""
+
+
+def embedder_loader(settings: Settings) -> Callable[[], Embedder]:
+    """Load the model at most once per process, and only when it is needed."""
+    return functools.cache(lambda: load_embedder(settings))
+
+
+def open_app(settings: Settings, update: bool = True, progress: bool = False) -> App:
+    """Bring the index up to date when asked to (and needed), then load the engine.
+
+    Args:
+        settings: The settings.
+        update: Update the index first when the seeds changed; ``False`` never writes.
+        progress: Show the build's progress (on a terminal).
+
+    Raises:
+        NoIndexError: There is no index and none could be built.
+        KabarError: The index could not be built or loaded; the message names the fix.
+    """
+    get_embedder = embedder_loader(settings)
+    state = freshness(settings)
+    report, problem = None, ""
+    if update and state.stale:
+        try:
+            report = build_index(settings, get_embedder, progress=progress)
+        except KabarError as exc:
+            if freshness(settings).version is None:
+                raise
+            # The seeds cannot be read or the index written right now, but the published
+            # index still works.
+            problem = str(exc)
+    elif state.version is None:
+        store.current_version(settings.index_dir)  # raises what is damaged, if anything
+        raise NoIndexError(f"no index at {settings.index_dir}/ — run `kabar index`")
+    return App(Engine(settings, get_embedder(), Lexicon.load()), report, problem)

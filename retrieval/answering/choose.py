@@ -1,0 +1,180 @@
+"""Choosing the sentences that answer: score windows of one or two sentences, then pick.
+
+1. :func:`reading_list` — the chunks to read: the retrieved ones, and every chunk of the
+   best articles at a discount (news articles are short, and the answering sentence may sit
+   in a chunk that did not itself rank);
+2. :func:`score_windows` — each sentence (or two adjacent ones, when the second completes
+   the first) scored by coverage, proximity, sentence-vector similarity and passage score;
+3. :func:`pick` — the best window, other articles' best windows when they match as fully
+   (two reports of talks in Paris), then the best article's further windows;
+4. :func:`fill` — within the sentence budget, without near-duplicates, each window
+   completed by a "However, ..." sentence that follows it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.answering.coverage import compactness, sentence_coverage
+from retrieval.search import Hit, Query, Searcher
+from retrieval.tuning import Tuning
+
+__all__ = ["Window", "choose", "fill", "pick", "reading_list", "score_windows"]
+
+# Words that open a sentence continuing the one before it.
+_CONTINUATIONS = frozenset(
+    "namun tetapi meski meskipun walaupun sedangkan sementara padahal dimana "
+    "however but although though yet still nevertheless instead".split()
+)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One sentence, or two adjacent ones read together, with its score."""
+
+    sentences: tuple[int, ...]
+    chunk: int
+    article: int
+    score: float
+    lex: float
+    terms: frozenset[str]
+
+
+def choose(searcher: Searcher, query: Query, hits: Sequence[Hit]) -> list[Window]:
+    """The windows to quote, grouped by article in the order the articles ranked."""
+    windows = score_windows(searcher, query, reading_list(searcher, hits))
+    ranked = sorted(windows.values(), key=lambda w: (-w.score, w.sentences))
+    if not ranked:
+        return []
+    chosen = fill(searcher, pick(ranked, _strength(searcher, hits), searcher.tuning))
+    rank = {a: i for i, a in enumerate(dict.fromkeys(w.article for w in chosen))}
+    return sorted(chosen, key=lambda w: (rank[w.article], w.sentences))
+
+
+def reading_list(searcher: Searcher, hits: Sequence[Hit]) -> dict[int, float]:
+    """Chunk -> passage score (share of the top hit) for every chunk worth reading."""
+    view, tuning = searcher.view, searcher.tuning
+    top_score = max((h.score for h in hits), default=0.0) or 1.0
+    chunk_score: dict[int, float] = {}
+    for hit in hits:
+        chunk_score.setdefault(hit.chunk_id, hit.score / top_score)
+    articles: list[int] = []
+    for hit in hits:
+        number = view.article_of_chunk(hit.chunk_id)
+        if number not in articles and len(articles) < tuning.answer_articles:
+            articles.append(number)
+            chunks = view.chunks_of_article(number)
+            for chunk in chunks[:tuning.max_article_chunks]:
+                chunk_score.setdefault(chunk, tuning.unretrieved_chunk * hit.score / top_score)
+    return chunk_score
+
+
+def score_windows(searcher: Searcher, query: Query, chunk_score: dict[int, float]
+                  ) -> dict[tuple[int, ...], Window]:
+    """Every window of the listed chunks with its score (the first score of a window wins)."""
+    view, tuning = searcher.view, searcher.tuning
+    scored: dict[tuple[int, ...], Window] = {}
+    for chunk, passage_score in chunk_score.items():
+        sentences = view.sentences_of_chunk(chunk)
+        number = view.article_of_chunk(chunk)
+        article_terms = searcher.article_terms(number)
+        lists = [searcher.sentence_terms(j) for j in sentences]
+        chunk_terms = frozenset(t for terms_ in lists for t in terms_)
+        sims = view.sentence_vectors(sentences.start, sentences.stop) @ \
+            query.vector.astype(np.float32)
+        sets = [frozenset(t) for t in lists]
+        cover = [sentence_coverage(query, t, chunk_terms, article_terms, tuning)
+                 + tuning.proximity_weight * compactness(query, tl)
+                 for t, tl in zip(sets, lists, strict=True)]
+        for i, first in enumerate(sentences):
+            candidates: list[tuple[tuple[int, ...], float, frozenset[str], float]] = [
+                ((first,), cover[i], sets[i], float(sims[i]))]
+            if i + 1 < len(sentences):
+                # Two adjacent sentences, when the second completes the first ("... talks in
+                # Astana. There, a ceasefire was agreed ..."): kept only if together they
+                # cover clearly more of the question than either alone.
+                both = sets[i] | sets[i + 1]
+                pair = sentence_coverage(query, both, chunk_terms, article_terms, tuning)
+                if pair > max(cover[i], cover[i + 1]) + tuning.pair_gain:
+                    candidates.append(((first, first + 1), pair - tuning.pair_gain, both,
+                                       float(max(sims[i], sims[i + 1]))))
+            for key, lex, window_terms, sim in candidates:
+                if lex == 0 or key in scored:
+                    continue
+                score = (tuning.lex_weight * lex + tuning.sentence_dense_weight * max(0.0, sim)
+                         + tuning.passage_weight * passage_score)
+                scored[key] = Window(key, chunk, number, score, lex, window_terms)
+    return scored
+
+
+def _strength(searcher: Searcher, hits: Sequence[Hit]) -> dict[int, float]:
+    """An article's retrieval strength: its best hit's share of the top hit's score."""
+    top = max((h.score for h in hits), default=0.0) or 1.0
+    strength: dict[int, float] = {}
+    for hit in hits:
+        number = searcher.view.article_of_chunk(hit.chunk_id)
+        strength[number] = max(strength.get(number, 0.0), hit.score / top)
+    return strength
+
+
+def pick(ranked: list[Window], strength: dict[int, float], tuning: Tuning) -> list[Window]:
+    """The best window; other articles' windows that match the question as fully as it
+    (each with its own best window); then the best article's further windows."""
+    best = ranked[0]
+    picks = [best]
+    for cand in ranked[1:]:
+        if len({p.article for p in picks}) > tuning.max_other_articles:
+            break
+        if cand.article not in {p.article for p in picks} \
+                and cand.lex >= best.lex - tuning.lex_tie \
+                and cand.score >= tuning.other_article_cutoff * best.score \
+                and strength.get(cand.article, 0.0) >= tuning.other_article_retrieval:
+            picks.append(cand)
+    picks += [c for c in ranked[1:] if c.article == best.article
+              and c.score >= tuning.relative_cutoff * best.score]
+    return picks
+
+
+def fill(searcher: Searcher, picks: list[Window]) -> list[Window]:
+    """Take picks while the sentence budget lasts, skipping overlaps and near-duplicates."""
+    budget = searcher.tuning.max_sentences
+    chosen: list[Window] = []
+    used: set[int] = set()
+    for cand in picks:
+        if sum(len(c.sentences) for c in chosen) + len(cand.sentences) > budget:
+            continue
+        if used.intersection(cand.sentences) or any(
+                _similar(cand.terms, c.terms, searcher.tuning) for c in chosen):
+            continue
+        room = budget - sum(len(c.sentences) for c in chosen) - len(cand.sentences)
+        cand = _complete(searcher, cand, used) if room > 0 else cand
+        chosen.append(cand)
+        used.update(cand.sentences)
+    return chosen
+
+
+def _complete(searcher: Searcher, cand: Window, used: set[int]) -> Window:
+    """Add the next sentence when it continues the quoted one ("However, ...", "Namun ...").
+
+    A quote cut before its "but" can say the opposite of the article ("the meeting reached no
+    final agreement" + "However, the parties agreed to continue talks").
+    """
+    view = searcher.view
+    nxt = cand.sentences[-1] + 1
+    if nxt >= view.article(cand.article).sent_hi or nxt in used:
+        return cand
+    opening = view.sentence_text(nxt).casefold().split(maxsplit=2)
+    first = opening[0].strip(",")
+    if first == "akan" and len(opening) > 1:  # "Akan tetapi, ..." (but not "Akan ada ...")
+        first = opening[1].strip(",")
+    if "\n\n" in view.gap_before(nxt) or first not in _CONTINUATIONS:
+        return cand
+    return dataclasses.replace(cand, sentences=(*cand.sentences, nxt))
+
+
+def _similar(a: frozenset[str], b: frozenset[str], tuning: Tuning) -> bool:
+    return len(a & b) / max(1, len(a | b)) >= tuning.duplicate_overlap

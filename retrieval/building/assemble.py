@@ -1,0 +1,217 @@
+"""Turning articles into the parts of an index version, in named steps.
+
+1. :func:`lay_out` splits every article into sentences and chunks and records where each
+   sits (the :class:`~retrieval.store.Layout`), the BM25 terms of each chunk, and which
+   sentences need the model (new or changed articles) or keep their stored vector;
+2. :func:`embed_sentences` fills the sentence vectors: the model for the new ones, the
+   previous version for the rest;
+3. :func:`chunk_vectors` averages them into chunk vectors, put in a vector index;
+4. the BM25 matrix is built from the chunk terms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from retrieval.building.bm25 import build_bm25
+from retrieval.building.chunks import Chunk, chunk_sentences
+from retrieval.building.embed import Embedder
+from retrieval.building.sentences import split_sentences
+from retrieval.reading import Article
+from retrieval.search.lexicon import detect_language
+from retrieval.search.terms import terms
+from retrieval.store import BM25Index, IndexData, Layout, StoredArticle, VectorIndex
+from retrieval.store import vectors as vector_indexes
+
+__all__ = ["Assembled", "LaidOut", "assemble", "chunk_vectors", "embed_sentences", "lay_out"]
+
+#: Above this many chunks ``KABAR_FAISS_INDEX=auto`` picks HNSW over exact search.
+AUTO_HNSW_THRESHOLD = 300_000
+#: How much of an article its language is guessed from.
+_LANGUAGE_SAMPLE = 3000
+
+
+@dataclass
+class _Columns:
+    """The layout's arrays while they are being filled."""
+
+    chunk_article: list[int] = field(default_factory=list)
+    chunk_start: list[int] = field(default_factory=list)
+    chunk_end: list[int] = field(default_factory=list)
+    chunk_slo: list[int] = field(default_factory=list)
+    chunk_shi: list[int] = field(default_factory=list)
+    sent_article: list[int] = field(default_factory=list)
+    sent_start: list[int] = field(default_factory=list)
+    sent_end: list[int] = field(default_factory=list)
+
+    def layout(self) -> Layout:
+        return Layout(**{name: np.asarray(getattr(self, name), dtype=np.int32)
+                         for name in Layout.names()})
+
+
+@dataclass
+class LaidOut:
+    """Step 1's result.
+
+    Attributes:
+        articles: The articles with their sentence and chunk ranges.
+        layout: Where every chunk and sentence sits.
+        chunk_terms: The BM25 terms of each chunk.
+        fresh: Sentences to embed: (sentence number, text).
+        reused: Sentences whose vector is kept: (sentence number, number in ``previous``).
+        chunks_embedded: Chunks of the articles that are embedded.
+    """
+
+    articles: list[StoredArticle] = field(default_factory=list)
+    layout: Layout | None = None
+    chunk_terms: list[list[str]] = field(default_factory=list)
+    fresh: list[tuple[int, str]] = field(default_factory=list)
+    reused: list[tuple[int, int]] = field(default_factory=list)
+    chunks_embedded: int = 0
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The parts of a new version, and what it took to make them."""
+
+    articles: list[StoredArticle]
+    layout: Layout
+    sentence_vectors: np.ndarray
+    vectors: VectorIndex
+    bm25: BM25Index
+    dim: int
+    chunks_embedded: int
+    sentences_embedded: int
+
+    @property
+    def num_chunks(self) -> int:
+        """Number of chunks."""
+        return len(self.layout.chunk_start)
+
+
+def lay_out(articles: Sequence[Article], previous: IndexData | None, max_chars: int,
+            overlap: int) -> LaidOut:
+    """Step 1: sentences, chunks and chunk terms of every article, in article order."""
+    old = {a.doc_id: a for a in previous.articles} if previous is not None else {}
+    out, cols = LaidOut(), _Columns()
+    for number, article in enumerate(articles):
+        chunks = chunk_sentences(article.doc_id, article.meta.title, article.text,
+                                 split_sentences(article.text), max_chars, overlap)
+        sent_lo, chunk_lo = len(cols.sent_start), len(cols.chunk_start)
+        row_of = _add_sentences(cols, number, chunks)
+        _plan_vectors(out, old.get(article.doc_id), article, row_of, sent_lo, len(chunks))
+        lang = detect_language(article.text[:_LANGUAGE_SAMPLE])
+        _add_chunks(cols, out, number, chunks, row_of, article, lang)
+        out.articles.append(StoredArticle(
+            article.doc_id, article.paths, article.text, article.meta, article.content_hash,
+            sent_lo, len(cols.sent_start), chunk_lo, len(cols.chunk_start), lang))
+    out.layout = cols.layout()
+    return out
+
+
+def _add_sentences(cols: _Columns, article: int, chunks: list[Chunk]) -> dict[int, tuple[int, str]]:
+    """Record the article's distinct sentences; returns start offset -> (row, text)."""
+    row_of: dict[int, tuple[int, str]] = {}
+    for s in sorted({s for c in chunks for s in c.sentences}, key=lambda s: s.start):
+        row_of[s.start] = (len(cols.sent_start), s.text)
+        cols.sent_article.append(article)
+        cols.sent_start.append(s.start)
+        cols.sent_end.append(s.end)
+    return row_of
+
+
+def _plan_vectors(out: LaidOut, before: StoredArticle | None, article: Article,
+                  row_of: dict[int, tuple[int, str]], sent_lo: int, chunks: int) -> None:
+    """An unchanged article keeps its stored sentence vectors; others go to the model."""
+    if before is not None and before.content_hash == article.content_hash \
+            and before.sent_hi - before.sent_lo == len(row_of):
+        out.reused.extend((sent_lo + i, before.sent_lo + i) for i in range(len(row_of)))
+    else:
+        out.fresh.extend(row_of.values())
+        out.chunks_embedded += chunks
+
+
+def _add_chunks(cols: _Columns, out: LaidOut, article_no: int, chunks: list[Chunk],
+                row_of: dict[int, tuple[int, str]], article: Article, lang: str) -> None:
+    # Every chunk inherits its article's headline and dateline place: a chunk saying "the
+    # parties agreed to continue the talks" is about Paris when its article's dateline says
+    # so, even if the chunk itself never names the city.
+    context = " ".join(p for p in (article.meta.title, article.meta.place) if p)
+    title_terms = terms(context, lang) if context else []
+    for c in chunks:
+        first = row_of[c.sentences[0].start][0]
+        cols.chunk_article.append(article_no)
+        cols.chunk_start.append(c.start)
+        cols.chunk_end.append(c.end)
+        cols.chunk_slo.append(first)
+        cols.chunk_shi.append(first + len(c.sentences))
+        out.chunk_terms.append(title_terms + terms(c.text, lang))
+
+
+def embed_sentences(laid: LaidOut, previous: IndexData | None,
+                    get_embedder: Callable[[], Embedder], progress: bool) -> np.ndarray:
+    """Step 2: the sentence vectors (float16), from the model or the previous version."""
+    assert laid.layout is not None
+    dim = previous.sentence_vector_rows.shape[1] if previous is not None else 0
+    encoded = None
+    if laid.fresh:
+        embedder = get_embedder()
+        dim = embedder.dim
+        encoded = embedder.encode_passages([t for _, t in laid.fresh], progress=progress)
+    vectors = np.zeros((len(laid.layout.sent_start), dim), dtype=np.float16)
+    if encoded is not None:
+        vectors[[r for r, _ in laid.fresh]] = encoded.astype(np.float16)
+    if laid.reused and previous is not None:
+        new_rows, old_rows = zip(*laid.reused, strict=True)
+        vectors[list(new_rows)] = previous.sentence_vector_rows[list(old_rows)]
+    return vectors
+
+
+def chunk_vectors(sentence_vectors: np.ndarray, layout: Layout) -> np.ndarray:
+    """Step 3: a chunk's vector is the normalised mean of its sentences' vectors.
+
+    Embedding sentences once (rather than every overlapping chunk) costs no more model time
+    than embedding the chunks, never truncates a long chunk at the model's token limit, and
+    gives the answer stage sentence vectors for free. On FacQA it also retrieved better than
+    embedding chunk texts whole (R@1 0.41 vs 0.37 with all-MiniLM-L6-v2).
+    """
+    as32 = sentence_vectors.astype(np.float32)
+    # Cumulative sums make every chunk's mean one subtraction, whatever the chunk sizes.
+    cums = np.vstack([np.zeros((1, as32.shape[1]), np.float32), np.cumsum(as32, axis=0)])
+    sums = cums[layout.chunk_shi] - cums[layout.chunk_slo]
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(sums / norms, dtype=np.float32)
+
+
+def assemble(articles: Sequence[Article], previous: IndexData | None,
+             get_embedder: Callable[[], Embedder], *, max_chars: int, overlap: int,
+             vector_kind: str, bm25_k1: float, bm25_b: float, progress: bool = False
+             ) -> Assembled:
+    """All steps: the parts of a new version.
+
+    Args:
+        articles: The corpus, in id order.
+        previous: The published version whose unchanged articles keep their vectors.
+        get_embedder: Called only when something must be embedded.
+        max_chars: Chunk size bound.
+        overlap: Sentences shared by consecutive chunks.
+        vector_kind: ``"flat"``, ``"hnsw"`` or ``"auto"`` (by size).
+        bm25_k1: BM25 k1.
+        bm25_b: BM25 b.
+        progress: Show the embedding progress.
+    """
+    laid = lay_out(articles, previous, max_chars, overlap)
+    assert laid.layout is not None
+    sentences = embed_sentences(laid, previous, get_embedder, progress)
+    chunks = chunk_vectors(sentences, laid.layout)
+    if vector_kind == "auto":
+        vector_kind = "hnsw" if len(chunks) > AUTO_HNSW_THRESHOLD else "flat"
+    index = vector_indexes.create("faiss", sentences.shape[1], vector_kind)
+    index.add(np.arange(len(chunks), dtype=np.int64), chunks)
+    return Assembled(laid.articles, laid.layout, sentences, index,
+                     build_bm25(laid.chunk_terms, bm25_k1, bm25_b), int(sentences.shape[1]),
+                     laid.chunks_embedded, len(laid.fresh))

@@ -1,0 +1,199 @@
+"""Question analysis: a question becomes concepts with their forms in both languages.
+
+Each content word of the question becomes a :class:`Concept` holding its stems for articles
+in either language, its translations (English <-> Indonesian, from the lexicon) and its name
+aliases (Syria/Suriah...); names of two or three words ("Amerika Serikat") are one concept.
+Each concept is weighted by how rare its rarest known form is in the index (BM25 idf).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from retrieval.search.lexicon import Language, Lexicon, detect_language
+from retrieval.search.terms import STOPWORDS, stem, terms, words
+
+__all__ = ["Concept", "Query", "QueryEncoder", "analyse"]
+
+_CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+
+
+class QueryEncoder(Protocol):
+    """What search needs of an embedding model: question vectors."""
+
+    @property
+    def model_id(self) -> str:
+        """The model id the index was built with."""
+        ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per question."""
+        ...
+
+
+@dataclass(frozen=True)
+class Concept:
+    """One content word of the question with the stems that stand for it."""
+
+    word: str
+    stems: dict[str, float]
+    name: bool = False  # written capitalised in the question: a place, person or body
+    weight: float = 1.0  # importance (idf of its rarest known form) x its query weight
+    bridged: bool = False  # has translations or aliases into the other language
+    # Multiword forms ("ibu kota" for "capital"): they match only when all their words do.
+    phrases: tuple[frozenset[str], ...] = ()
+    singles: frozenset[str] = frozenset()  # forms that match on their own
+
+    def found_in(self, present: frozenset[str] | set[str]) -> bool:
+        """Whether a set of terms holds the concept in any of its forms."""
+        return any(t in present for t in self.singles) or \
+            any(p <= present for p in self.phrases)
+
+
+@dataclass(frozen=True)
+class Query:
+    """An analysed question."""
+
+    text: str
+    lang: str
+    concepts: tuple[Concept, ...]
+    vector: np.ndarray
+
+    def weighted_terms(self) -> dict[str, float]:
+        """Every stem with its largest weight over the concepts."""
+        out: dict[str, float] = {}
+        for concept in self.concepts:
+            for term, weight in concept.stems.items():
+                out[term] = max(out.get(term, 0.0), weight)
+        return out
+
+
+@dataclass(frozen=True)
+class _Analyser:
+    lexicon: Lexicon
+    doc_freq: Callable[[str], int]
+    num_docs: int
+    translation_weight: Mapping[str, float]
+
+    def idf(self, df: int) -> float:
+        n = max(1, self.num_docs)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def importance(self, stems: dict[str, float]) -> float:
+        """How much a concept matters: the idf of its rarest form that the index knows.
+
+        A concept none of whose forms occurs anywhere ("Tokyo" in articles about Syria)
+        weighs as much as the rarest possible term, so leaving it unmatched costs confidence.
+        """
+        known = [self.idf(df) for df in map(self.doc_freq, stems) if df > 0]
+        return max(known) if known else self.idf(0)
+
+    def concepts(self, text: str, lang: str, weight: float) -> list[Concept]:
+        capitalised = {w.casefold() for w in _CAPITALISED.findall(text)}
+        out: list[Concept] = []
+        seen: set[str] = set()
+        for word, phrase_aliases in self._units(text):
+            if word in seen:
+                continue
+            seen.add(word)
+            if phrase_aliases:
+                out.append(self._phrase(word, phrase_aliases, weight))
+            else:
+                out.append(self._word(word, "en" if lang == "en" else "id", weight,
+                                      word in capitalised))
+        return out
+
+    def _units(self, text: str) -> list[tuple[str, list[str]]]:
+        """Content words and whole names, each with the aliases of a name."""
+        units: list[tuple[str, list[str]]] = []
+        tokens = words(text)
+        i = 0
+        while i < len(tokens):
+            # Names of two or three words ("united states", "amerika serikat", "arab saudi")
+            # are one concept when the alias table knows them as a whole.
+            for n in (3, 2):
+                phrase = " ".join(tokens[i:i + n])
+                found = self.lexicon.aliases(phrase) if len(tokens) >= i + n \
+                    and self.lexicon.is_alias(phrase) else []
+                if found:
+                    units.append((phrase, found))
+                    i += n
+                    break
+            else:
+                if tokens[i] not in STOPWORDS:
+                    units.append((tokens[i], []))
+                i += 1
+        return units
+
+    def _phrase(self, phrase: str, aliases: list[str], weight: float) -> Concept:
+        """A multiword name and its aliases as one concept."""
+        stems: dict[str, float] = {}
+        singles: set[str] = set()
+        phrases: set[frozenset[str]] = set()
+        for form in [phrase, *aliases]:
+            _add_form(form, weight, stems, singles, phrases)
+        if not stems:
+            stems = {phrase: weight}
+        return Concept(phrase, stems, True, self.importance(stems) * max(stems.values()),
+                       bridged=True, phrases=tuple(phrases), singles=frozenset(singles))
+
+    def _word(self, word: str, source: Language, weight: float, capitalised: bool) -> Concept:
+        # The question's own word, stemmed for articles in either language.
+        stems = {stem(word, "id"): weight, stem(word, "en"): weight}
+        singles: set[str] = set(stems)
+        phrases: set[frozenset[str]] = set()
+        forms = [(t, weight * self.translation_weight[source])
+                 for t, _ in self.lexicon.translate([word], source)]
+        # Every translation gets the same weight: the dictionary's order of senses says little
+        # about news usage ("agree" lists "berjanji" first and "sepakat", the word news uses,
+        # last), and an article uses one form. Aliases are names.
+        forms += [(a, weight) for a in self.lexicon.aliases(word)]
+        for form, form_weight in forms:
+            _add_form(form, form_weight, stems, singles, phrases)
+        return Concept(word, stems, capitalised, self.importance(stems) * max(stems.values()),
+                       bridged=bool(forms), phrases=tuple(phrases), singles=frozenset(singles))
+
+
+def _add_form(form: str, weight: float, stems: dict[str, float], singles: set[str],
+              phrases: set[frozenset[str]]) -> None:
+    """Add a form's stems in both languages; a multiword form shares its weight."""
+    for lang in ("id", "en"):
+        parts = terms(form, lang)
+        if len(parts) > 1:
+            phrases.add(frozenset(parts))
+        else:
+            singles.update(parts)
+        each = weight / len(parts) if len(parts) > 1 else weight
+        for t in parts:
+            stems[t] = max(stems.get(t, 0.0), each)
+
+
+def analyse(question: str, context: str, lexicon: Lexicon, doc_freq: Callable[[str], int],
+            num_docs: int, encoder: QueryEncoder, translation_weight: Mapping[str, float]
+            ) -> Query:
+    """Turn a question (and optional earlier-turn context) into a :class:`Query`.
+
+    Args:
+        question: The question.
+        context: Text of earlier turns; its words join the query at half weight.
+        lexicon: Translations and aliases.
+        doc_freq: The index's document frequency of a term.
+        num_docs: The number of chunks.
+        encoder: Encodes the question (with its context) into a vector.
+        translation_weight: Weight of translated forms, by the question's language.
+    """
+    analyser = _Analyser(lexicon, doc_freq, num_docs, translation_weight)
+    lang = detect_language(question)
+    concepts = analyser.concepts(question, lang, 1.0)
+    if context:
+        own = {c.word for c in concepts}
+        concepts += [c for c in analyser.concepts(context, detect_language(context), 0.5)
+                     if c.word not in own]
+    vector = encoder.encode_queries([f"{context} {question}".strip()])[0]
+    return Query(question, lang, tuple(concepts), vector)

@@ -1,0 +1,123 @@
+"""The tuned constants of search and answers, in one object with where each value came from.
+
+Components take a :class:`Tuning` (default :data:`TUNING`), so a benchmark sweeps a value by
+passing ``dataclasses.replace(TUNING, answer_type_bonus=0.5)`` instead of editing code.
+:func:`effective` resolves the settings that mean "the tuned default" (``None``) against it;
+nothing else does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from retrieval.config import BUNDLED_MODEL, Settings
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Every tuned constant. Values were tuned on FacQA train (and valid where said)."""
+
+    # --- BM25 (index time) ------------------------------------------------------------------
+    #: Lucene's BM25 variant; k1 and b were swept on FacQA train (k1 0.7-2.0, b 0.3-0.9):
+    #: short news passages like a little less length normalisation than the usual 1.2/0.75
+    #: (train R@1 0.819 vs 0.813).
+    bm25_k1: float = 0.9
+    bm25_b: float = 0.4
+
+    # --- search -------------------------------------------------------------------------------
+    #: Fusion weight of the dense side per model, swept on 800 FacQA train questions
+    #: (0, 0.05, 0.1, 0.2, 0.3): with the English-only bundled MiniLM every weight above 0
+    #: lowered R@1 on Indonesian text (0.8125 at 0, 0.811 at 0.05, 0.8075 at 0.1), so it
+    #: ranks by BM25 alone and its vectors only help pick answer sentences.
+    dense_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
+        {BUNDLED_MODEL: 0.0, "hashing": 0.0}))
+    #: Other models (a multilingual one, when configured) get a common hybrid weight; none
+    #: could be tuned offline here, so set KABAR_DENSE_WEIGHT from bench_quality.py --tune.
+    dense_weight_other: float = 0.3
+    #: The resolved fusion weight (see :func:`effective`); ``None`` until resolved.
+    dense_weight: float | None = None
+    #: Weight of a translated term relative to the question's own words, by the question's
+    #: language. Indonesian questions are mostly asked of Indonesian articles, so their
+    #: English translations are a weak hint (the dictionary's noise hurt FacQA above 0.2).
+    translation_weight: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
+        {"en": 0.7, "id": 0.2}))
+    #: Candidates taken from each side before fusion.
+    bm25_candidates: int = 100
+    dense_candidates: int = 50
+    #: Candidates reranked by answer type, and the bonus (in units of the top BM25 score) for
+    #: holding the wanted type. Tuned on FacQA train + valid (2,806 questions): R@1 0.8225 at
+    #: 0.2, 0.8236 at 0.3, 0.8239 at 0.4 and 0.5, 0.8225 at 0.7; depth 10 or 20 made no
+    #: difference. Of the two tied values 0.4 is used (the better one on valid alone).
+    rerank_depth: int = 20
+    answer_type_bonus: float = 0.4
+
+    # --- answers ------------------------------------------------------------------------------
+    #: Coverage below which the answer abstains, calibrated on 800 FacQA train questions asked
+    #: with and without their answering passage (benchmarks/calibrate_abstention.py): the
+    #: highest threshold that still answers 90% of answerable questions (90.6%; it abstains
+    #: on 61.5% of the same questions once their answer is removed).
+    min_confidence: float = 0.51
+    max_sentences: int = 3
+    #: Passages whose sentences are considered for the answer.
+    answer_passages: int = 5
+    #: Share of the best sentence's score another sentence needs to join the answer, from the
+    #: same article and from another one.
+    relative_cutoff: float = 0.8
+    other_article_cutoff: float = 0.7
+    #: How much less of the question another article's best window may cover, how many other
+    #: articles may be cited besides the best one, and how strongly (share of the top hit) its
+    #: best passage must have been retrieved.
+    lex_tie: float = 0.02
+    max_other_articles: int = 1
+    other_article_retrieval: float = 0.9
+    #: Articles whose sentences are read for the answer, and how many chunks of each at most.
+    answer_articles: int = 3
+    max_article_chunks: int = 40
+    #: A chunk of a top article that was not itself retrieved scores this share of the hit.
+    unretrieved_chunk: float = 0.7
+    #: A sentence's score: lexical coverage, sentence-vector similarity, passage score.
+    lex_weight: float = 0.6
+    sentence_dense_weight: float = 0.15
+    passage_weight: float = 0.25
+    #: Credit for a question's name found elsewhere in the article, or a word elsewhere in the
+    #: passage, rather than in the sentence itself.
+    name_in_context: float = 0.6
+    term_in_context: float = 0.2
+    #: Weight, in the confidence check, of a word that could not be translated into the
+    #: language of the article it is checked against.
+    untranslated_weight: float = 0.3
+    #: Weight of how close together the question's concepts sit in a sentence.
+    proximity_weight: float = 0.1
+    #: Coverage two adjacent sentences must add over either alone to be quoted together; it
+    #: is also taken off their score, so a single sentence wins a tie.
+    pair_gain: float = 0.05
+    #: Word-set overlap (Jaccard) above which two quoted windows count as near-duplicates.
+    duplicate_overlap: float = 0.6
+
+    def dense_weight_for(self, model_id: str) -> float:
+        """The tuned fusion weight for a model."""
+        if model_id.startswith("hashing:"):
+            return self.dense_weights["hashing"]
+        return self.dense_weights.get(model_id, self.dense_weight_other)
+
+
+#: The values in use.
+TUNING = Tuning()
+
+
+def effective(settings: Settings, model_id: str, base: Tuning = TUNING) -> Tuning:
+    """``base`` with the settings that override tuned values applied.
+
+    ``KABAR_DENSE_WEIGHT`` empty means the tuned weight for ``model_id``;
+    ``KABAR_MIN_CONFIDENCE`` empty means the calibrated threshold.
+    """
+    weight = settings.dense_weight
+    return dataclasses.replace(
+        base,
+        dense_weight=base.dense_weight_for(model_id) if weight is None else weight,
+        min_confidence=base.min_confidence if settings.min_confidence is None
+        else settings.min_confidence,
+    )
