@@ -120,7 +120,7 @@ def _merge_meta(metas: Sequence[ArticleMeta]) -> ArticleMeta:
 def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES) -> Corpus:
     """Read, clean and de-duplicate every article in a seeds folder.
 
-    Files are read in sorted relative-path order, safely (see :mod:`retrieval.files`). A
+    Files are read in sorted relative-path order, safely (see :mod:`retrieval.reading.files`). A
     file that cannot be decoded as text, is empty or whitespace-only, or holds nothing but
     scrape noise is skipped; a file over ``max_bytes`` is cut. Nothing is logged here above
     DEBUG: the corpus lists what was skipped or cut, and front ends show it once.
@@ -160,6 +160,13 @@ def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES)
             "articles in it, or pass --seeds DIR"
         )
 
+    articles = _merge_copies(relative, texts, metas)
+    return Corpus(articles=tuple(articles), skipped=tuple(skipped), notes=tuple(notes))
+
+
+def _merge_copies(relative: list[str], texts: list[str], metas: list[ArticleMeta]
+                  ) -> list[Article]:
+    """One article per story: copies share the first copy's id and text, and all paths."""
     articles: list[Article] = []
     for group in group_duplicates(texts):
         first = group[0]
@@ -168,16 +175,10 @@ def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES)
             logger.info(
                 "%s: same story as %s", relative[first], ", ".join(relative[i] for i in group[1:])
             )
-        articles.append(
-            Article(
-                doc_id=relative[first],
-                paths=tuple(relative[i] for i in group),
-                text=texts[first],
-                meta=meta,
-                content_hash=_content_hash(texts[first], meta),
-            )
-        )
-    return Corpus(articles=tuple(articles), skipped=tuple(skipped), notes=tuple(notes))
+        articles.append(Article(
+            doc_id=relative[first], paths=tuple(relative[i] for i in group), text=texts[first],
+            meta=meta, content_hash=_content_hash(texts[first], meta)))
+    return articles
 
 
 def _read_one(entry: files.FileEntry, max_bytes: int, skipped: list[Skipped],
