@@ -218,8 +218,11 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         answer = engine.answer(question)
         if args.json:
             print(fmt.dumps(fmt.answer_json(answer)), flush=True)
+        elif args.file is not None:  # from a file: each answer under its question
+            print(fmt.format_asked(answer) + "\n" + fmt.format_answer(answer) + "\n",
+                  flush=True)
         else:
-            print(fmt.format_answer(answer) + ("\n" if len(questions) > 1 else ""), flush=True)
+            print(fmt.format_answer(answer), flush=True)
     return 0
 
 

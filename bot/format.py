@@ -56,6 +56,11 @@ def notice_text(answer: Answer) -> str:
     return text(answer.lang, "cut", n=answer.cut_to) if answer.cut_to else ""
 
 
+def format_asked(answer: Answer) -> str:
+    """The question an answer is for, as a heading line ("Question: ...")."""
+    return printable(f"{text(answer.lang, 'asked')}: {answer.question}", keep_newlines=False)
+
+
 def format_answer(answer: Answer) -> str:
     """The answer for a terminal: notice, answer text, then the numbered sources."""
     parts = []

@@ -43,10 +43,13 @@ Commands:
   :sources   list the indexed articles
   :show N    print the full passage behind citation [N] of the last answer
   :k N       retrieve N passages per question ({MIN_K}-{MAX_K}; now {{k}})
-  :help      show this help
-  :quit      leave (also :q, :exit, Ctrl-D, or Ctrl-C twice)"""
+  :clear     forget the conversation (follow-ups start afresh)
+  :help      show this help (also: help)
+  :quit      leave (also quit, exit, :q, :exit, Ctrl-D, or Ctrl-C twice)"""
 
-COMMANDS = (":sources", ":show", ":k", ":help", ":quit", ":q", ":exit")
+COMMANDS = (":sources", ":show", ":k", ":clear", ":help", ":quit", ":q", ":exit")
+#: Bare words that act as commands rather than being asked as questions.
+BARE_COMMANDS = frozenset({"help", "exit", "quit", "clear"})
 
 
 class _Quit(Exception):
@@ -91,6 +94,7 @@ class Repl:
             ":show": self._show,
             ":k": self._set_k,
             ":help": self._help,
+            ":clear": self._clear,
             ":quit": self._quit,
             ":q": self._quit,
             ":exit": self._quit,
@@ -137,6 +141,8 @@ class Repl:
         text = line.strip()
         if not text:
             return True
+        if text.casefold() in BARE_COMMANDS:
+            text = ":" + text.casefold()
         try:
             if text.startswith(":"):
                 self._command(text)
@@ -228,6 +234,13 @@ class Repl:
 
     def _quit(self, arg: str) -> None:
         raise _Quit
+
+    def _clear(self, arg: str) -> None:
+        self._turns.clear()
+        self._last = None
+        if self._is_terminal():
+            self._write("\x1b[2J\x1b[H")  # a terminal's own "clear screen"
+        self._print("Conversation cleared: the next question starts afresh.")
 
     def _sources(self, arg: str) -> None:
         articles = self.engine.articles()

@@ -94,6 +94,9 @@ class Tuning:
     #: Coverage two adjacent sentences must add over either alone to be quoted together; it
     #: is also taken off their score, so a single sentence wins a tie.
     pair_gain: float = 0.05
+    #: Taken off the score of a sentence that names a concept of the question only as denied
+    #: or supposed ("jika tidak ada kesepakatan"); tuned on the seeds dev sets.
+    hedge_penalty: float = 0.05
     #: Word-set overlap (Jaccard) above which two quoted windows count as near-duplicates.
     duplicate_overlap: float = 0.6
 

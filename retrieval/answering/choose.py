@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,10 +22,16 @@ import numpy as np
 
 from retrieval.answering.coverage import compactness, sentence_coverage
 from retrieval.search import Hit, Query, Searcher
+from retrieval.search.terms import terms
+from retrieval.store import IndexView
 from retrieval.tuning import Tuning
 
-__all__ = ["Window", "choose", "fill", "pick", "reading_list", "score_windows"]
+__all__ = ["Window", "answer_first", "choose", "fill", "pick", "reading_list", "score_windows"]
 
+_WORD = re.compile(r"\w+")
+# Words that deny or suppose what follows them.
+_HEDGES = frozenset("tidak tak tanpa belum bukan jika kalau apabila seandainya bila no not "
+                    "never without if unless nor".split())
 # Words that open a sentence continuing the one before it.
 _CONTINUATIONS = frozenset(
     "namun tetapi meski meskipun walaupun sedangkan sementara padahal dimana "
@@ -42,6 +49,7 @@ class Window:
     score: float
     lex: float
     terms: frozenset[str]
+    hedged: bool = False
 
 
 def choose(searcher: Searcher, query: Query, hits: Sequence[Hit]) -> list[Window]:
@@ -51,8 +59,26 @@ def choose(searcher: Searcher, query: Query, hits: Sequence[Hit]) -> list[Window
     if not ranked:
         return []
     chosen = fill(searcher, pick(ranked, _strength(searcher, hits), searcher.tuning))
-    rank = {a: i for i, a in enumerate(dict.fromkeys(w.article for w in chosen))}
-    return sorted(chosen, key=lambda w: (rank[w.article], w.sentences))
+    return answer_first(query, chosen)
+
+
+def answer_first(query: Query, chosen: list[Window]) -> list[Window]:
+    """The best window first, then other reports, then only the windows of the best article
+    that cover part of the question the windows before them did not (no padding)."""
+    best = chosen[0]
+    covered = _covered(query, best.terms)
+    extra: list[Window] = []
+    for w in chosen[1:]:
+        if w.article == best.article:
+            gain = _covered(query, w.terms) - covered
+            if gain:
+                extra.append(w)
+                covered |= gain
+    return [best] + [w for w in chosen[1:] if w.article != best.article] + extra
+
+
+def _covered(query: Query, terms: frozenset[str]) -> set[int]:
+    return {i for i, c in enumerate(query.concepts) if c.found_in(terms)}
 
 
 def reading_list(searcher: Searcher, hits: Sequence[Hit]) -> dict[int, float]:
@@ -81,6 +107,7 @@ def score_windows(searcher: Searcher, query: Query, chunk_score: dict[int, float
     for chunk, passage_score in chunk_score.items():
         sentences = view.sentences_of_chunk(chunk)
         number = view.article_of_chunk(chunk)
+        art_lang = view.article(number).lang
         article_terms = searcher.article_terms(number)
         lists = [searcher.sentence_terms(j) for j in sentences]
         chunk_terms = frozenset(t for terms_ in lists for t in terms_)
@@ -107,7 +134,10 @@ def score_windows(searcher: Searcher, query: Query, chunk_score: dict[int, float
                     continue
                 score = (tuning.lex_weight * lex + tuning.sentence_dense_weight * max(0.0, sim)
                          + tuning.passage_weight * passage_score)
-                scored[key] = Window(key, chunk, number, score, lex, window_terms)
+                denied = hedged(query, " ".join(view.sentence_text(j) for j in key), art_lang)
+                if denied:
+                    score -= tuning.hedge_penalty
+                scored[key] = Window(key, chunk, number, score, lex, window_terms, denied)
     return scored
 
 
@@ -129,7 +159,7 @@ def pick(ranked: list[Window], strength: dict[int, float], tuning: Tuning) -> li
     for cand in ranked[1:]:
         if len({p.article for p in picks}) > tuning.max_other_articles:
             break
-        if cand.article not in {p.article for p in picks} \
+        if cand.article not in {p.article for p in picks} and not cand.hedged \
                 and cand.lex >= best.lex - tuning.lex_tie \
                 and cand.score >= tuning.other_article_cutoff * best.score \
                 and strength.get(cand.article, 0.0) >= tuning.other_article_retrieval:
@@ -158,23 +188,47 @@ def fill(searcher: Searcher, picks: list[Window]) -> list[Window]:
 
 
 def _complete(searcher: Searcher, cand: Window, used: set[int]) -> Window:
-    """Add the next sentence when it continues the quoted one ("However, ...", "Namun ...").
+    """Read a quote with the sentence it leans on: the one before, when the quote opens with
+    "However, ..." ("Namun ..."), and the next one, when that continues the quote.
 
     A quote cut before its "but" can say the opposite of the article ("the meeting reached no
-    final agreement" + "However, the parties agreed to continue talks").
+    final agreement" + "However, the parties agreed to continue talks"), and one that opens
+    with "However" means little alone.
     """
     view = searcher.view
-    nxt = cand.sentences[-1] + 1
-    if nxt >= view.article(cand.article).sent_hi or nxt in used:
-        return cand
-    opening = view.sentence_text(nxt).casefold().split(maxsplit=2)
-    first = opening[0].strip(",")
+    art = view.article(cand.article)
+    first, last = cand.sentences[0], cand.sentences[-1]
+    before = first - 1
+    if before >= art.sent_lo and before not in used and _continues(view, first):
+        cand = dataclasses.replace(cand, sentences=(before, *cand.sentences))
+    nxt = last + 1
+    if nxt < art.sent_hi and nxt not in used and _continues(view, nxt):
+        cand = dataclasses.replace(cand, sentences=(*cand.sentences, nxt))
+    return cand
+
+
+def _continues(view: IndexView, sentence: int) -> bool:
+    """Whether a sentence opens by continuing the one before it, in the same paragraph."""
+    opening = view.sentence_text(sentence).casefold().split(maxsplit=2)
+    first = opening[0].strip(",") if opening else ""
     if first == "akan" and len(opening) > 1:  # "Akan tetapi, ..." (but not "Akan ada ...")
         first = opening[1].strip(",")
-    if "\n\n" in view.gap_before(nxt) or first not in _CONTINUATIONS:
-        return cand
-    return dataclasses.replace(cand, sentences=(*cand.sentences, nxt))
+    return "\n\n" not in view.gap_before(sentence) and first in _CONTINUATIONS
 
 
+def hedged(query: Query, sentence: str, lang: str) -> bool:
+    """Whether the sentence names one of the question's (non-name) concepts only as denied
+    or supposed ("jika tidak ada kesepakatan", "no agreement was reached"): such a sentence
+    reports what did not happen, a weaker answer than one that says what did."""
+    words = [(m.group(0).casefold(), m.start()) for m in _WORD.finditer(sentence)]
+    stems = [terms(w, lang) for w, _ in words]
+    for concept in query.concepts:
+        if concept.name:
+            continue
+        places = [i for i, s in enumerate(stems) if s and s[0] in concept.stems]
+        if places and all(any(words[k][0] in _HEDGES for k in range(max(0, i - 3), i))
+                          for i in places):
+            return True
+    return False
 def _similar(a: frozenset[str], b: frozenset[str], tuning: Tuning) -> bool:
     return len(a & b) / max(1, len(a | b)) >= tuning.duplicate_overlap

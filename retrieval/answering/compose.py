@@ -1,8 +1,14 @@
-"""Writing the chosen windows out: quoted sentences with ``[n]``, and the numbered sources."""
+"""Writing the chosen windows out: the lead, the quoted sentences with ``[n]``, the sources.
+
+The best window comes first. A factoid question's short answer leads, in the asker's
+language; an English question of another kind names the report it quotes, with its date.
+When several articles answer, each report is labelled with its own date.
+"""
 
 from __future__ import annotations
 
 from retrieval.answering.choose import Window
+from retrieval.answering.lead import article_date_text, report_label, short_lead
 from retrieval.answering.writer import Evidence
 from retrieval.store import IndexView
 from retrieval.types import Answer, Citation
@@ -11,26 +17,30 @@ __all__ = ["compose"]
 
 
 def compose(evidence: Evidence, chosen: list[Window]) -> Answer:
-    """The answer quoting ``chosen``, numbered by article in the order given."""
+    """The answer quoting ``chosen`` (best first), numbered by article in that order."""
     view = evidence.searcher.view
+    lang = evidence.query.lang
     numbers: dict[int, int] = {}
     for w in chosen:
         numbers.setdefault(w.article, len(numbers) + 1)
     several = len(numbers) > 1
-    lines = []
+    first = chosen[0]
+    lead = short_lead(evidence.searcher, evidence.query, first.article, first.sentences)
+    lines = [f"{lead.text} [{numbers[first.article]}]"] if lead is not None else []
+    framed: set[int] = set()
     for w in chosen:
-        text = f"{_quote(view, w)} [{numbers[w.article]}]"
-        if several:
-            # Different articles may report different events that both match: say which is
-            # which, by date when the article has one, else by its title or outlet.
-            meta = view.article(w.article).meta
-            label = meta.date_text or meta.date or meta.title or meta.outlet
-            if label:
-                text = f"({label}) {text}"
-        lines.append(text)
+        quote, n = _quote(view, w), numbers[w.article]
+        if lead is None and lang == "en" and w.article not in framed:
+            lines.append(f"{report_label(view, w.article, 'en')}: “{quote}” [{n}]")
+        elif several and w.article not in framed:
+            label = article_date_text(view, w.article, lang) or view.article_title(w.article)
+            lines.append(f"({label}) {quote} [{n}]")
+        else:
+            lines.append(f"{quote} [{n}]")
+        framed.add(w.article)
     citations = tuple(_citation(view, article, n, [w for w in chosen if w.article == article])
                       for article, n in numbers.items())
-    return Answer(evidence.question, "\n".join(lines), False, evidence.query.lang, citations,
+    return Answer(evidence.question, "\n".join(lines), False, lang, citations,
                   evidence.passages, cut_to=evidence.cut_to)
 
 
@@ -43,7 +53,7 @@ def _citation(view: IndexView, article: int, n: int, mine: list[Window]) -> Cita
     mine = sorted(mine, key=lambda w: w.sentences)
     spans = [view.chunk_span(w.chunk) for w in mine]
     return Citation(
-        n=n, doc_id=art.doc_id, title=art.meta.title, source=art.meta.outlet,
+        n=n, doc_id=art.doc_id, title=view.article_title(article), source=art.meta.outlet,
         date=view.article_date(article),
         quote=" … ".join(_quote(view, w) for w in mine),
         score=round(max(w.score for w in mine), 4),

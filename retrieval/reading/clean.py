@@ -26,7 +26,8 @@ from retrieval.reading.dates import DateHit, find_date
 from retrieval.reading.noise import MD_HEADING, noise_match, normalise_line, strip_inline_noise
 from retrieval.types import ArticleMeta
 
-__all__ = ["clean_text", "extract_metadata", "parse_article", "split_title_and_body"]
+__all__ = ["clean_text", "extract_metadata", "opening_excerpt", "parse_article",
+           "split_title_and_body"]
 
 # ---------------------------------------------------------------------------------------
 # Datelines, titles and outlets
@@ -288,3 +289,20 @@ def parse_article(raw: str) -> tuple[str, ArticleMeta]:
     """
     parsed = _analyse(raw)
     return "\n\n".join(parsed.paragraphs), _metadata(parsed)
+
+
+def opening_excerpt(body: str, max_chars: int = 70) -> str:
+    """A short opening of an article, to name one that has no headline.
+
+    The dateline ("Paris, MINA – ") is left out; the excerpt ends at a word boundary with
+    "…" when the first sentence is longer than ``max_chars``.
+    """
+    first = body.split("\n\n", 1)[0]
+    dateline = _dateline(first)
+    if dateline is not None:
+        first = first[dateline.end():]
+    first = first.strip()
+    if len(first) <= max_chars:
+        return first
+    cut = first.rfind(" ", 0, max_chars)
+    return first[: cut if cut > 0 else max_chars].rstrip(" ,;:–-") + "…"

@@ -1,59 +1,28 @@
 """The article-reader seam: how a file's bytes become an article, chosen by file suffix.
 
 A reader turns bytes into a cleaned body and the metadata the text states. Plain text and
-Markdown are read by :class:`TextReader`; another format (HTML, PDF) is one more class that
-passes ``tests/test_contracts.py``, registered in :data:`READERS` under its suffixes.
+Markdown are read by :class:`TextReader`, HTML pages by :class:`HtmlReader`; another format
+(PDF, say) is one more class that passes ``tests/test_contracts.py``, registered in
+:data:`READERS` under its suffixes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
-
 from retrieval.reading.clean import parse_article
 from retrieval.reading.files import decode
-from retrieval.types import ArticleMeta
+from retrieval.reading.html import HtmlReader, looks_like_html, read_html
+from retrieval.reading.reader import ArticleReader, NotAnArticle, ReadArticle
 
-__all__ = ["READERS", "ArticleReader", "NotAnArticle", "ReadArticle", "TextReader",
-           "reader_for", "suffixes"]
-
-
-class NotAnArticle(Exception):
-    """The file holds no usable article; the message says why (shown with the file name)."""
-
-
-@dataclass(frozen=True)
-class ReadArticle:
-    """What a reader found in a file.
-
-    Attributes:
-        body: The cleaned text, paragraphs joined by a blank line.
-        meta: Title, outlet, place and date, as far as the text states them.
-        note: A warning worth showing even though the file was read ("read as cp1252").
-    """
-
-    body: str
-    meta: ArticleMeta
-    note: str = ""
-
-
-class ArticleReader(Protocol):
-    """Reads one kind of article file."""
-
-    def read(self, data: bytes) -> ReadArticle:
-        """The article in ``data`` (a whole file, possibly cut at the size cap).
-
-        Raises:
-            NotAnArticle: No usable article; the message is the reason.
-        """
-        ...
+__all__ = ["READERS", "ArticleReader", "HtmlReader", "NotAnArticle", "ReadArticle",
+           "TextReader", "reader_for", "suffixes"]
 
 
 class TextReader:
     """Plain-text and Markdown news articles, scraped with their noise.
 
     The bytes are decoded (UTF-8, or a clearly detected legacy encoding), cleaned of scrape
-    noise and read for metadata by :func:`retrieval.reading.clean.parse_article`.
+    noise and read for metadata by :func:`retrieval.reading.clean.parse_article`. A ``.txt``
+    file that holds an HTML page goes through the HTML reader instead.
     """
 
     def read(self, data: bytes) -> ReadArticle:
@@ -64,6 +33,10 @@ class TextReader:
         raw, encoding = decoded
         if not raw.strip():
             raise NotAnArticle("empty")
+        if looks_like_html(raw):
+            found = read_html(raw)
+            note = "" if encoding == "utf-8" else f"not UTF-8; read as {encoding}"
+            return ReadArticle(found.body, found.meta, note)
         body, meta = parse_article(raw)
         if not body:
             raise NotAnArticle("nothing left after cleaning")
@@ -72,7 +45,8 @@ class TextReader:
 
 
 #: The readers by file suffix (lower case, with the dot).
-READERS: dict[str, ArticleReader] = {".txt": TextReader(), ".md": TextReader()}
+READERS: dict[str, ArticleReader] = {".txt": TextReader(), ".md": TextReader(),
+                                     ".html": HtmlReader(), ".htm": HtmlReader()}
 
 
 def suffixes() -> frozenset[str]:

@@ -336,11 +336,26 @@ class Lexicon:
                 best[term] = max(best.get(term, 0.0), weight)
         return sorted(best.items(), key=lambda item: -item[1])
 
+    def knows(self, word: str) -> bool:
+        """Whether a lowercase word is an ordinary word: a stopword or a dictionary entry
+        of either language (directly, or by its Indonesian root)."""
+        return word in STOPWORDS_EN or word in STOPWORDS_ID or word in self._en_to_id \
+            or word in self._id_to_en or self._id_root(word) in self._root_to_en \
+            or any(lemma in self._en_to_id for lemma in english_lemmas(word))
+
     def is_alias(self, phrase: str) -> bool:
         """Whether ``phrase`` as a whole is a name in the alias table ("amerika serikat")."""
         tokens = tuple(_ALIAS_TOKEN.findall(phrase))
         lowered = tuple(t.casefold() for t in tokens)
         return bool(self._alias_cs.get(tokens) or self._alias_ci.get(lowered))
+
+    def canonical(self, name: str) -> str | None:
+        """The canonical (English) form of a name in the alias table ("mesir" -> "egypt"),
+        or ``None`` when the table does not know the name."""
+        tokens = tuple(_ALIAS_TOKEN.findall(name))
+        found = self._alias_cs.get(tokens) or self._alias_ci.get(
+            tuple(t.casefold() for t in tokens))
+        return self._groups[found[0]][0] if found else None
 
     def aliases(self, text: str) -> list[str]:
         """Other names of the names and news terms mentioned in ``text``.

@@ -61,6 +61,11 @@ class Searcher:
         self._article_terms: dict[int, frozenset[str]] = {}
         self._sentence_terms: dict[int, tuple[str, ...]] = {}
 
+    @property
+    def lexicon(self) -> Lexicon:
+        """The bilingual lexicon (translations, aliases, known words)."""
+        return self._lexicon
+
     def analyse(self, question: str, context: str = "") -> Query:
         """Turn a question (and optional earlier-turn context) into a :class:`Query`."""
         return analyse(question, context, self._lexicon, self.view.bm25.doc_freq,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from retrieval.reading.clean import opening_excerpt
 from retrieval.store.bm25 import BM25Index
 from retrieval.store.manifest import Manifest
 from retrieval.store.vectors import VectorIndex
@@ -137,6 +138,11 @@ class IndexData:
     def sentence_vectors(self, first: int, end: int) -> np.ndarray:
         """Vectors of sentences ``first`` .. ``end - 1``, as float32."""
         return np.asarray(self.sentence_vector_rows[first:end], dtype=np.float32)
+
+    def article_title(self, n: int) -> str:
+        """An article's headline, or its opening words when it has none."""
+        article = self.articles[n]
+        return article.meta.title or opening_excerpt(article.text)
 
     def article_date(self, n: int) -> str | None:
         """An article's date: ISO when fully known, else as written."""

@@ -86,6 +86,10 @@ class IndexView(Protocol):
         """Vectors of sentences ``first`` to ``end - 1`` as float32 rows."""
         ...
 
+    def article_title(self, n: int) -> str:
+        """An article's headline, or its opening words when it has none."""
+        ...
+
     def article_date(self, n: int) -> str | None:
         """An article's date: ISO when fully known, else as written, else ``None``."""
         ...

@@ -1,0 +1,202 @@
+"""The short answer of a factoid question, picked from the sentence that answers it.
+
+Candidates of the kind the question asks for (:mod:`.kinds`, :mod:`.spans`) are ranked by how
+close they sit to the words of the sentence that match the question, with bonuses for the
+cue words that introduce such an answer ("di Kairo", "dimediasi oleh Amerika Serikat",
+"bertemu dengan Qatar, Mesir dan ..."), for a count of the thing asked about ("berapa
+pemukiman" → "enam pemukiman"), for a known place when a place is asked for and for a
+person's name when a person is. What the question already names is never the answer, nor is
+the article's dateline.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from retrieval.answering.kinds import Kind
+from retrieval.answering.spans import (
+    TITLES,
+    Span,
+    date_spans,
+    name_spans,
+    number_spans,
+    year_spans,
+)
+from retrieval.answering.when import Day
+from retrieval.search import Lexicon, Query
+from retrieval.search.places import is_place
+from retrieval.search.terms import STOPWORDS, terms
+
+__all__ = ["ArticleNames", "Context", "pick_short"]
+
+_WORD = re.compile(r"\w+")
+# Words right before a candidate that say it is the answer asked for.
+_CUES: dict[str, frozenset[str]] = {
+    "place": frozenset("di ke dari in at to from near dekat menuju".split()),
+    "who": frozenset("oleh by dengan with antara between kepada to bagi".split()),
+    "name": frozenset("oleh by dengan with bagi adalah yaitu yakni ialah called named "
+                      "disebut bernama dari from".split()),
+}
+_CUE_BONUS = 40  # characters of distance a cue word is worth
+_KIND_BONUS = 25  # a known place for "where", a person's name for "who", a counted noun
+_LIST_BONUS = 15  # a whole list rather than one of its members
+_COUNTED = re.compile(r"\b(?:berapa(?:kah)?|how many|how much)\s+(?:\w+\s+)?(\w+)")
+_DEFINITION = re.compile(r"\b(?:apa itu|apakah itu|what is an?|what are|who is|siapa itu)\b")
+
+
+@dataclass(frozen=True)
+class ArticleNames:
+    """:class:`~retrieval.answering.spans.Names` for one article: the lexicon's words and
+    places, and the words the article writes capitalised in mid-sentence."""
+
+    lexicon: Lexicon
+    capitalised: frozenset[str]
+
+    @classmethod
+    def of(cls, lexicon: Lexicon, text: str) -> ArticleNames:
+        """Names of the article with ``text``."""
+        mid = re.findall(r"(?<=[a-z0-9,;:] )[A-Z][\w-]+", text)
+        return cls(lexicon, frozenset(w.casefold() for w in mid))
+
+    def knows(self, word: str) -> bool:
+        """An ordinary word of either language."""
+        return self.lexicon.knows(word)
+
+    def is_alias(self, phrase: str) -> bool:
+        """A known name."""
+        return self.lexicon.is_alias(phrase)
+
+    def capitalised_elsewhere(self, word: str) -> bool:
+        """Written capitalised in mid-sentence somewhere in the article."""
+        return word in self.capitalised
+
+
+@dataclass(frozen=True)
+class Context:
+    """The article around a sentence: its names, its day, where its dateline ends."""
+
+    names: ArticleNames
+    published: Day | None
+    lang: str
+    dateline_end: int = 0  # in the sentence: candidates before this offset are the dateline
+
+
+def pick_short(kind: Kind, query: Query, sentence: str, context: Context) -> Span | None:
+    """The short answer in ``sentence``, or ``None`` when it holds none of that kind."""
+    anchors = _anchors(query, sentence, context.lang)
+    strict = bool(_DEFINITION.search(query.text.casefold()))
+    counted = _counted(query)
+    best: tuple[float, Span] | None = None
+    for span in _candidates(kind, sentence, context):
+        if span.start < context.dateline_end:
+            continue
+        found = _without_asked(query, span, context.lang, strict)
+        if found is None:
+            continue
+        score = _distance(found, anchors) - _bonus(kind, sentence, found, context, counted)
+        if best is None or score < best[0]:
+            best = (score, found)
+    return best[1] if best is not None else None
+
+
+def _candidates(kind: Kind, sentence: str, context: Context) -> list[Span]:
+    if kind == "number":
+        return number_spans(sentence)
+    if kind == "date":
+        return date_spans(sentence, context.published)
+    if kind == "year":
+        return year_spans(sentence) or [
+            Span(s.start, s.end, str(s.day.year), (str(s.day.year),), "year")
+            for s in date_spans(sentence, context.published)
+            if s.day is not None and s.day.year is not None]
+    return name_spans(sentence, context.names)
+
+
+def _anchors(query: Query, sentence: str, lang: str) -> list[int]:
+    """Offsets of the sentence's words that match a concept of the question."""
+    wanted = {t for c in query.concepts for t in c.stems}
+    found = []
+    for m in _WORD.finditer(sentence):
+        stems = terms(m.group(0), lang)
+        if stems and stems[0] in wanted:
+            found.append(m.start())
+    return found
+
+
+def _without_asked(query: Query, span: Span, lang: str, strict: bool) -> Span | None:
+    """The candidate without the parts the question already names (None if nothing is
+    left). For "apa itu X" only X itself counts as named: its aliases are the answer."""
+    def asked(part: str) -> bool:
+        if strict:
+            return any(part.casefold() == c.word for c in query.concepts)
+        words = set(terms(part, lang)) | set(terms(part, "en"))
+        return bool(words) and any(c.found_in(words) for c in query.concepts)
+
+    kept = tuple(p for p in span.parts if not asked(p))
+    if len(kept) == len(span.parts):
+        return span
+    if not kept or span.kind not in ("list", "name"):
+        return None
+    text = kept[0] if len(kept) == 1 else span.text
+    return replace(span, parts=kept, text=text, kind="name" if len(kept) == 1 else "list")
+
+
+def _counted(query: Query) -> set[str]:
+    """The stems of the noun a "how many" question counts ("berapa pemukiman")."""
+    m = _COUNTED.search(query.text.casefold())
+    if m is None or m.group(1) in STOPWORDS:
+        return set()
+    word = m.group(1)
+    for concept in query.concepts:
+        if concept.word == word:
+            return set(concept.stems)
+    return set(terms(word, "id")) | set(terms(word, "en"))
+
+
+def _distance(span: Span, anchors: list[int]) -> float:
+    if not anchors:
+        return float(span.start)
+    return float(min(min(abs(a - span.start), abs(a - span.end)) for a in anchors))
+
+
+def _bonus(kind: Kind, sentence: str, span: Span, context: Context, counted: set[str]
+           ) -> float:
+    bonus = _LIST_BONUS if span.kind == "list" else 0.0
+    if _cued(kind, sentence, span):
+        bonus += _CUE_BONUS
+    if kind == "date" and span.day is not None and span.day.day is not None:
+        bonus += _CUE_BONUS  # a calendar day rather than a bare weekday
+    if kind == "place" and all(is_place(p) or context.names.is_alias(p) for p in span.parts):
+        bonus += _KIND_BONUS
+    if kind == "who" and all(_person_like(p, context.names) for p in span.parts):
+        bonus += _KIND_BONUS
+    if kind == "number" and counted and _counts(sentence, span, counted, context.lang):
+        bonus += _CUE_BONUS + _KIND_BONUS
+    return bonus
+
+
+def _cued(kind: Kind, sentence: str, span: Span) -> bool:
+    # The cue may stand before the title that was stripped off the name ("dengan Presiden
+    # Rusia Vladimir Putin").
+    before = _WORD.findall(sentence[max(0, span.start - 60):span.start].casefold())[-4:]
+    cues = _CUES.get(kind, frozenset())
+    for word in reversed(before):
+        if word in cues:
+            return True
+        if word not in TITLES and not word[:1].isdigit():
+            return False
+    return False
+
+
+def _person_like(name: str, names: ArticleNames) -> bool:
+    """A person's name: two or more words, none of them a known place or ordinary word."""
+    words = name.split()
+    return len(words) >= 2 and not any(
+        names.is_alias(w) or is_place(w) or names.knows(w.casefold()) for w in words)
+
+
+def _counts(sentence: str, span: Span, counted: set[str], lang: str) -> bool:
+    """Whether the number counts the noun asked about (within the next few words)."""
+    after = _WORD.findall(sentence[span.start:span.end + 40])[:6]
+    return any(t in counted for w in after for t in terms(w, lang)[:1])

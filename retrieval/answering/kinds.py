@@ -1,0 +1,57 @@
+"""What kind of short answer a factoid question asks for.
+
+"Siapa/who" wants a name, "di mana/where" a place, "kapan/when" a date, "tahun berapa/what
+year" a year, "berapa/how many" a number, "which TV channel/negara mana" a name of that kind.
+Questions of other kinds (what was agreed, why) get no short answer: the lead quotes the
+report instead.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+__all__ = ["Kind", "question_kind"]
+
+Kind = Literal["who", "place", "date", "year", "number", "name"]
+
+# Checked in order: the first that matches decides ("tahun berapa" before "berapa").
+_KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
+    ("year", re.compile(r"\b(tahun berapa|tahun apa|pada tahun berapa|sejak tahun|what year|"
+                        r"which year|in what year|since what year|since which year)\b")),
+    ("date", re.compile(r"\b(kapan|kapankah|tanggal berapa|pada tanggal|hari apa|bulan apa|"
+                        r"when|what date|what day|which day|on what day|which date)\b")),
+    ("number", re.compile(r"\b(berapa|berapakah|how many|how much|how long|how far|how old|"
+                          r"what number|what percentage|how high)\b")),
+    ("place", re.compile(r"\b(di ?mana|di ?manakah|ke ?mana|ke ?manakah|dari ?mana|"
+                         r"dari ?manakah|where|in which (?:city|country|town|place)|"
+                         r"(?:kota|negara|daerah|wilayah|provinsi|tempat) (?:apa|mana)|"
+                         r"which (?:cities|city|countries|country|towns|town|places|place|"
+                         r"regions|region))\b")),
+    ("who", re.compile(r"\b(siapa|siapakah|who|whom|whose)\b")),
+    ("name", re.compile(r"\b(apa nama|apakah nama|nama \w+ apa|what is the name|what was the "
+                        r"name|what are the names|which \w+|what \w+ (?:is|was|did|does|do|are|"
+                        r"were|has|had)\b(?<!what is)|\w+ apa(?:kah)? yang|\w+ mana(?:kah)? "
+                        r"yang|apa itu|what is an?|what is)\b")),
+)
+# Question openings that ask for an explanation, not a short answer.
+_OPEN = re.compile(r"^\s*(why|how did|how does|how do|how is|how are|what did|what does|"
+                   r"what do|what was agreed|what were|mengapa|kenapa|bagaimana|apa yang|"
+                   r"apa saja|apa hasil|apa isi|apakah)\b")
+
+
+def question_kind(question: str) -> Kind | None:
+    """The kind of short answer ``question`` asks for, or ``None`` for an open question."""
+    lowered = " ".join(question.casefold().split())
+    if _OPEN.match(lowered) and not re.match(r"^\s*(what did .* (?:say|call)|apa yang "
+                                             r"(?:disebut|dimaksud))", lowered):
+        # "Apa yang diserang...", "What did Kerry propose": open, unless a short kind word
+        # follows ("What did ... cost" has none; "apakah" questions are yes/no).
+        for kind, pattern in _KINDS[:5]:
+            if pattern.search(lowered):
+                return kind
+        return None
+    for kind, pattern in _KINDS:
+        if pattern.search(lowered):
+            return kind
+    return None
