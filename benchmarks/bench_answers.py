@@ -78,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                 "short_ok", "chars")])
             if args.show or args.misses:
                 _show(qa_eval, items, outs, only_misses=args.misses)
-    print(table("Answer quality on the seeds (qa_eval.py seeds)", ["set", "n", "support", "false abst.", "abstain_ok", "cite prec.", "first_hit",
-                 "short_ok", "chars"], rows))
+    header = ["set", "n", "support", "false abst.", "abstain_ok", "cite prec.", "first_hit",
+              "short_ok", "chars"]
+    print(table("Answer quality on the seeds (qa_eval.py seeds)", header, rows))
     own = figures.get("own dev", {})
     for key, (op, goal) in GOALS.items():
         if key in own:

@@ -47,8 +47,20 @@ def source_line(c: Citation | ArticleInfo, lang: str = "en") -> str:
 
 
 def answer_text(answer: Answer) -> str:
-    """The answer's words: the quoted sentences, or "not found" in the asker's language."""
-    return text(answer.lang, "abstain") if answer.abstained else answer.text
+    """The answer's words: the quoted sentences, or why there is no answer, in the asker's
+    language (with the closest report when the question names something no article does)."""
+    if not answer.abstained:
+        return answer.text
+    if answer.reason == "absent":
+        names = _join([f"“{n}”" for n in answer.missing], text(answer.lang, "and"))
+        shown = text(answer.lang, "absent", names=names)
+        return f"{shown}\n{text(answer.lang, 'related')}\n{answer.text}" if answer.text \
+            else shown
+    return text(answer.lang, "language" if answer.reason == "language" else "abstain")
+
+
+def _join(parts: list[str], conjunction: str) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} {conjunction} {parts[-1]}"
 
 
 def notice_text(answer: Answer) -> str:

@@ -20,6 +20,11 @@ EXAMPLES = {
 TEXTS = {
     "en": {
         "abstain": "I couldn't find that in the articles.",
+        "absent": "No article mentions {names}.",
+        "related": "The closest report:",
+        "and": "and",
+        "language": "I answer questions in English and Indonesian only: please ask in one of "
+                    "them. (Saya menjawab pertanyaan dalam bahasa Inggris dan Indonesia.)",
         "cut": "Your question was cut to {n} characters.",
         "sources": "Sources",
         "no_title": "(untitled)",
@@ -57,6 +62,11 @@ TEXTS = {
     },
     "id": {
         "abstain": "Saya tidak menemukan jawabannya di artikel-artikel yang ada.",
+        "absent": "Tidak ada artikel yang menyebut {names}.",
+        "related": "Laporan yang paling dekat:",
+        "and": "dan",
+        "language": "Saya menjawab pertanyaan dalam bahasa Inggris dan Indonesia saja. (I "
+                    "answer questions in English and Indonesian only.)",
         "cut": "Pertanyaan Anda dipotong menjadi {n} karakter.",
         "sources": "Sumber",
         "no_title": "(tanpa judul)",

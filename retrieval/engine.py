@@ -23,6 +23,7 @@ from retrieval.config import Settings
 from retrieval.errors import KabarError
 from retrieval.search import Lexicon, QueryEncoder, Searcher
 from retrieval.search.followup import follow_up_context
+from retrieval.search.languages import SUPPORTED, question_language
 from retrieval.tuning import TUNING, Tuning, effective
 from retrieval.types import Answer, ArticleInfo, IndexInfo, Passage, Turn
 
@@ -121,7 +122,9 @@ class Engine:
         cut_to = limit if len(question) > limit else None
         question = question[:limit]
         if not question:
-            return Answer(question, "", True, "en", cut_to=cut_to)
+            return Answer(question, "", True, "en", cut_to=cut_to, reason="empty")
+        if question_language(question) not in SUPPORTED:
+            return Answer(question, "", True, "en", cut_to=cut_to, reason="language")
         k = k or self.settings.top_k
         query = searcher.analyse(question, follow_up_context(question, history))
         hits = searcher.search(query, max(k, self._tuning.answer_passages))

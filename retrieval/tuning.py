@@ -44,6 +44,9 @@ class Tuning:
     #: English translations are a weak hint (the dictionary's noise hurt FacQA above 0.2).
     translation_weight: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
         {"en": 0.7, "id": 0.2}))
+    #: Weight of an Indonesian question word's synonyms from the news glossary ("tuntas" ->
+    #: "selesai"), relative to the word itself.
+    synonym_weight: float = 0.8
     #: Candidates taken from each side before fusion.
     bm25_candidates: int = 100
     dense_candidates: int = 50

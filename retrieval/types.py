@@ -88,6 +88,11 @@ class Answer:
         passages: The top retrieved passages, best first.
         cut_to: The length the question was cut to, when it was too long; else ``None``.
         writer: The answer writer that wrote it (``"extractive"``).
+        reason: Why it abstained: ``"not_found"`` (no article covers the question),
+            ``"absent"`` (the question names something no answering article mentions; see
+            ``missing``), ``"language"`` (a language Kabar does not answer in), ``"empty"``;
+            "" when it answered.
+        missing: The names of the question no article mentions (with ``reason="absent"``).
     """
 
     question: str
@@ -98,6 +103,8 @@ class Answer:
     passages: tuple[Passage, ...] = ()
     cut_to: int | None = None
     writer: str = "extractive"
+    reason: str = ""
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

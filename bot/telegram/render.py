@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape as _escape
 
-from bot.format import notice_text, source_line
+from bot.format import answer_text, notice_text, source_line
 from bot.texts import EXAMPLES, lang_of, text
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
 
@@ -68,7 +68,7 @@ def answer_html(answer: Answer) -> list[str]:
     notice = notice_text(answer)
     if notice:
         blocks.append(_Block(notice, open="<i>", close="</i>"))
-    body = text(lang, "abstain") if answer.abstained else answer.text
+    body = answer_text(answer)
     blocks.extend(_Block(line) for line in body.split("\n") if line.strip())
     if answer.citations:
         blocks.append(_Block(f"{text(lang, 'sources')}:", open="<b>", close="</b>"))

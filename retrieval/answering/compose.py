@@ -8,7 +8,7 @@ When several articles answer, each report is labelled with its own date.
 from __future__ import annotations
 
 from retrieval.answering.choose import Window
-from retrieval.answering.lead import article_date_text, report_label, short_lead
+from retrieval.answering.lead import Lead, article_date_text, report_label
 from retrieval.answering.writer import Evidence
 from retrieval.store import IndexView
 from retrieval.types import Answer, Citation
@@ -16,8 +16,14 @@ from retrieval.types import Answer, Citation
 __all__ = ["compose"]
 
 
-def compose(evidence: Evidence, chosen: list[Window]) -> Answer:
-    """The answer quoting ``chosen`` (best first), numbered by article in that order."""
+def compose(evidence: Evidence, chosen: list[Window], lead: Lead | None = None) -> Answer:
+    """The answer quoting ``chosen`` (best first), numbered by article in that order.
+
+    Args:
+        evidence: The question and the search behind it.
+        chosen: The windows to quote, best first.
+        lead: The short answer of a factoid question, found in the first window.
+    """
     view = evidence.searcher.view
     lang = evidence.query.lang
     numbers: dict[int, int] = {}
@@ -25,12 +31,12 @@ def compose(evidence: Evidence, chosen: list[Window]) -> Answer:
         numbers.setdefault(w.article, len(numbers) + 1)
     several = len(numbers) > 1
     first = chosen[0]
-    lead = short_lead(evidence.searcher, evidence.query, first.article, first.sentences)
-    lines = [f"{lead.text} [{numbers[first.article]}]"] if lead is not None else []
+    found = lead
+    lines = [f"{found.text} [{numbers[first.article]}]"] if found is not None else []
     framed: set[int] = set()
     for w in chosen:
         quote, n = _quote(view, w), numbers[w.article]
-        if lead is None and lang == "en" and w.article not in framed:
+        if found is None and lang == "en" and w.article not in framed:
             lines.append(f"{report_label(view, w.article, 'en')}: “{quote}” [{n}]")
         elif several and w.article not in framed:
             label = article_date_text(view, w.article, lang) or view.article_title(w.article)

@@ -15,9 +15,13 @@ answer abstains and cites nothing (:mod:`.coverage`).
 
 from __future__ import annotations
 
+import dataclasses
+
 from retrieval.answering.choose import choose
 from retrieval.answering.compose import compose
 from retrieval.answering.coverage import confidence
+from retrieval.answering.lead import short_lead
+from retrieval.answering.meaning import absent_names, off_focus
 from retrieval.answering.writer import Evidence
 from retrieval.types import Answer
 
@@ -35,4 +39,14 @@ class ExtractiveWriter:
         if confidence(searcher, query, hits) < searcher.tuning.min_confidence:
             return evidence.abstain()
         chosen = choose(searcher, query, hits)
-        return compose(evidence, chosen) if chosen else evidence.abstain()
+        if not chosen or off_focus(query, chosen[0].terms):
+            return evidence.abstain()
+        missing = absent_names(searcher, query, sorted({w.article for w in chosen}))
+        if missing:
+            # Not the answer: a report about something else. Say what the best one reports.
+            related = compose(evidence, chosen[:1])
+            return dataclasses.replace(related, abstained=True, reason="absent",
+                                       missing=tuple(missing))
+        first = chosen[0]
+        lead = short_lead(searcher, query, first.article, first.sentences)
+        return compose(evidence, chosen, lead)

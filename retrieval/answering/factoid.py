@@ -28,7 +28,7 @@ from retrieval.search import Lexicon, Query
 from retrieval.search.places import is_place
 from retrieval.search.terms import STOPWORDS, terms
 
-__all__ = ["ArticleNames", "Context", "pick_short"]
+__all__ = ["ArticleNames", "Context", "counted", "pick_short"]
 
 _WORD = re.compile(r"\w+")
 # Words right before a candidate that say it is the answer asked for.
@@ -41,7 +41,10 @@ _CUES: dict[str, frozenset[str]] = {
 _CUE_BONUS = 40  # characters of distance a cue word is worth
 _KIND_BONUS = 25  # a known place for "where", a person's name for "who", a counted noun
 _LIST_BONUS = 15  # a whole list rather than one of its members
-_COUNTED = re.compile(r"\b(?:berapa(?:kah)?|how many|how much)\s+(?:\w+\s+)?(\w+)")
+_COUNTED = re.compile(r"\b(?:berapa(?:kah)?|how many|how much)\s+((?:\w+ ){0,2}\w+)")
+# Words after "berapa" that ask for a measure, not for a count of things.
+_ATTRIBUTES = frozenset("jumlah total banyak lama populasi penduduk number population age "
+                        "usia umur tingkat persen percent".split())
 _DEFINITION = re.compile(r"\b(?:apa itu|apakah itu|what is an?|what are|who is|siapa itu)\b")
 
 
@@ -86,7 +89,7 @@ def pick_short(kind: Kind, query: Query, sentence: str, context: Context) -> Spa
     """The short answer in ``sentence``, or ``None`` when it holds none of that kind."""
     anchors = _anchors(query, sentence, context.lang)
     strict = bool(_DEFINITION.search(query.text.casefold()))
-    counted = _counted(query)
+    wanted = counted(query)
     best: tuple[float, Span] | None = None
     for span in _candidates(kind, sentence, context):
         if span.start < context.dateline_end:
@@ -94,7 +97,10 @@ def pick_short(kind: Kind, query: Query, sentence: str, context: Context) -> Spa
         found = _without_asked(query, span, context.lang, strict)
         if found is None:
             continue
-        score = _distance(found, anchors) - _bonus(kind, sentence, found, context, counted)
+        if kind == "number" and wanted and not _counts(sentence, found, wanted,
+                                                      context.lang):
+            continue  # a count of something else ("1.400 orang" for "how many soldiers")
+        score = _distance(found, anchors) - _bonus(kind, sentence, found, context, wanted)
         if best is None or score < best[0]:
             best = (score, found)
     return best[1] if best is not None else None
@@ -142,16 +148,20 @@ def _without_asked(query: Query, span: Span, lang: str, strict: bool) -> Span | 
     return replace(span, parts=kept, text=text, kind="name" if len(kept) == 1 else "list")
 
 
-def _counted(query: Query) -> set[str]:
-    """The stems of the noun a "how many" question counts ("berapa pemukiman")."""
-    m = _COUNTED.search(query.text.casefold())
-    if m is None or m.group(1) in STOPWORDS:
+def counted(query: Query) -> set[str]:
+    """The stems of the noun a "how many" question counts ("berapa *pemukiman*", "how many
+    Israeli *soldiers*"); empty when it names none (names and attribute words are skipped:
+    "how many Syrians", "berapa total populasi")."""
+    m = _COUNTED.search(" ".join(query.text.casefold().split()))
+    if m is None:
         return set()
-    word = m.group(1)
-    for concept in query.concepts:
-        if concept.word == word:
+    for word in m.group(1).split():
+        if word in STOPWORDS or word in _ATTRIBUTES:
+            return set()
+        concept = next((c for c in query.concepts if c.word == word), None)
+        if concept is not None and not concept.name:
             return set(concept.stems)
-    return set(terms(word, "id")) | set(terms(word, "en"))
+    return set()
 
 
 def _distance(span: Span, anchors: list[int]) -> float:
@@ -163,7 +173,7 @@ def _distance(span: Span, anchors: list[int]) -> float:
 def _bonus(kind: Kind, sentence: str, span: Span, context: Context, counted: set[str]
            ) -> float:
     bonus = _LIST_BONUS if span.kind == "list" else 0.0
-    if _cued(kind, sentence, span):
+    if _cued(kind, sentence, span, context.names):
         bonus += _CUE_BONUS
     if kind == "date" and span.day is not None and span.day.day is not None:
         bonus += _CUE_BONUS  # a calendar day rather than a bare weekday
@@ -176,7 +186,7 @@ def _bonus(kind: Kind, sentence: str, span: Span, context: Context, counted: set
     return bonus
 
 
-def _cued(kind: Kind, sentence: str, span: Span) -> bool:
+def _cued(kind: Kind, sentence: str, span: Span, names: ArticleNames) -> bool:
     # The cue may stand before the title that was stripped off the name ("dengan Presiden
     # Rusia Vladimir Putin").
     before = _WORD.findall(sentence[max(0, span.start - 60):span.start].casefold())[-4:]
@@ -184,7 +194,8 @@ def _cued(kind: Kind, sentence: str, span: Span) -> bool:
     for word in reversed(before):
         if word in cues:
             return True
-        if word not in TITLES and not word[:1].isdigit():
+        if word not in TITLES and not word[:1].isdigit() and not is_place(word) \
+                and not names.is_alias(word):
             return False
     return False
 
@@ -200,3 +211,4 @@ def _counts(sentence: str, span: Span, counted: set[str], lang: str) -> bool:
     """Whether the number counts the noun asked about (within the next few words)."""
     after = _WORD.findall(sentence[span.start:span.end + 40])[:6]
     return any(t in counted for w in after for t in terms(w, lang)[:1])
+

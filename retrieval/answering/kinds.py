@@ -22,7 +22,8 @@ _KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("date", re.compile(r"\b(kapan|kapankah|tanggal berapa|pada tanggal|hari apa|bulan apa|"
                         r"when|what date|what day|which day|on what day|which date)\b")),
     ("number", re.compile(r"\b(berapa|berapakah|how many|how much|how long|how far|how old|"
-                          r"what number|what percentage|how high)\b")),
+                          r"what number|what percentage|how high|death toll|toll|number of|"
+                          r"jumlah korban|jumlah)\b")),
     ("place", re.compile(r"\b(di ?mana|di ?manakah|ke ?mana|ke ?manakah|dari ?mana|"
                          r"dari ?manakah|where|in which (?:city|country|town|place)|"
                          r"(?:kota|negara|daerah|wilayah|provinsi|tempat) (?:apa|mana)|"

@@ -165,7 +165,10 @@ def _split_at_places(run: list[re.Match[str]], names: Names) -> list[list[re.Mat
     for k in range(1, len(run) - 1):
         if names.is_alias(run[k].group(0)) and not names.is_alias(
                 f"{run[k].group(0)} {run[k + 1].group(0)}"):
-            return [run[:k + 1], *_split_at_places(run[k + 1:], names)]
+            rest = _split_at_places(run[k + 1:], names)
+            if all(t.group(0).strip(".").casefold() in TITLES for t in run[:k]):
+                return rest  # "Presiden Rusia" is a title before the name, not a name
+            return [run[:k + 1], *rest]
     return [run]
 
 

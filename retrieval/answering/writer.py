@@ -37,10 +37,10 @@ class Evidence:
     searcher: Searcher
     cut_to: int | None = None
 
-    def abstain(self) -> Answer:
+    def abstain(self, reason: str = "not_found") -> Answer:
         """The answer that says the articles do not answer the question."""
         return Answer(self.question, "", True, self.query.lang, (), self.passages,
-                      cut_to=self.cut_to)
+                      cut_to=self.cut_to, reason=reason)
 
 
 class AnswerWriter(Protocol):

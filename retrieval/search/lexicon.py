@@ -238,6 +238,7 @@ class Lexicon:
         en_to_id: dict[str, tuple[str, ...]],
         alias_groups: Sequence[Sequence[str]],
         pivot: dict[str, tuple[str, ...]] | None = None,
+        glossary: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         """Index the data.
 
@@ -248,11 +249,27 @@ class Lexicon:
                 their lowercase forms are ordinary words ("as", "who", "minggu" = week).
             pivot: Optional second-rank translations in the same shape as ``en_to_id``
                 (found through other languages); used after the direct ones.
+            glossary: Optional news vocabulary in the same shape, ranked before
+                ``en_to_id``; the Indonesian words of one entry are synonyms of each other.
         """
         import Stemmer  # deferred: importing this module must stay free of work
 
+        glossary = glossary or {}
+        en_to_id = {**en_to_id, **{
+            english: tuple(dict.fromkeys([*found, *en_to_id.get(english, ())]))
+            for english, found in glossary.items()}}
+        self._synonyms: dict[str, set[str]] = {}
+        for found in glossary.values():
+            for word in found:
+                self._synonyms.setdefault(word, set()).update(w for w in found if w != word)
+
         self._id_stemmer = Stemmer.Stemmer("indonesian")
         self._en_stemmer = Stemmer.Stemmer("english")
+        self._synonym_roots: dict[str, set[str]] = {}
+        for word, others in self._synonyms.items():
+            if " " not in word:
+                self._synonym_roots.setdefault(self._id_root(word), set()).update(
+                    others | {word})
         self._en_to_id = en_to_id
         self._pivot = pivot or {}
 
@@ -283,7 +300,8 @@ class Lexicon:
 
     @classmethod
     def load(cls) -> Lexicon:
-        """Read ``eng-ind.tsv``, ``eng-ind-pivot.tsv`` and ``aliases.tsv`` from ``data``.
+        """Read ``eng-ind.tsv``, ``eng-ind-pivot.tsv``, ``news-glossary.tsv`` and
+        ``aliases.tsv`` from ``data``.
 
         Returns:
             A ready lexicon (about 0.15 s to build; callers should keep one instance).
@@ -292,7 +310,8 @@ class Lexicon:
         for line in _read_data("aliases.tsv").splitlines():
             if line.strip() and not line.startswith("#"):
                 groups.append([m.strip() for m in line.split("\t") if m.strip()])
-        return cls(_read_table("eng-ind.tsv"), groups, _read_table("eng-ind-pivot.tsv"))
+        return cls(_read_table("eng-ind.tsv"), groups, _read_table("eng-ind-pivot.tsv"),
+                   _read_table("news-glossary.tsv"))
 
     def translate(self, words: Sequence[str], source: Language) -> list[tuple[str, float]]:
         """Translate a question's content words into the other language.
@@ -348,6 +367,20 @@ class Lexicon:
         tokens = tuple(_ALIAS_TOKEN.findall(phrase))
         lowered = tuple(t.casefold() for t in tokens)
         return bool(self._alias_cs.get(tokens) or self._alias_ci.get(lowered))
+
+    def is_entry(self, phrase: str) -> bool:
+        """Whether a phrase of several words is a dictionary entry of either language
+        ("death toll", "gencatan senjata")."""
+        return " " in phrase and (phrase in self._en_to_id or phrase in self._id_to_en
+                                  or phrase in self._pivot)
+
+    def synonyms(self, word: str) -> list[str]:
+        """Indonesian words of the same meaning in news usage ("tuntas" -> "selesai", ...),
+        from the news glossary; by the word itself, else by its root."""
+        found = self._synonyms.get(word)
+        if found is None:
+            found = self._synonym_roots.get(self._id_root(word), set()) - {word}
+        return sorted(found)
 
     def canonical(self, name: str) -> str | None:
         """The canonical (English) form of a name in the alias table ("mesir" -> "egypt"),

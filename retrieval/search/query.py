@@ -80,6 +80,7 @@ class _Analyser:
     doc_freq: Callable[[str], int]
     num_docs: int
     translation_weight: Mapping[str, float]
+    synonym_weight: float
 
     def idf(self, df: int) -> float:
         n = max(1, self.num_docs)
@@ -98,7 +99,7 @@ class _Analyser:
         capitalised = {w.casefold() for w in _CAPITALISED.findall(text)}
         out: list[Concept] = []
         seen: set[str] = set()
-        for word, phrase_aliases in self._units(text):
+        for word, phrase_aliases in self._units(text, lang == "en"):
             if word in seen:
                 continue
             seen.add(word)
@@ -109,7 +110,7 @@ class _Analyser:
                                       word in capitalised))
         return out
 
-    def _units(self, text: str) -> list[tuple[str, list[str]]]:
+    def _units(self, text: str, english: bool) -> list[tuple[str, list[str]]]:
         """Content words and whole names, each with the aliases of a name."""
         units: list[tuple[str, list[str]]] = []
         tokens = words(text)
@@ -119,10 +120,18 @@ class _Analyser:
             # are one concept when the alias table knows them as a whole.
             for n in (3, 2):
                 phrase = " ".join(tokens[i:i + n])
-                found = self.lexicon.aliases(phrase) if len(tokens) >= i + n \
-                    and self.lexicon.is_alias(phrase) else []
+                if len(tokens) < i + n:
+                    continue
+                found = self.lexicon.aliases(phrase) if self.lexicon.is_alias(phrase) else []
                 if found:
                     units.append((phrase, found))
+                    i += n
+                    break
+                # An English dictionary phrase ("death toll") is one concept too: its
+                # translation is not the translations of its words.
+                if english and self.lexicon.is_entry(phrase) \
+                        and not any(t in STOPWORDS for t in tokens[i:i + n]):
+                    units.append((phrase, []))
                     i += n
                     break
             else:
@@ -145,19 +154,30 @@ class _Analyser:
 
     def _word(self, word: str, source: Language, weight: float, capitalised: bool) -> Concept:
         # The question's own word, stemmed for articles in either language.
-        stems = {stem(word, "id"): weight, stem(word, "en"): weight}
-        singles: set[str] = set(stems)
+        stems: dict[str, float] = {}
+        singles: set[str] = set()
         phrases: set[frozenset[str]] = set()
+        if " " in word:
+            _add_form(word, weight, stems, singles, phrases)
+        else:
+            stems = {stem(word, "id"): weight, stem(word, "en"): weight}
+            singles = set(stems)
         forms = [(t, weight * self.translation_weight[source])
                  for t, _ in self.lexicon.translate([word], source)]
         # Every translation gets the same weight: the dictionary's order of senses says little
         # about news usage ("agree" lists "berjanji" first and "sepakat", the word news uses,
         # last), and an article uses one form. Aliases are names.
         forms += [(a, weight) for a in self.lexicon.aliases(word)]
+        bridged = bool(forms)
+        if source == "id":
+            # The same meaning in other news words ("tuntas" -> "selesai").
+            forms += [(w, weight * self.synonym_weight) for w in self.lexicon.synonyms(word)]
         for form, form_weight in forms:
             _add_form(form, form_weight, stems, singles, phrases)
+        if not stems:  # a phrase of stopwords only
+            stems, singles = {word: weight}, {word}
         return Concept(word, stems, capitalised, self.importance(stems) * max(stems.values()),
-                       bridged=bool(forms), phrases=tuple(phrases), singles=frozenset(singles))
+                       bridged=bridged, phrases=tuple(phrases), singles=frozenset(singles))
 
 
 def _add_form(form: str, weight: float, stems: dict[str, float], singles: set[str],
@@ -175,8 +195,8 @@ def _add_form(form: str, weight: float, stems: dict[str, float], singles: set[st
 
 
 def analyse(question: str, context: str, lexicon: Lexicon, doc_freq: Callable[[str], int],
-            num_docs: int, encoder: QueryEncoder, translation_weight: Mapping[str, float]
-            ) -> Query:
+            num_docs: int, encoder: QueryEncoder, translation_weight: Mapping[str, float],
+            synonym_weight: float) -> Query:
     """Turn a question (and optional earlier-turn context) into a :class:`Query`.
 
     Args:
@@ -187,8 +207,9 @@ def analyse(question: str, context: str, lexicon: Lexicon, doc_freq: Callable[[s
         num_docs: The number of chunks.
         encoder: Encodes the question (with its context) into a vector.
         translation_weight: Weight of translated forms, by the question's language.
+        synonym_weight: Weight of an Indonesian word's news synonyms.
     """
-    analyser = _Analyser(lexicon, doc_freq, num_docs, translation_weight)
+    analyser = _Analyser(lexicon, doc_freq, num_docs, translation_weight, synonym_weight)
     lang = detect_language(question)
     concepts = analyser.concepts(question, lang, 1.0)
     if context:

@@ -69,7 +69,8 @@ class Searcher:
     def analyse(self, question: str, context: str = "") -> Query:
         """Turn a question (and optional earlier-turn context) into a :class:`Query`."""
         return analyse(question, context, self._lexicon, self.view.bm25.doc_freq,
-                       self.view.num_chunks, self._encoder, self.tuning.translation_weight)
+                       self.view.num_chunks, self._encoder, self.tuning.translation_weight,
+                       self.tuning.synonym_weight)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first."""
