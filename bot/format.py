@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.texts import text
+from retrieval.answering.when import describe_date
 from retrieval.building import BuildReport
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
 
@@ -38,10 +39,11 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def source_line(c: Citation | ArticleInfo, lang: str = "en") -> str:
-    """``title — outlet, date (doc_id)`` with the parts an article has, on one line."""
+    """``title — outlet, date (doc_id)`` with the parts an article has, on one line; the date
+    written out in ``lang`` (a relative one resolved, a missing year said so)."""
     title = c.title or text(lang, "no_title")
     outlet = c.source if isinstance(c, Citation) else c.outlet
-    extra = ", ".join(p for p in (outlet, c.date) if p)
+    extra = ", ".join(p for p in (outlet, describe_date(c.date, lang)) if p)
     line = f"{title}" + (f" — {extra}" if extra else "") + f" ({c.doc_id})"
     return printable(line, keep_newlines=False)
 

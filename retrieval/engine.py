@@ -152,7 +152,7 @@ class Engine:
         """The indexed articles, in id order."""
         view = self._loaded.searcher.view
         return [
-            ArticleInfo(a.doc_id, a.meta.title, a.meta.outlet, view.article_date(n),
+            ArticleInfo(a.doc_id, view.article_title(n), a.meta.outlet, view.article_date(n),
                         a.paths, a.chunk_hi - a.chunk_lo)
             for n, a in enumerate(view.articles)
         ]

@@ -39,8 +39,10 @@ def compose(evidence: Evidence, chosen: list[Window], lead: Lead | None = None) 
         if found is None and lang == "en" and w.article not in framed:
             lines.append(f"{report_label(view, w.article, 'en')}: “{quote}” [{n}]")
         elif several and w.article not in framed:
+            # Different articles may report different events that both match: say which is
+            # which, by date when the article has one, else by its title.
             label = article_date_text(view, w.article, lang) or view.article_title(w.article)
-            lines.append(f"({label}) {quote} [{n}]")
+            lines.append(f"{label}: {quote} [{n}]")
         else:
             lines.append(f"{quote} [{n}]")
         framed.add(w.article)

@@ -63,8 +63,11 @@ def sentence_coverage(query: Query, sentence: frozenset[str], chunk: frozenset[s
     for concept in query.concepts:
         weight = concept.weight
         possible += weight
-        if concept.found_in(sentence):
-            matched += weight
+        strength = concept.strength(sentence)
+        if strength:
+            # The question's own word counts fully, a synonym or translation a little less,
+            # so that "dimediasi" answers "memediasi" before "mediator" does.
+            matched += weight * (1 - tuning.form_discount * (1 - strength))
         elif concept.name and concept.found_in(article):
             matched += tuning.name_in_context * weight
         elif concept.found_in(chunk):

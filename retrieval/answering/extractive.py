@@ -36,17 +36,20 @@ class ExtractiveWriter:
     def write(self, evidence: Evidence) -> Answer:
         """Quote what answers the question, or abstain when no article covers it."""
         searcher, query, hits = evidence.searcher, evidence.query, list(evidence.hits)
-        if confidence(searcher, query, hits) < searcher.tuning.min_confidence:
-            return evidence.abstain()
+        sure = confidence(searcher, query, hits) >= searcher.tuning.min_confidence
         chosen = choose(searcher, query, hits)
-        if not chosen or off_focus(query, chosen[0].terms):
-            return evidence.abstain()
-        missing = absent_names(searcher, query, sorted({w.article for w in chosen}))
+        articles = sorted({w.article for w in chosen}) or sorted(
+            {searcher.view.article_of_chunk(h.chunk_id) for h in hits[:1]})
+        missing = absent_names(searcher, query, articles)
         if missing:
-            # Not the answer: a report about something else. Say what the best one reports.
+            # About something no article mentions: say so, and what the closest report is.
+            if not chosen:
+                return dataclasses.replace(evidence.abstain("absent"), missing=tuple(missing))
             related = compose(evidence, chosen[:1])
             return dataclasses.replace(related, abstained=True, reason="absent",
                                        missing=tuple(missing))
+        if not sure or not chosen or off_focus(query, chosen[0].terms):
+            return evidence.abstain()
         first = chosen[0]
         lead = short_lead(searcher, query, first.article, first.sentences)
         return compose(evidence, chosen, lead)

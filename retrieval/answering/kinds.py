@@ -15,6 +15,20 @@ __all__ = ["Kind", "question_kind"]
 
 Kind = Literal["who", "place", "date", "year", "number", "name"]
 
+# Nouns naming a kind of named thing: "which *country*", "*partai* apa". "Which talks" or
+# "perundingan apa" ask about an event, answered by quoting the reports.
+_ENTITY = r"(?:countries|country|cities|city|towns?|groups?|organi[sz]ations?|organisasi|" \
+          r"kelompok|companies|company|perusahaan|parties|party|partai|channels?|stasiun|" \
+          r"tv|televisi|newspapers?|surat kabar|media|agency|agencies|badan|lembaga|" \
+          r"ministry|kementerian|departemen|department|team|tim|klub|club|bank|negara|kota|" \
+          r"provinsi|province|state|person|man|woman|official|pejabat|tokoh|figure|leader|" \
+          r"pemimpin|president|presiden|minister|menteri|rivers?|sungai|mountains?|gunung|" \
+          r"island|pulau|airport|bandara|hospital|rumah sakit|university|universitas|" \
+          r"school|sekolah|museum|ship|kapal|aircraft|pesawat|weapons?|senjata|drug|obat|" \
+          r"disease|penyakit|virus|species|spesies|animal|hewan|plant|tanaman|book|buku|" \
+          r"film|song|lagu|award|penghargaan|prize|hadiah|festival|tribes?|suku|religion|" \
+          r"agama|language|bahasa|currency|mata uang|brand|merek|product|produk)"
+
 # Checked in order: the first that matches decides ("tahun berapa" before "berapa").
 _KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     ("year", re.compile(r"\b(tahun berapa|tahun apa|pada tahun berapa|sejak tahun|what year|"
@@ -30,10 +44,9 @@ _KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                          r"which (?:cities|city|countries|country|towns|town|places|place|"
                          r"regions|region))\b")),
     ("who", re.compile(r"\b(siapa|siapakah|who|whom|whose)\b")),
-    ("name", re.compile(r"\b(apa nama|apakah nama|nama \w+ apa|what is the name|what was the "
-                        r"name|what are the names|which \w+|what \w+ (?:is|was|did|does|do|are|"
-                        r"were|has|had)\b(?<!what is)|\w+ apa(?:kah)? yang|\w+ mana(?:kah)? "
-                        r"yang|apa itu|what is an?|what is)\b")),
+    ("name", re.compile(rf"\b(apa nama|apakah nama|nama \w+ apa|what is the name|what was the "
+                        rf"name|what are the names|(?:which|what) {_ENTITY}\b|{_ENTITY} (?:apa|"
+                        rf"mana)(?:kah)?\b|apa itu|what is an?|what is)\b")),
 )
 # Question openings that ask for an explanation, not a short answer.
 _OPEN = re.compile(r"^\s*(why|how did|how does|how do|how is|how are|what did|what does|"

@@ -13,7 +13,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-__all__ = ["Day", "WhenSpan", "article_day", "find_when", "format_day"]
+__all__ = ["Day", "WhenSpan", "article_day", "describe_date", "find_when", "format_day"]
 
 _WEEKDAYS = {
     "senin": 0, "selasa": 1, "rabu": 2, "kamis": 3, "jumat": 4, "jum'at": 4, "jum’at": 4,
@@ -211,3 +211,18 @@ def format_day(day: Day, lang: str) -> str:
     if day.year is None and day.day is not None:
         text += f" ({_NO_YEAR[lang]})"
     return text
+
+
+def describe_date(value: str | None, lang: str) -> str:
+    """An article's date as stored (ISO, or as written, "Sabtu (26/7)") written out in
+    ``lang``, with its time when it has one; "" for none."""
+    if not value:
+        return ""
+    iso = value if value[:4].isdigit() and "-" in value[:8] else None
+    day = article_day(iso, None if iso else value)
+    if day is None:
+        return value
+    shown = format_day(day, lang)
+    if iso and len(iso) >= 16 and iso[10] == "T":
+        shown += f" {iso[11:16]}"
+    return shown

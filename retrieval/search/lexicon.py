@@ -374,6 +374,17 @@ class Lexicon:
         return " " in phrase and (phrase in self._en_to_id or phrase in self._id_to_en
                                   or phrase in self._pivot)
 
+    def phrase_entry(self, phrase: str) -> str | None:
+        """The English dictionary entry a phrase of several words is, its first word
+        lemmatised when needed ("took place" -> "take place"), or ``None``."""
+        if self.is_entry(phrase):
+            return phrase
+        first, _, rest = phrase.partition(" ")
+        for lemma in english_lemmas(first):
+            if rest and self.is_entry(f"{lemma} {rest}"):
+                return f"{lemma} {rest}"
+        return None
+
     def synonyms(self, word: str) -> list[str]:
         """Indonesian words of the same meaning in news usage ("tuntas" -> "selesai", ...),
         from the news glossary; by the word itself, else by its root."""

@@ -22,6 +22,8 @@ from retrieval.search.terms import STOPWORDS, stem, terms, words
 __all__ = ["Concept", "Query", "QueryEncoder", "analyse"]
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
+#: Weight of a phrase's last word relative to the phrase ("talks" for "peace talks").
+_HEAD_SHARE = 0.5
 
 
 class QueryEncoder(Protocol):
@@ -54,6 +56,15 @@ class Concept:
         """Whether a set of terms holds the concept in any of its forms."""
         return any(t in present for t in self.singles) or \
             any(p <= present for p in self.phrases)
+
+    def strength(self, present: frozenset[str] | set[str]) -> float:
+        """How directly a set of terms holds the concept: 1 for the question's own word (or
+        an alias), less for a synonym or a translation, 0 when it is not there."""
+        top = max(self.stems.values())
+        found = [self.stems[t] for t in self.singles if t in present]
+        found += [max(self.stems.get(t, 0.0) for t in p) * len(p) for p in self.phrases
+                  if p <= present]
+        return min(1.0, max(found) / top) if found else 0.0
 
 
 @dataclass(frozen=True)
@@ -127,11 +138,11 @@ class _Analyser:
                     units.append((phrase, found))
                     i += n
                     break
-                # An English dictionary phrase ("death toll") is one concept too: its
-                # translation is not the translations of its words.
-                if english and self.lexicon.is_entry(phrase) \
-                        and not any(t in STOPWORDS for t in tokens[i:i + n]):
-                    units.append((phrase, []))
+                # An English dictionary phrase ("death toll", "took place") is one concept
+                # too: its translation is not the translations of its words.
+                entry = self.lexicon.phrase_entry(phrase) if english else None
+                if entry is not None and not any(t in STOPWORDS for t in tokens[i:i + n]):
+                    units.append((entry, []))
                     i += n
                     break
             else:
@@ -164,6 +175,12 @@ class _Analyser:
             singles = set(stems)
         forms = [(t, weight * self.translation_weight[source])
                  for t, _ in self.lexicon.translate([word], source)]
+        if " " in word:
+            # A phrase ("peace talks") also stands, more weakly, for its last word ("talks"):
+            # a report may say "perundingan" without "damai".
+            head = word.rsplit(" ", 1)[1]
+            forms += [(t, weight * self.translation_weight[source] * _HEAD_SHARE)
+                      for t, _ in self.lexicon.translate([head], source)]
         # Every translation gets the same weight: the dictionary's order of senses says little
         # about news usage ("agree" lists "berjanji" first and "sepakat", the word news uses,
         # last), and an article uses one form. Aliases are names.

@@ -100,7 +100,7 @@ class Searcher:
             art = self.view.article(number)
             out.append(Passage(
                 chunk_id=hit.chunk_id, doc_id=art.doc_id, text=self.view.chunk_text(hit.chunk_id),
-                title=art.meta.title, outlet=art.meta.outlet,
+                title=self.view.article_title(number), outlet=art.meta.outlet,
                 date=self.view.article_date(number), score=round(hit.score, 4)))
         return out
 
