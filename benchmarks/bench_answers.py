@@ -101,6 +101,7 @@ def _show(qa_eval: Any, items: list[dict[str, Any]], outs: list[dict[str, Any]],
         if item["answerable"]:
             scores = qa_eval.seeds([item], [out])
             bad = bool(scores["misses"] or scores["first_hit"] < 1
+                       or scores["cite_precision"] < 1
                        or (item.get("short") and scores["short_ok"] < 1))
         else:
             bad = not out["abstained"]

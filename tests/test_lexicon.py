@@ -7,11 +7,11 @@ from importlib import resources
 
 import pytest
 
-from retrieval.search.lexicon import (
+from retrieval.search.lexicon import Lexicon
+from retrieval.search.wordlists import (
     STOPWORDS_EN,
     STOPWORDS_ID,
     Language,
-    Lexicon,
     detect_language,
     english_lemmas,
 )
@@ -113,13 +113,28 @@ def test_pivot_translations_fill_gaps(lexicon: Lexicon) -> None:
     assert "continue" in terms(lexicon.translate(["melanjutkan"], "id"))
 
 
-def test_pivot_translations_rank_after_direct(lexicon: Lexicon) -> None:
+def test_pivot_translations_rank_after_direct() -> None:
+    small = Lexicon({"agree": ("berjanji", "menyetujui")}, [],
+                    pivot={"agree": ("setuju",), "civilian": ("sipil",)})
     # "agree" has the direct translations berjanji/menyetujui; "setuju" is a pivot one.
-    agree = dict(lexicon.translate(["agree"], "en"))
-    assert "setuju" in agree
+    agree = dict(small.translate(["agree"], "en"))
     assert agree["setuju"] < agree["menyetujui"] < agree["berjanji"]
     # A word with only pivot translations gives them the whole budget.
-    assert lexicon.translate(["civilian"], "en") == [("sipil", 1.0)]
+    assert small.translate(["civilian"], "en") == [("sipil", 1.0)]
+
+
+def test_news_glossary_ranks_first_and_gives_synonyms(lexicon: Lexicon) -> None:
+    # FreeDict lists "berjanji" first for "agree"; news says "sepakat".
+    agree = lexicon.translate(["agree"], "en")
+    assert agree[0][0] == "sepakat" and "berjanji" in dict(agree)
+    assert "korban tewas" in dict(lexicon.translate(["death toll"], "en"))
+    assert lexicon.phrase_entry("took place") in ("took place", "take place")
+    assert lexicon.phrase_entry("signed agreements") in (None, "sign agreement")
+    assert lexicon.phrase_entry("peace talks") == "peace talks"
+    assert "selesai" in lexicon.synonyms("tuntas") and "tuntas" in lexicon.synonyms("selesai")
+    assert "tuntas" in lexicon.synonyms("diselesaikan")  # by its root
+    assert lexicon.knows("perundingan") and not lexicon.knows("konashenkov")
+    assert lexicon.canonical("Mesir") == "egypt" and lexicon.canonical("Sweida") is None
 
 
 def test_translate_multiword_entries(lexicon: Lexicon) -> None:

@@ -145,10 +145,17 @@ def test_show_errors(real_engine: Engine) -> None:
 
 
 def test_show_after_abstention(real_engine: Engine) -> None:
-    _, output, repl = run_repl(real_engine, ["What was agreed in Tokyo?", ":show 1"])
+    _, output, repl = run_repl(real_engine, ["What is the capital of France?", ":show 1"])
     assert repl.last_answer is not None and repl.last_answer.abstained
     assert "I couldn't find that in the articles." in output
     assert "The last answer cites no article." in output
+
+
+def test_show_after_absent_place_shows_the_closest_report(real_engine: Engine) -> None:
+    _, output, repl = run_repl(real_engine, ["What was agreed in Tokyo?", ":show 1"])
+    assert repl.last_answer is not None and repl.last_answer.abstained
+    assert "No article mentions “Tokyo”." in output and "The closest report:" in output
+    assert "The last answer cites no article." not in output
 
 
 def test_unknown_command_and_help(real_engine: Engine) -> None:

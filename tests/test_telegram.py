@@ -517,7 +517,8 @@ def test_short_answer_is_one_escaped_message() -> None:
     answer = Answer("q", "AT&T <said> \"x\". [1]", False, "en", (_citation(1, title=None),))
     (part,) = tf.answer_html(answer)
     assert part == ("AT&amp;T &lt;said&gt; \"x\". [1]\n\n<b>Sources:</b>\n"
-                    "[1] (untitled) — Outlet &amp; Co, 2024-02-24T20:35 (001_doc.txt)")
+                    "[1] (untitled) — Outlet &amp; Co, Saturday 24 February 2024 20:35 "
+                    "(001_doc.txt)")
     assert tf.citation_buttons(answer) == [("Quote [1]", 1)]
 
 

@@ -21,12 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.answering.coverage import compactness, sentence_coverage
+from retrieval.answering.kinds import question_kind
+from retrieval.answering.lead import short_lead
 from retrieval.search import Hit, Query, Searcher
 from retrieval.search.terms import terms
 from retrieval.store import IndexView
 from retrieval.tuning import Tuning
 
-__all__ = ["Window", "answer_first", "choose", "fill", "pick", "reading_list", "score_windows"]
+__all__ = ["Window", "answer_first", "choose", "fill", "kind_first", "pick", "reading_list",
+           "score_windows"]
 
 _WORD = re.compile(r"\w+")
 # Words that deny or suppose what follows them.
@@ -58,8 +61,25 @@ def choose(searcher: Searcher, query: Query, hits: Sequence[Hit]) -> list[Window
     ranked = sorted(windows.values(), key=lambda w: (-w.score, w.sentences))
     if not ranked:
         return []
-    chosen = fill(searcher, pick(ranked, _strength(searcher, hits), searcher.tuning))
+    ranked = kind_first(searcher, query, ranked)
+    chosen = fill(searcher, pick(query, ranked, _strength(searcher, hits), searcher.tuning))
     return answer_first(query, chosen)
+
+
+def kind_first(searcher: Searcher, query: Query, ranked: list[Window]) -> list[Window]:
+    """For a factoid question, the first window holding an answer of the kind asked for
+    (a place for "where", a number for "how many") leads, when it scores nearly as well as
+    the best: "Where did rebels and the government fight ISIS together?" is answered by the
+    sentence naming Qalamoun, not by the one that only repeats the question."""
+    if question_kind(query.text) is None:
+        return ranked
+    floor = searcher.tuning.kind_window_share * ranked[0].score
+    for i, w in enumerate(ranked):
+        if w.score < floor:
+            break
+        if short_lead(searcher, query, w.article, w.sentences) is not None:
+            return [w, *ranked[:i], *ranked[i + 1:]]
+    return ranked
 
 
 def answer_first(query: Query, chosen: list[Window]) -> list[Window]:
@@ -151,18 +171,34 @@ def _strength(searcher: Searcher, hits: Sequence[Hit]) -> dict[int, float]:
     return strength
 
 
-def pick(ranked: list[Window], strength: dict[int, float], tuning: Tuning) -> list[Window]:
+def pick(query: Query, ranked: list[Window], strength: dict[int, float], tuning: Tuning
+         ) -> list[Window]:
     """The best window; other articles' windows that match the question as fully as it
-    (each with its own best window); then the best article's further windows."""
+    (each with its own best window); then the best article's further windows.
+
+    Another article counts as a second report when its window matches as strongly and the
+    article was retrieved nearly as well, or when its window names every concept of the
+    question, as the best one does ("Which talks took place in Paris?": the Syria-Israel
+    talks and the Gaza talks), and the article was retrieved well enough (open questions
+    only).
+    """
     best = ranked[0]
     picks = [best]
+    # Only open questions: a factoid one has one answer, and the best window holds it.
+    full = question_kind(query.text) is None \
+        and _covered(query, best.terms) == set(range(len(query.concepts)))
     for cand in ranked[1:]:
         if len({p.article for p in picks}) > tuning.max_other_articles:
             break
-        if cand.article not in {p.article for p in picks} and not cand.hedged \
-                and cand.lex >= best.lex - tuning.lex_tie \
-                and cand.score >= tuning.other_article_cutoff * best.score \
-                and strength.get(cand.article, 0.0) >= tuning.other_article_retrieval:
+        if cand.article in {p.article for p in picks} or cand.hedged \
+                or cand.score < tuning.other_article_cutoff * best.score:
+            continue
+        retrieved = strength.get(cand.article, 0.0)
+        tied = cand.lex >= best.lex - tuning.lex_tie \
+            and retrieved >= tuning.other_article_retrieval
+        complete = full and retrieved >= tuning.complete_article_retrieval \
+            and _covered(query, cand.terms) == set(range(len(query.concepts)))
+        if tied or complete:
             picks.append(cand)
     picks += [c for c in ranked[1:] if c.article == best.article
               and c.score >= tuning.relative_cutoff * best.score]

@@ -28,23 +28,42 @@ from retrieval.search import Lexicon, Query
 from retrieval.search.places import is_place
 from retrieval.search.terms import STOPWORDS, terms
 
-__all__ = ["ArticleNames", "Context", "counted", "pick_short"]
+__all__ = ["ArticleNames", "Context", "counted", "pick_short", "wants_person"]
 
 _WORD = re.compile(r"\w+")
 # Words right before a candidate that say it is the answer asked for.
 _CUES: dict[str, frozenset[str]] = {
     "place": frozenset("di ke dari in at to from near dekat menuju".split()),
     "who": frozenset("oleh by dengan with antara between kepada to bagi".split()),
+    # A deadline or a start: "hingga akhir tahun ini", "sejak pertengahan November".
+    "date": frozenset("hingga sampai until by sebelum before menjelang sejak since mulai "
+                      "bermula".split()),
     "name": frozenset("oleh by dengan with bagi adalah yaitu yakni ialah called named "
                       "disebut bernama dari from".split()),
 }
 _CUE_BONUS = 40  # characters of distance a cue word is worth
 _KIND_BONUS = 25  # a known place for "where", a person's name for "who", a counted noun
 _LIST_BONUS = 15  # a whole list rather than one of its members
-_COUNTED = re.compile(r"\b(?:berapa(?:kah)?|how many|how much)\s+((?:\w+ ){0,2}\w+)")
+_COUNTED = re.compile(r"(?<!tanggal )(?<!tahun )(?<!pukul )(?<!jam )\b(?:berapa(?:kah)?|how many|"
+                      r"how much)\s+((?:\w+ ){0,2}\w+)")
 # Words after "berapa" that ask for a measure, not for a count of things.
-_ATTRIBUTES = frozenset("jumlah total banyak lama populasi penduduk number population age "
-                        "usia umur tingkat persen percent".split())
+_ATTRIBUTES = frozenset("""
+    jumlah total banyak lama populasi penduduk number population age usia umur tingkat persen
+    percent luas bobot berat temperatur suhu tinggi ketinggian nilai waktu angka rata kira
+    kapasitas harga biaya jarak panjang kecepatan besar dana anggaran kerugian sumbangan
+    jenis macam kali area size weight height temperature value time amount rate capacity
+    price cost distance length speed
+""".split())
+# A question for the person holding a role ("the name of the Mossad chief", "siapa presiden
+# Prancis"): a country or a city does not answer it. ("Who led the talks" may be answered
+# by countries.)
+_ROLE = r"(?:chief|head|leader|director|spokes(?:man|woman|person)|commander|chairman|" \
+        r"chairwoman|minister|president|ceo|kepala|ketua|pemimpin|direktur|juru bicara|" \
+        r"komandan|panglima|menteri|presiden)"
+_PERSON_ROLE = re.compile(
+    rf"\b(?:(?:what is|what was|apa|siapa) (?:the )?(?:name|nama)\b.*\b{_ROLE}|"
+    rf"(?:who|siapa)(?:kah)? (?:(?:is|was|are|were|adalah|ialah|yang menjadi) )?(?:the )?"
+    rf"(?:current )?(?:[\w'’]+ ){{0,2}}{_ROLE})\b")
 _DEFINITION = re.compile(r"\b(?:apa itu|apakah itu|what is an?|what are|who is|siapa itu)\b")
 
 
@@ -90,12 +109,15 @@ def pick_short(kind: Kind, query: Query, sentence: str, context: Context) -> Spa
     anchors = _anchors(query, sentence, context.lang)
     strict = bool(_DEFINITION.search(query.text.casefold()))
     wanted = counted(query)
+    person = kind in ("who", "name") and wants_person(query)
     best: tuple[float, Span] | None = None
     for span in _candidates(kind, sentence, context):
         if span.start < context.dateline_end:
             continue
         found = _without_asked(query, span, context.lang, strict)
         if found is None:
+            continue
+        if person and not all(_may_be_person(p, context.names) for p in found.parts):
             continue
         if kind == "number" and wanted and not _counts(sentence, found, wanted,
                                                       context.lang):
@@ -134,6 +156,8 @@ def _without_asked(query: Query, span: Span, lang: str, strict: bool) -> Span | 
     """The candidate without the parts the question already names (None if nothing is
     left). For "apa itu X" only X itself counts as named: its aliases are the answer."""
     def asked(part: str) -> bool:
+        if span.kind == "date":  # its words are not concepts ("akhir tahun" ≠ "selesai")
+            return part.casefold() in query.text.casefold()
         if strict:
             return any(part.casefold() == c.word for c in query.concepts)
         words = set(terms(part, lang)) | set(terms(part, "en"))
@@ -198,6 +222,17 @@ def _cued(kind: Kind, sentence: str, span: Span, names: ArticleNames) -> bool:
                 and not names.is_alias(word):
             return False
     return False
+
+
+def wants_person(query: Query) -> bool:
+    """Whether the question asks for the person holding a role."""
+    return bool(_PERSON_ROLE.search(" ".join(query.text.casefold().split())))
+
+
+def _may_be_person(name: str, names: ArticleNames) -> bool:
+    """A name that is not a place, a known alias (country, body) or an ordinary word."""
+    return not any(names.is_alias(w) or is_place(w) for w in [name, *name.split()]) \
+        and not all(names.knows(w.casefold()) for w in name.split())
 
 
 def _person_like(name: str, names: ArticleNames) -> bool:

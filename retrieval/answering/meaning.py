@@ -55,7 +55,8 @@ def absent_names(searcher: Searcher, query: Query, articles: list[int]) -> list[
 
 
 def _name_groups(searcher: Searcher, text: str) -> list[list[str]]:
-    tokens = [m.group(0).rstrip(".'’") for m in _TOKEN.finditer(text)]
+    # "Syria's coast" names Syria (as the question's terms do, retrieval.search.terms).
+    tokens = [re.sub(r"['’]s$", "", m.group(0)).rstrip(".'’") for m in _TOKEN.finditer(text)]
     lexicon = searcher.lexicon
     groups: list[list[str]] = []
     current: list[str] = []

@@ -241,7 +241,8 @@ def number_spans(sentence: str) -> list[Span]:
 def date_spans(sentence: str, published: Day | None) -> list[Span]:
     """Date expressions, resolved against the article's day when possible."""
     return [Span(w.start, w.end, w.text, (w.text,), "date", day=w.day)
-            for w in find_when(sentence, published) if w.day.month or w.day.weekday is not None]
+            for w in find_when(sentence, published)
+            if w.day.month or w.day.weekday is not None or w.day.part]
 
 
 def year_spans(sentence: str) -> list[Span]:

@@ -43,7 +43,20 @@ _LAST = {"en": "last {}", "id": "{} lalu"}
 _WD = r"(?:senin|selasa|rabu|kamis|jum['’]?at|sabtu|minggu|ahad|monday|tuesday|wednesday|" \
       r"thursday|friday|saturday|sunday)"
 _MON = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + ")"
+_PART = r"(?P<part>awal|pertengahan|akhir|penghujung|early|mid-?|late|the (?:beginning|middle|" \
+        r"end) of)"
+_PARTS = {"awal": "early", "early": "early", "the beginning of": "early", "pertengahan": "mid",
+          "mid": "mid", "mid-": "mid", "the middle of": "mid", "akhir": "end",
+          "penghujung": "end", "late": "end", "the end of": "end"}
+_PART_NAMES = {"en": {"early": "early {}", "mid": "mid-{}", "end": "the end of {}"},
+               "id": {"early": "awal {}", "mid": "pertengahan {}", "end": "akhir {}"}}
+_THIS_YEAR = {"en": "this year", "id": "tahun ini"}
+_YEAR_SHIFT = {"ini": 0, "this": 0, "depan": 1, "next": 1, "lalu": -1, "last": -1}
 _PATTERNS = (
+    # "pertengahan November", "akhir tahun ini", "the end of the year", "mid-March 2011"
+    ("part", re.compile(rf"\b{_PART}\s*(?:(?:bulan\s+)?(?P<mon>{_MON})(?:\s+(?P<y>\d{{4}}))?\b|"
+                        rf"(?:tahun|(?:this|the|next|last)\s+year)(?:\s+(?P<rel>ini|depan|lalu)"
+                        rf")?\b)", re.I)),
     # "Sabtu (26/7)", "Rabu (8/2/2017)"
     ("weekday_dm", re.compile(rf"\b(?P<wd>{_WD}),?\s*\((?P<d>\d{{1,2}})/(?P<m>\d{{1,2}})"
                               rf"(?:/(?P<y>\d{{2,4}}))?\)", re.I)),
@@ -79,6 +92,7 @@ class Day:
     day: int | None = None
     weekday: int | None = None  # 0 = Monday
     relative_to_unknown: bool = False  # "Selasa lalu" in an undated article
+    part: str | None = None  # "early", "mid" or "end" of the month (or year) given
 
     def date(self) -> dt.date | None:
         """The calendar day, when year, month and day are all known."""
@@ -141,6 +155,8 @@ def _resolve(kind: str, m: re.Match[str], published: Day | None) -> Day | None:
                              "").casefold().replace("’", "'"))
     if kind == "year":
         return Day(year=int(groups["y"]))
+    if kind == "part":
+        return _part(m, groups, published)
     if kind in ("last_weekday", "weekday"):
         return _weekday_before(weekday, published, strictly=kind == "last_weekday")
     if kind == "relative":
@@ -164,6 +180,18 @@ def _resolve(kind: str, m: re.Match[str], published: Day | None) -> Day | None:
     if not stated and weekday is not None and date.weekday() != weekday:
         return Day(None, month, day, weekday)  # the stated weekday says the guess is wrong
     return Day(year, month, day, date.weekday())
+
+
+def _part(m: re.Match[str], groups: dict[str, str], published: Day | None) -> Day:
+    """A part of a month or a year ("pertengahan November", "akhir tahun ini")."""
+    part = _PARTS[" ".join(groups["part"].casefold().split())]
+    if "mon" in groups:
+        year = int(groups["y"]) if "y" in groups else None
+        return Day(year, _MONTHS[groups["mon"].casefold()], part=part)
+    words = m.group(0).casefold().split()
+    shift = next((_YEAR_SHIFT[w] for w in words if w in _YEAR_SHIFT), 0)
+    year = published.year + shift if published is not None and published.year else None
+    return Day(year, part=part, relative_to_unknown=year is None and shift == 0)
 
 
 def _weekday_before(weekday: int | None, published: Day | None, strictly: bool) -> Day | None:
@@ -191,6 +219,13 @@ def format_day(day: Day, lang: str) -> str:
     """A day written out in ``lang`` ("en" or "id"), saying what is not known."""
     lang = lang if lang in _NAMES else "en"
     weekdays, months = _NAMES[lang]
+    if day.part is not None:
+        if day.month is not None:
+            whole = months[day.month - 1] + (f" {day.year}" if day.year else "")
+        else:
+            whole = str(day.year) if day.year else _THIS_YEAR[lang]
+            whole = f"tahun {day.year}" if lang == "id" and day.year else whole
+        return _PART_NAMES[lang][day.part].format(whole)
     parts: list[str] = []
     if day.weekday is not None:
         parts.append(weekdays[day.weekday])

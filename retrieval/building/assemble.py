@@ -21,8 +21,8 @@ from retrieval.building.chunks import Chunk, chunk_sentences
 from retrieval.building.embed import Embedder
 from retrieval.building.sentences import split_sentences
 from retrieval.reading import Article
-from retrieval.search.lexicon import detect_language
 from retrieval.search.terms import terms
+from retrieval.search.wordlists import detect_language
 from retrieval.store import BM25Index, IndexData, Layout, StoredArticle, VectorIndex
 from retrieval.store import vectors as vector_indexes
 

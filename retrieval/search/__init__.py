@@ -10,10 +10,11 @@ Exports: ``Searcher``, ``Hit``, ``Query``, ``Concept``, ``QueryEncoder``, ``Lexi
 ``detect_language``, ``terms``.
 """
 
-from retrieval.search.lexicon import Lexicon, detect_language
+from retrieval.search.lexicon import Lexicon
 from retrieval.search.query import Concept, Query, QueryEncoder
 from retrieval.search.searcher import Hit, Searcher
 from retrieval.search.terms import terms
+from retrieval.search.wordlists import detect_language
 
 __all__ = ["Concept", "Hit", "Lexicon", "Query", "QueryEncoder", "Searcher",
            "detect_language", "terms"]

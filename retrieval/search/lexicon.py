@@ -23,46 +23,14 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
-from typing import Literal
 
-Language = Literal["en", "id"]
+from retrieval.search.wordlists import (
+    STOPWORDS_EN,
+    STOPWORDS_ID,
+    Language,
+    english_lemmas,
+)
 
-# Stopwords are removed from *all* text (questions and articles of both languages), so a
-# word may only be listed when it is never a content word in the other language: "as" and
-# "us" are left out of the English list because "AS"/"US" mean the United States.
-_STOPWORDS_EN_TEXT = """
-    a about above after again against all also am an and any are around at be because
-    been before being below between both but by can could did do does doing done down
-    during each either else ever few for from further had has have having he her here
-    hers herself him himself his how however i if in into is it its itself just many
-    may me might more most much must my myself neither no nor not now of off on once
-    only or other our ours ourselves out over own same shall she should since so some
-    such than that the their theirs them themselves then there these they this those
-    through to too under until up upon very was we were what whatever when where whether
-    which while who whom whose why will with within without would yet you your yours
-    yourself yourselves
-"""
-STOPWORDS_EN: frozenset[str] = frozenset(_STOPWORDS_EN_TEXT.split())
-
-_STOPWORDS_ID_TEXT = """
-    ada adalah agar akan akankah anda antara apa apabila apakah atas atau bagaimana
-    bagaimanakah bagi bahwa beberapa begitu belum berapa berapakah bila bisa bukan
-    dalam dan dapat dari daripada demikian dengan di dia harus hingga ia ialah ini itu
-    jika juga kalau kami kamu kapan kapankah karena ke kemudian kenapa kepada ketika
-    kita lagi lalu maka mana masih mengapa mereka namun nya oleh pada para pun saat
-    saja sampai sangat saya secara sedang sejak sekarang seperti serta setelah sudah
-    supaya tak tanpa telah tentang terhadap tersebut tetapi tidak untuk yaitu yakni yang
-    sebuah seorang siapa siapakah sebagai sebelum sesudah walaupun meskipun ataupun
-"""
-STOPWORDS_ID: frozenset[str] = frozenset(_STOPWORDS_ID_TEXT.split())
-
-# Detection uses function words only: they are frequent, short and language-specific.
-_DETECT_EN = STOPWORDS_EN - {"a", "i", "am", "may", "me", "no", "up"}
-_DETECT_ID = STOPWORDS_ID - {"anda", "ada", "para", "dia"}
-# Letter patterns common in English spelling and rare in Indonesian; used only to break
-# ties when a text has no (or equally many) stopwords of both languages.
-_ENGLISH_LOOKING = re.compile(r"th|wh|ph|ck|ee|oo|ou|ea|(?:ing|ed|ly|tion)$")
-_WORD = re.compile(r"[^\W\d_]+")
 _ALIAS_TOKEN = re.compile(r"[^\W_]+")
 
 # Translation weighting. The options of one source word share a budget of 1 (so a word
@@ -75,40 +43,12 @@ _ALIAS_TOKEN = re.compile(r"[^\W_]+")
 # translation they take its place. They never take the last _MIN_RELATED option slots
 # from related words.
 _MAX_OPTIONS = 8
+_RELATED_CEILING = 0.9  # related forms stay below the head translation
 _MINOR_SHARE = 0.25
 _MAX_FAMILY = 4
 _PIVOT_FACTOR = 0.5
 _MIN_RELATED = 2
 
-# Irregular English forms that suffix rules cannot undo, as "base form form..." items.
-_IRREGULAR_TEXT = """
-    arise arose arisen, be was were been, bear bore borne born, beat beaten, become became,
-    begin began begun, bend bent, bind bound, bleed bled, blow blew blown,
-    break broke broken, bring brought, build built, buy bought, catch caught,
-    choose chose chosen, come came, deal dealt, do did done, draw drew drawn,
-    drink drank drunk, drive drove driven, eat ate eaten, fall fell fallen, feed fed,
-    feel felt, fight fought, find found, flee fled, fly flew flown,
-    forbid forbade forbidden, forget forgot forgotten, forgive forgave, freeze froze frozen,
-    get got gotten, give gave given, go went gone, grow grew grown, have had has, hang hung,
-    hear heard, hide hid hidden, hold held, keep kept, know knew known, lay laid, lead led,
-    leave left, lend lent, lie lay lain, lose lost, make made, mean meant, meet met,
-    overcome overcame, pay paid, ride rode ridden, ring rang rung, rise rose risen, run ran,
-    say said, see saw seen, seek sought, sell sold, send sent, shake shook shaken,
-    shoot shot, sing sang sung, sink sank sunk, sit sat, sleep slept, speak spoke spoken,
-    spend spent, stand stood, steal stole stolen, strike struck, swear swore sworn,
-    swim swam swum, take took taken, teach taught, tear tore torn, tell told, think thought,
-    throw threw thrown, understand understood, undertake undertook, uphold upheld,
-    wake woke woken, wear wore worn, weep wept, win won, withdraw withdrew withdrawn,
-    withhold withheld, write wrote written, overthrow overthrew overthrown, child children,
-    dig dug, stick stuck, sweep swept, swing swung, light lit, spin spun, slide slid,
-    rebuild rebuilt, mislead misled, oversee oversaw overseen, withstand withstood,
-    foresee foresaw foreseen, man men, woman women, person people, foot feet, tooth teeth,
-    mouse mice
-"""
-_IRREGULAR: dict[str, str] = {
-    form: item.split()[0] for item in _IRREGULAR_TEXT.split(",") for form in item.split()[1:]
-}
-_VOWELS = frozenset("aeiou")
 
 
 def _read_data(name: str) -> str:
@@ -126,66 +66,13 @@ def _read_table(name: str) -> dict[str, tuple[str, ...]]:
     return table
 
 
-def detect_language(text: str) -> Language:
-    """Guess whether ``text`` (typically a question) is English or Indonesian.
-
-    Counts function words of each language; on a tie (including none at all) the text is
-    Indonesian unless its spelling looks clearly English (th, wh, -ing, -tion...).
-
-    Args:
-        text: Any text; case and punctuation are ignored.
-
-    Returns:
-        ``"en"`` or ``"id"``.
-    """
-    words = _WORD.findall(text.casefold())
-    en = sum(word in _DETECT_EN for word in words)
-    id_ = sum(word in _DETECT_ID for word in words)
-    if en != id_:
-        return "en" if en > id_ else "id"
-    looks_english = sum(bool(_ENGLISH_LOOKING.search(word)) for word in words)
-    return "en" if looks_english * 2 > len(words) > 0 else "id"
-
-
-def english_lemmas(word: str) -> list[str]:
-    """Candidate base forms of an English word, most likely first, the word excluded.
-
-    A deliberately small rule set (irregular forms, -ies/-ied, -ing, -ed, -es, -s, -ly, -'s):
-    callers keep only the candidates their dictionary knows, so over-generation is harmless.
-
-    Args:
-        word: One lowercased English word.
-
-    Returns:
-        Distinct candidates, e.g. ``"stopped"`` -> ``["stopp", "stoppe", "stop"]``.
-    """
-    original = word
-    candidates: list[str] = []
-    if word.endswith(("'s", "’s")):
-        candidates.append(word[:-2])
-        word = word[:-2]
-    if word in _IRREGULAR:
-        candidates.append(_IRREGULAR[word])
-    for suffix, replacements in (
-        ("ies", ("y",)),
-        ("ied", ("y",)),
-        ("ves", ("f", "fe")),
-        ("ing", ("", "e")),
-        ("ed", ("", "e")),
-        ("es", ("",)),
-        ("s", ("",)),
-        ("ily", ("y",)),
-        ("ly", ("", "le")),
-    ):
-        stem = word[: -len(suffix)]
-        if not word.endswith(suffix) or len(stem) < 2:
-            continue
-        candidates.extend(stem + ending for ending in replacements)
-        # "stopped", "planning": undo the doubled final consonant.
-        doubled = len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in _VOWELS
-        if suffix in ("ing", "ed") and doubled:
-            candidates.append(stem[:-1])
-    return [c for c in dict.fromkeys(candidates) if c != original]
+def _ranked_first(first: Mapping[str, Sequence[str]], then: Mapping[str, tuple[str, ...]]
+                  ) -> dict[str, tuple[str, ...]]:
+    """``then`` with the translations of ``first`` put before its own, headword by headword."""
+    merged = dict(then)
+    for english, found in first.items():
+        merged[english] = tuple(dict.fromkeys([*found, *then.get(english, ())]))
+    return merged
 
 
 def _decayed(terms: Iterable[str], share: float) -> dict[str, float]:
@@ -223,7 +110,11 @@ def _weighted(
     total = sum(raw)
     weights = {term: share * r / total for term, r in zip(main, raw, strict=True)}
     if minor:
-        weights.update(_decayed(minor, _MINOR_SHARE))
+        # A related form never outranks the head translation ("agree" -> "sepakat"
+        # before "perjanjian" from "agreement"), however many direct options share the
+        # main budget.
+        ceiling = max(weights.values()) * _RELATED_CEILING
+        weights.update((t, min(w, ceiling)) for t, w in _decayed(minor, _MINOR_SHARE).items())
     return list(weights.items())
 
 
@@ -239,6 +130,7 @@ class Lexicon:
         alias_groups: Sequence[Sequence[str]],
         pivot: dict[str, tuple[str, ...]] | None = None,
         glossary: dict[str, tuple[str, ...]] | None = None,
+        general: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         """Index the data.
 
@@ -251,42 +143,57 @@ class Lexicon:
                 (found through other languages); used after the direct ones.
             glossary: Optional news vocabulary in the same shape, ranked before
                 ``en_to_id``; the Indonesian words of one entry are synonyms of each other.
+            general: Optional general vocabulary in the same shape, ranked after
+                ``glossary`` and before ``en_to_id``; its entries may mix senses ("court"
+                -> "pengadilan", "lapangan"), so they are not taken as synonyms.
         """
         import Stemmer  # deferred: importing this module must stay free of work
 
         glossary = glossary or {}
-        en_to_id = {**en_to_id, **{
-            english: tuple(dict.fromkeys([*found, *en_to_id.get(english, ())]))
-            for english, found in glossary.items()}}
-        self._synonyms: dict[str, set[str]] = {}
-        for found in glossary.values():
-            for word in found:
-                self._synonyms.setdefault(word, set()).update(w for w in found if w != word)
-
+        # Indonesian -> English reads only the news glossary and the dictionary: the
+        # general glossary's extra senses help English questions find Indonesian words, but
+        # turned around they gave Indonesian questions loose English words (FacQA valid
+        # answer_contains fell 0.78 -> 0.75).
+        two_way = _ranked_first(glossary, en_to_id)
+        en_to_id = _ranked_first(glossary, _ranked_first(general or {}, en_to_id))
         self._id_stemmer = Stemmer.Stemmer("indonesian")
         self._en_stemmer = Stemmer.Stemmer("english")
-        self._synonym_roots: dict[str, set[str]] = {}
-        for word, others in self._synonyms.items():
-            if " " not in word:
-                self._synonym_roots.setdefault(self._id_root(word), set()).update(
-                    others | {word})
+        self._index_synonyms(glossary)
         self._en_to_id = en_to_id
         self._pivot = pivot or {}
 
         # Indonesian -> English: surface forms (incl. multiword) and, for single words,
         # Snowball roots so "disepakati" finds what "kesepakatan" translates.
-        self._id_to_en, self._root_to_en = self._invert(en_to_id)
+        self._id_to_en, self._root_to_en = self._invert(two_way)
         self._pivot_id_to_en, self._pivot_root_to_en = self._invert(self._pivot)
-        # English stem families, direct headwords before pivot-only ones.
+        self._index_families()
+        self._index_aliases(alias_groups)
+
+    def _index_synonyms(self, glossary: Mapping[str, Sequence[str]]) -> None:
+        """The news glossary's words of one entry are synonyms, by word and by root."""
+        self._synonyms: dict[str, set[str]] = {}
+        for found in glossary.values():
+            for word in found:
+                self._synonyms.setdefault(word, set()).update(w for w in found if w != word)
+        self._synonym_roots: dict[str, set[str]] = {}
+        for word, others in self._synonyms.items():
+            if " " not in word:
+                self._synonym_roots.setdefault(self._id_root(word), set()).update(
+                    others | {word})
+
+    def _index_families(self) -> None:
+        """English stem families, direct headwords before pivot-only ones."""
         family: dict[str, list[tuple[bool, int, str]]] = {}
-        for is_pivot, headwords in ((False, en_to_id), (True, self._pivot)):
+        for is_pivot, headwords in ((False, self._en_to_id), (True, self._pivot)):
             for english in headwords:
-                if " " in english or (is_pivot and english in en_to_id):
+                if " " in english or (is_pivot and english in self._en_to_id):
                     continue
                 for family_key in self._family_keys(english):
                     family.setdefault(family_key, []).append((is_pivot, len(english), english))
         self._family = {k: [e for *_, e in sorted(v)] for k, v in family.items()}
 
+    def _index_aliases(self, alias_groups: Sequence[Sequence[str]]) -> None:
+        """Alias groups by their members' tokens, case-sensitive members apart."""
         self._groups = [tuple(g) for g in alias_groups if g]
         self._alias_ci: dict[tuple[str, ...], list[int]] = {}
         self._alias_cs: dict[tuple[str, ...], list[int]] = {}
@@ -300,8 +207,8 @@ class Lexicon:
 
     @classmethod
     def load(cls) -> Lexicon:
-        """Read ``eng-ind.tsv``, ``eng-ind-pivot.tsv``, ``news-glossary.tsv`` and
-        ``aliases.tsv`` from ``data``.
+        """Read ``eng-ind.tsv``, ``eng-ind-pivot.tsv``, ``news-glossary.tsv``,
+        ``general-glossary.tsv`` and ``aliases.tsv`` from ``data``.
 
         Returns:
             A ready lexicon (about 0.15 s to build; callers should keep one instance).
@@ -311,7 +218,7 @@ class Lexicon:
             if line.strip() and not line.startswith("#"):
                 groups.append([m.strip() for m in line.split("\t") if m.strip()])
         return cls(_read_table("eng-ind.tsv"), groups, _read_table("eng-ind-pivot.tsv"),
-                   _read_table("news-glossary.tsv"))
+                   _read_table("news-glossary.tsv"), _read_table("general-glossary.tsv"))
 
     def translate(self, words: Sequence[str], source: Language) -> list[tuple[str, float]]:
         """Translate a question's content words into the other language.

@@ -16,14 +16,22 @@ from typing import Protocol
 
 import numpy as np
 
-from retrieval.search.lexicon import Language, Lexicon, detect_language
+from retrieval.search.lexicon import Lexicon
+from retrieval.search.places import is_place
 from retrieval.search.terms import STOPWORDS, stem, terms, words
+from retrieval.search.wordlists import Language, detect_language
 
 __all__ = ["Concept", "Query", "QueryEncoder", "analyse"]
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 #: Weight of a phrase's last word relative to the phrase ("talks" for "peace talks").
 _HEAD_SHARE = 0.5
+# Words and phrases that only say an event happened ("Which talks took place in Paris?",
+# "Apa yang terjadi di Sweida?"): the question is about the talks and the place, and as
+# concepts these would match any sentence reporting anything.
+_EVENT_WORDS = frozenset({"take place", "took place", "takes place", "taken place",
+                          "taking place", "happen", "happened", "happens", "occur", "occurred",
+                          "occurs", "terjadi", "berlangsung"})
 
 
 class QueryEncoder(Protocol):
@@ -142,11 +150,12 @@ class _Analyser:
                 # too: its translation is not the translations of its words.
                 entry = self.lexicon.phrase_entry(phrase) if english else None
                 if entry is not None and not any(t in STOPWORDS for t in tokens[i:i + n]):
-                    units.append((entry, []))
+                    if entry not in _EVENT_WORDS:
+                        units.append((entry, []))
                     i += n
                     break
             else:
-                if tokens[i] not in STOPWORDS:
+                if tokens[i] not in STOPWORDS and tokens[i] not in _EVENT_WORDS:
                     units.append((tokens[i], []))
                 i += 1
         return units
@@ -158,6 +167,14 @@ class _Analyser:
         phrases: set[frozenset[str]] = set()
         for form in [phrase, *aliases]:
             _add_form(form, weight, stems, singles, phrases)
+        canonical = self.lexicon.canonical(phrase) or phrase
+        if canonical.islower() and not is_place(canonical):
+            # A news term ("peace talks" = "perundingan damai") also stands, more weakly, for
+            # its head noun, as a dictionary phrase does: a report says "perundingan".
+            head = canonical.rsplit(" ", 1)[-1]
+            share = weight * self.translation_weight["en"] * _HEAD_SHARE
+            for form in [head, *(t for t, _ in self.lexicon.translate([head], "en"))]:
+                _add_form(form, share, stems, singles, phrases)
         if not stems:
             stems = {phrase: weight}
         return Concept(phrase, stems, True, self.importance(stems) * max(stems.values()),

@@ -44,8 +44,8 @@ class Searcher:
         view: The loaded index.
         encoder: The same model the index was built with (for question vectors).
         lexicon: The bilingual lexicon for query expansion.
-        tuning: Candidate counts, weights and bonus; ``tuning.dense_weight`` must be resolved
-            (see :func:`retrieval.tuning.effective`).
+        tuning: Candidate counts, weights and bonus; unresolved dense weights (``None``) take
+            the tuned ones for the encoder (see :func:`retrieval.tuning.effective`).
     """
 
     def __init__(self, view: IndexView, encoder: QueryEncoder, lexicon: Lexicon,
@@ -54,8 +54,10 @@ class Searcher:
         self._encoder = encoder
         self._lexicon = lexicon
         self.tuning = tuning
-        self._w = tuning.dense_weight if tuning.dense_weight is not None \
-            else tuning.dense_weight_for(encoder.model_id)
+        self._w = {lang: (resolved if resolved is not None
+                          else tuning.dense_weight_for(encoder.model_id, lang))
+                   for lang, resolved in (("id", tuning.dense_weight),
+                                          ("en", tuning.dense_weight_en))}
         # Term sets of articles and sentences met at question time; the index does not store
         # them, and re-analysing the same text for every question was a third of the time.
         self._article_terms: dict[int, frozenset[str]] = {}
@@ -79,13 +81,14 @@ class Searcher:
             return []
         bm25 = bm25_scores(view.bm25, query.weighted_terms())
         candidates = set(top(bm25, tuning.bm25_candidates).tolist())
-        if self._w > 0:
+        weight = self._w["en" if query.lang == "en" else "id"]
+        if weight > 0:
             ids, _ = view.vectors.search(query.vector, tuning.dense_candidates)
             candidates.update(int(i) for i in ids)
         cand = np.fromiter(candidates, dtype=np.int64)
         dense = view.vectors.vectors(cand) @ query.vector.astype(np.float32)
         b = bm25[cand]
-        fused = rerank_by_type(fuse(b, dense, self._w), cand, answer_type(query.text),
+        fused = rerank_by_type(fuse(b, dense, weight), cand, answer_type(query.text),
                                query.text, view.chunk_text, tuning.rerank_depth,
                                tuning.answer_type_bonus)
         # Ties (common when BM25 has nothing) fall back to the dense order, then chunk order.

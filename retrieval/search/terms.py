@@ -15,13 +15,14 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from retrieval.search.lexicon import STOPWORDS_EN, STOPWORDS_ID
+from retrieval.search.wordlists import STOPWORDS_EN, STOPWORDS_ID
 
 # Digits with inner separators stay one token; words may hold inner apostrophes.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)
+_POSSESSIVE = re.compile(r"['’]s$")
 STOPWORDS = STOPWORDS_EN | STOPWORDS_ID
 #: Bumped whenever the analysis below changes, so indexes built with the old one rebuild.
-TERMS_VERSION = 6
+TERMS_VERSION = 7
 
 _stemmer: Any = None
 _english: Any = None
@@ -30,7 +31,9 @@ _english: Any = None
 def words(text: str) -> list[str]:
     """Lowercased word and number tokens of ``text``, stopwords included, nothing stemmed."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return [re.sub(r"[.,]", "", t) if t[0].isdigit() else t for t in _TOKEN.findall(text)]
+    # A possessive is its noun: "Indonesia's president" asks about "indonesia".
+    return [re.sub(r"[.,]", "", t) if t[0].isdigit() else _POSSESSIVE.sub("", t)
+            for t in _TOKEN.findall(text)]
 
 
 @lru_cache(maxsize=500_000)
