@@ -4,8 +4,8 @@ Every FacQA question is answerable from its passage. Asked of the full index it 
 confident Kabar is when the answer is there; asked with every passage that answers it (the
 gold passage, or any holding the answer span) left out of the results, the same question
 becomes unanswerable. The script prints both confidence distributions and the threshold
-that abstains most while still answering 90% of answerable questions: the default in
-``retrieval/answer.py``.
+that abstains most while still answering 90% of answerable questions;
+``retrieval/tuning.py`` explains the value in use.
 
 Run: python benchmarks/calibrate_abstention.py [--shared ../shared] [--split train] [--limit N]
 """

@@ -58,6 +58,7 @@ _ATTRIBUTES = frozenset("""
 # Prancis"): a country or a city does not answer it. ("Who led the talks" may be answered
 # by countries.)
 _ROLE = r"(?:chief|head|leader|director|spokes(?:man|woman|person)|commander|chairman|" \
+        r"envoy|ambassador|utusan|duta besar|dubes|" \
         r"chairwoman|minister|president|ceo|kepala|ketua|pemimpin|direktur|juru bicara|" \
         r"komandan|panglima|menteri|presiden)"
 _PERSON_ROLE = re.compile(

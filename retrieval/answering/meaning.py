@@ -22,7 +22,7 @@ from retrieval.search import Query, Searcher
 from retrieval.search.places import is_major_place, is_place
 from retrieval.search.terms import STOPWORDS, stem
 
-__all__ = ["absent_names", "off_focus"]
+__all__ = ["absent_names", "mentioned_anywhere", "off_focus"]
 
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*")
 _CALENDAR = frozenset("""
@@ -52,6 +52,19 @@ def absent_names(searcher: Searcher, query: Query, articles: list[int]) -> list[
     if people:
         return [" ".join(g) for g in people]
     return [" ".join(g) for g in missing] if missing and not found else []
+
+
+def mentioned_anywhere(searcher: Searcher, query: Query, name: str) -> bool:
+    """Whether any indexed article mentions ``name`` (one of the question's names), under
+    any of its forms: then the articles chosen are about something else, but "no article
+    mentions it" would be false."""
+    words = {part for part in re.split(r"[\s/-]+", name.casefold()) if part}
+    doc_freq = searcher.view.bm25.doc_freq
+    for concept in query.concepts:
+        named = concept.word in words or concept.word == name.casefold()
+        if named and any(doc_freq(t) > 0 for t in concept.singles):
+            return True
+    return any(doc_freq(stem(w, "id")) > 0 or doc_freq(stem(w, "en")) > 0 for w in words)
 
 
 def _name_groups(searcher: Searcher, text: str) -> list[list[str]]:
@@ -107,6 +120,8 @@ _FOCUS = (
     re.compile(r"\bwhat (?:is|was|are|were) the ((?:\w+ ){0,2}\w+) (?:of|in|for)\b"),
     re.compile(r"(?<!tahun )(?<!tanggal )(?<!pukul )\bberapa(?:kah)? ((?:\w+ ){0,2}\w+)"),
     re.compile(r"\bapa(?:kah)? nama ((?:\w+ ){0,2}\w+)"),
+    # "Who is the UN *envoy* for Syria?", "Siapa *presiden* Prancis?": the role.
+    re.compile(r"\bwho (?:is|was|are|were) the ((?:\w+ ){0,2}\w+) (?:of|for|in|at)\b"),
 )
 # Words that only say what kind of answer is wanted, or which attribute of the thing asked
 # about (its age, title, rate): an answer states those without repeating the word.

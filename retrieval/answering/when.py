@@ -68,6 +68,13 @@ _PATTERNS = (
                              rf"(?:,?\s+(?P<y>\d{{4}}))?\b", re.I)),
     # "Maret 2011", "March 2011"
     ("month_y", re.compile(rf"\b(?P<mon>{_MON})\s+(?P<y>(?:19|20)\d{{2}})\b", re.I)),
+    # "pada bulan Oktober", "in October": a month alone, after a word that makes it a date
+    # (full names only: "may", "mar" are ordinary words)
+    ("month", re.compile(r"(?:" + "|".join(f"(?<={w} )" for w in (
+        "bulan", "pada", "in", "sejak", "since", "hingga", "until", "during", "selama",
+        "Bulan", "Pada", "In", "Sejak", "Since", "Hingga", "Until", "During", "Selama"))
+        + r")(?P<mon>" + "|".join(m for m in _MONTHS if len(m) > 3 and m not in ("mei", "may"))
+        + r")\b", re.I)),
     # "Jumat lalu", "last Friday", "Selasa kemarin"
     ("last_weekday", re.compile(rf"\b(?:last\s+(?P<wd1>{_WD})|(?P<wd2>{_WD})\s+"
                                 rf"(?:lalu|kemarin|silam))\b", re.I)),

@@ -156,6 +156,7 @@ class Lexicon:
         # answer_contains fell 0.78 -> 0.75).
         two_way = _ranked_first(glossary, en_to_id)
         en_to_id = _ranked_first(glossary, _ranked_first(general or {}, en_to_id))
+        self._curated = frozenset(glossary) | frozenset(general or {})
         self._id_stemmer = Stemmer.Stemmer("indonesian")
         self._en_stemmer = Stemmer.Stemmer("english")
         self._index_synonyms(glossary)
@@ -291,6 +292,11 @@ class Lexicon:
             if rest and self.is_entry(f"{lemma} {rest}"):
                 return f"{lemma} {rest}"
         return None
+
+    def curated(self, english: str) -> bool:
+        """Whether a hand-compiled glossary lists this English headword (such phrases may
+        hold stopwords: "stand for", "known as")."""
+        return english in self._curated
 
     def synonyms(self, word: str) -> list[str]:
         """Indonesian words of the same meaning in news usage ("tuntas" -> "selesai", ...),

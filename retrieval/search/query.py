@@ -26,6 +26,9 @@ __all__ = ["Concept", "Query", "QueryEncoder", "analyse"]
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 #: Weight of a phrase's last word relative to the phrase ("talks" for "peace talks").
 _HEAD_SHARE = 0.5
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
+          (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
 # Words and phrases that only say an event happened ("Which talks took place in Paris?",
 # "Apa yang terjadi di Sweida?"): the question is about the talks and the place, and as
 # concepts these would match any sentence reporting anything.
@@ -149,12 +152,20 @@ class _Analyser:
                 # An English dictionary phrase ("death toll", "took place") is one concept
                 # too: its translation is not the translations of its words.
                 entry = self.lexicon.phrase_entry(phrase) if english else None
-                if entry is not None and not any(t in STOPWORDS for t in tokens[i:i + n]):
+                if entry is not None and tokens[i] not in STOPWORDS and (
+                        self.lexicon.curated(entry)  # "stand for", "known as"
+                        or not any(t in STOPWORDS for t in tokens[i:i + n])):
                     if entry not in _EVENT_WORDS:
                         units.append((entry, []))
                     i += n
                     break
             else:
+                ordinal = _ordinal(tokens, i)
+                if ordinal:
+                    # "the 22nd SEA Games" is "SEA Games XXII" or "ke-22" in Indonesian.
+                    units.append((str(ordinal), [_roman(ordinal)]))
+                    i += 2
+                    continue
                 if tokens[i] not in STOPWORDS and tokens[i] not in _EVENT_WORDS:
                     units.append((tokens[i], []))
                 i += 1
@@ -192,10 +203,10 @@ class _Analyser:
             singles = set(stems)
         forms = [(t, weight * self.translation_weight[source])
                  for t, _ in self.lexicon.translate([word], source)]
-        if " " in word:
+        head = word.rsplit(" ", 1)[-1]
+        if " " in word and head not in STOPWORDS:  # ("stand for" is not "for")
             # A phrase ("peace talks") also stands, more weakly, for its last word ("talks"):
             # a report may say "perundingan" without "damai".
-            head = word.rsplit(" ", 1)[1]
             forms += [(t, weight * self.translation_weight[source] * _HEAD_SHARE)
                       for t, _ in self.lexicon.translate([head], source)]
         # Every translation gets the same weight: the dictionary's order of senses says little
@@ -212,6 +223,23 @@ class _Analyser:
             stems, singles = {word: weight}, {word}
         return Concept(word, stems, capitalised, self.importance(stems) * max(stems.values()),
                        bridged=bridged, phrases=tuple(phrases), singles=frozenset(singles))
+
+
+def _ordinal(tokens: Sequence[str], i: int) -> int:
+    """The ordinal written at ``tokens[i]`` ("22" "nd"), or 0."""
+    if i + 1 < len(tokens) and tokens[i].isdigit() and tokens[i + 1] in _ORDINAL_SUFFIXES:
+        value = int(tokens[i])
+        return value if 0 < value < 4000 else 0
+    return 0
+
+
+def _roman(value: int) -> str:
+    """``value`` in lowercase Roman numerals (22 -> "xxii")."""
+    out = []
+    for number, letters in _ROMAN:
+        count, value = divmod(value, number)
+        out.append(letters * count)
+    return "".join(out)
 
 
 def _add_form(form: str, weight: float, stems: dict[str, float], singles: set[str],
