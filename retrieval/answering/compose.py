@@ -1,7 +1,8 @@
 """Writing the chosen windows out: the lead, the quoted sentences with ``[n]``, the sources.
 
 The best window comes first. A factoid question's short answer leads, in the asker's
-language; an English question of another kind names the report it quotes, with its date.
+language, read with the one sentence that holds it; an English question of another kind
+names the report it quotes, with its date.
 When several articles answer, each report is labelled with its own date.
 """
 
@@ -26,15 +27,18 @@ def compose(evidence: Evidence, chosen: list[Window], lead: Lead | None = None) 
     """
     view = evidence.searcher.view
     lang = evidence.query.lang
+    # A short answer is read with the sentence that holds it; the article's other chosen
+    # sentences stay in its citation (the quote a reader opens with :show), not the reply.
+    shown = chosen[:1] if lead is not None else chosen
     numbers: dict[int, int] = {}
-    for w in chosen:
+    for w in shown:
         numbers.setdefault(w.article, len(numbers) + 1)
     several = len(numbers) > 1
     first = chosen[0]
     found = lead
     lines = [f"{found.text} [{numbers[first.article]}]"] if found is not None else []
     framed: set[int] = set()
-    for w in chosen:
+    for w in shown:
         quote, n = _quote(view, w), numbers[w.article]
         if found is None and lang == "en" and w.article not in framed:
             lines.append(f"{report_label(view, w.article, 'en')}: “{quote}” [{n}]")
