@@ -216,6 +216,8 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     engine = _open(settings, update=not args.no_update).engine
     for question in questions:
         answer = engine.answer(question)
+        if answer.fallback:
+            print(f"kabar: {fmt.fallback_text(answer)}", file=sys.stderr, flush=True)
         if args.json:
             print(fmt.dumps(fmt.answer_json(answer)), flush=True)
         elif args.file is not None:  # from a file: each answer under its question

@@ -70,6 +70,13 @@ def notice_text(answer: Answer) -> str:
     return text(answer.lang, "cut", n=answer.cut_to) if answer.cut_to else ""
 
 
+def fallback_text(answer: Answer) -> str:
+    """Why an LLM was asked but the answer quotes the articles, or "" (for the CLI and REPL;
+    the bot does not trouble its users with it)."""
+    return printable(text(answer.lang, "fallback", why=answer.fallback), keep_newlines=False) \
+        if answer.fallback else ""
+
+
 def format_asked(answer: Answer) -> str:
     """The question an answer is for, as a heading line ("Question: ...")."""
     return printable(f"{text(answer.lang, 'asked')}: {answer.question}", keep_newlines=False)
@@ -96,6 +103,8 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "abstained": answer.abstained,
         "lang": answer.lang,
         "notice": notice_text(answer) or None,
+        "writer": answer.writer,
+        "dropped": answer.dropped,
         "citations": [
             {"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": c.source,
              "date": c.date, "quote": c.quote, "score": c.score}

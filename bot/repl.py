@@ -17,9 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.format import format_answer, format_sources, printable, source_line
+from bot.draft import TerminalDraft
+from bot.format import fallback_text, format_answer, format_sources, printable, source_line
+from bot.texts import text
 from retrieval.engine import Engine
 from retrieval.errors import KabarError
+from retrieval.search import detect_language
 from retrieval.types import Answer, Turn
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,8 @@ class Repl:
         stdout: Where everything is written (default: ``sys.stdout``).
         history_file: The line-editing history file (default: ``~/.kabar_history``); used
             only on a terminal.
+        stream: Show an LLM's answer while it is written (default: when ``stdout`` is a
+            terminal, the only place it can be replaced by the verified answer).
 
     Example::
 
@@ -80,12 +85,14 @@ class Repl:
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
         history_file: Path | None = None,
+        stream: bool | None = None,
     ) -> None:
         self.engine = engine
         self.k = min(max(k, MIN_K), MAX_K)
         self._stdin = stdin if stdin is not None else sys.stdin
         self._stdout = stdout if stdout is not None else sys.stdout
         self._history_file = history_file
+        self._stream = self._stdout.isatty() if stream is None else stream
         self._turns: deque[Turn] = deque(maxlen=MAX_TURNS)
         self._last: Answer | None = None
         self._readline: Any = None  # the readline module while it is in use
@@ -289,7 +296,18 @@ class Repl:
     # Questions ------------------------------------------------------------------------------
 
     def _ask(self, question: str) -> None:
-        answer = self.engine.answer(question, k=self.k, history=tuple(self._turns))
+        # An LLM's draft is shown while it is written, on a terminal (where it can be taken
+        # back): it is replaced by the verified answer.
+        draft = TerminalDraft(self._stdout, text(detect_language(question), "drafting")) \
+            if self._stream else None
+        try:
+            answer = self.engine.answer(question, k=self.k, history=tuple(self._turns),
+                                        on_text=draft.update if draft else None)
+        finally:
+            if draft is not None:
+                draft.erase()
+        if answer.fallback:
+            print(fallback_text(answer), file=sys.stderr, flush=True)
         self._last = answer
         self._turns.append(Turn(answer.question, answer))
         self._print(format_answer(answer) + "\n")

@@ -59,6 +59,8 @@ TEXTS = {
         "version": "Version",
         "no_date": "no dated article",
         "dimensions": "dimensions",
+        "fallback": "The LLM's answer was not used ({why}); this answer quotes the articles.",
+        "drafting": "(draft, being checked against the articles)",
     },
     "id": {
         "abstain": "Saya tidak menemukan jawabannya di artikel-artikel yang ada.",
@@ -102,6 +104,8 @@ TEXTS = {
         "version": "Versi",
         "no_date": "tidak ada artikel bertanggal",
         "dimensions": "dimensi",
+        "fallback": "Jawaban LLM tidak dipakai ({why}); jawaban ini mengutip artikel.",
+        "drafting": "(draf, sedang diperiksa dengan artikel)",
     },
 }
 

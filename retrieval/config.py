@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from retrieval.errors import ConfigError
@@ -88,6 +88,26 @@ class Settings(BaseSettings):
     webhook_secret: str = Field("", validation_alias="TELEGRAM_WEBHOOK_SECRET", repr=False,
                                 pattern=r"^[A-Za-z0-9_-]{0,256}$",
                                 description="secret token Telegram sends with each call")
+
+    # The optional LLM writer (retrieval/answering/llm.py); empty URL: extractive answers.
+    llm_url: str = _env("KABAR_LLM_URL", "",
+                        "OpenAI-compatible API base URL for LLM-written answers (empty: off)",
+                        pattern=r"^(https?://\S+)?$")
+    llm_model: str = _env("KABAR_LLM_MODEL", "", "model name the LLM server serves")
+    llm_api_key: str = Field("", validation_alias="KABAR_LLM_API_KEY", repr=False,
+                             description="API key for the LLM server (never logged or shown)")
+    llm_timeout: float = _env("KABAR_LLM_TIMEOUT", 60.0,
+                              "seconds to wait for the LLM before answering without it",
+                              gt=0, le=600)
+    llm_max_tokens: int = _env("KABAR_LLM_MAX_TOKENS", 400, "longest LLM answer, in tokens",
+                               ge=16, le=8192)
+
+    @model_validator(mode="after")
+    def _llm_model_named(self) -> Settings:
+        if self.llm_url and not self.llm_model:
+            raise ValueError("KABAR_LLM_MODEL is empty: set it to the model the server at "
+                             "KABAR_LLM_URL serves (e.g. llama3.2 for Ollama)")
+        return self
 
     @classmethod
     def settings_customise_sources(
@@ -172,6 +192,10 @@ class Settings(BaseSettings):
                 passage if self.passage_prompt is None else self.passage_prompt)
 
 
+#: Variables whose values never appear in a message.
+_SECRETS = frozenset({"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "KABAR_LLM_API_KEY"})
+
+
 def variables() -> dict[str, str]:
     """Environment variable -> field name, for every setting."""
     return {str(f.validation_alias): name for name, f in Settings.model_fields.items()}
@@ -181,10 +205,12 @@ def _config_error(exc: ValidationError, values: Mapping[str, str],
                   where: Mapping[str, str]) -> ConfigError:
     """The first problem as one line: where, the variable, the value and what it accepts."""
     error = exc.errors()[0]
-    name = str(error["loc"][0]) if error["loc"] else "?"
+    if not error["loc"]:  # a check of several settings together: its message says it all
+        return ConfigError(str(error["msg"]).removeprefix("Value error, "))
+    name = str(error["loc"][0])
     field = Settings.model_fields.get(variables().get(name, name))
     variable = str(field.validation_alias) if field is not None else name
-    shown = "" if variable in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET") else \
+    shown = "" if variable in _SECRETS else \
         f"={values[variable]!r}" if variable in values else ""
     accepted = _accepted(error, field)
     source = f"{where[variable]}: " if where.get(variable) else ""
@@ -207,6 +233,8 @@ def _accepted(error: Any, field: Any) -> str:
     if kind == "literal_error":
         return f"use one of {context.get('expected', '')}".replace("'", "")
     if kind == "string_pattern_mismatch":
+        if "https?" in str(context.get("pattern", "")):
+            return "use an http:// or https:// URL, e.g. http://localhost:11434/v1"
         return "use letters, digits, _ and - only"
     return str(error["msg"]).removeprefix("Value error, ")
 

@@ -14,11 +14,11 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from retrieval import store
-from retrieval.answering import AnswerWriter, Evidence, ExtractiveWriter
+from retrieval.answering import AnswerWriter, Evidence, writer_for
 from retrieval.config import Settings
 from retrieval.errors import KabarError
 from retrieval.search import Lexicon, QueryEncoder, Searcher
@@ -55,7 +55,8 @@ class Engine:
         settings: Index folder and answer settings.
         encoder: The embedding model the index was built with (loaded once by the caller).
         lexicon: The bilingual lexicon.
-        writer: Writes answers from the evidence (default: the extractive writer).
+        writer: Writes answers from the evidence (default: the one the settings ask for,
+            :func:`retrieval.answering.writer_for`).
         tuning: The tuned constants; settings that mean "tuned" are resolved against it.
     """
 
@@ -64,7 +65,7 @@ class Engine:
         self.settings = settings
         self._encoder = encoder
         self._lexicon = lexicon
-        self._writer: AnswerWriter = writer or ExtractiveWriter()
+        self._writer: AnswerWriter = writer or writer_for(settings)
         self._tuning = effective(settings, encoder.model_id, tuning)
         self._lock = threading.Lock()
         self._loaded = self._load()
@@ -105,7 +106,8 @@ class Engine:
         log.info("switched to index version %s", published)
         return True
 
-    def answer(self, question: str, k: int | None = None, history: Sequence[Turn] = ()) -> Answer:
+    def answer(self, question: str, k: int | None = None, history: Sequence[Turn] = (),
+               on_text: Callable[[str], None] | None = None) -> Answer:
         """Answer a question from the newest published index.
 
         Args:
@@ -114,6 +116,8 @@ class Engine:
             k: Number of passages to retrieve and report (default: the ``top_k`` setting).
             history: Earlier turns of this conversation, oldest first; a follow-up question
                 borrows the previous turn's words.
+            on_text: Called with the answer written so far while an LLM writes it (the
+                returned answer, verified, replaces it); never called otherwise.
         """
         self.refresh()
         searcher = self._loaded.searcher  # one consistent version for the whole question
@@ -129,7 +133,7 @@ class Engine:
         query = searcher.analyse(question, follow_up_context(question, history))
         hits = searcher.search(query, max(k, self._tuning.answer_passages))
         evidence = Evidence(question, query, tuple(hits[:self._tuning.answer_passages]),
-                            tuple(searcher.passages(hits[:k])), searcher, cut_to)
+                            tuple(searcher.passages(hits[:k])), searcher, cut_to, on_text)
         return self._writer.write(evidence)
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:

@@ -33,3 +33,8 @@ class ConfigError(KabarError):
 
 class ModelLoadError(KabarError):
     """The embedding model could not be loaded."""
+
+
+class LlmError(KabarError):
+    """The LLM did not give a usable reply (unreachable, error, timeout, refusal, empty);
+    the message is one line and never holds the API key."""

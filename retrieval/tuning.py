@@ -120,6 +120,10 @@ class Tuning:
     #: Share of the best window's score at which a window holding an answer of the kind a
     #: factoid question asks for (a place, a number) is quoted first instead.
     kind_window_share: float = 0.75
+    #: Share of an LLM sentence's content-word weight (names, numbers and dates are checked
+    #: apart, all of them) that its cited passages must hold for it to be shown; tuned with
+    #: benchmarks/bench_verify.py on faithful and perturbed answers to the dev questions.
+    verify_coverage: float = 0.6
     #: Word-set overlap (Jaccard) above which two quoted windows count as near-duplicates.
     duplicate_overlap: float = 0.6
 

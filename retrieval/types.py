@@ -76,7 +76,7 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """An extractive answer.
+    """An answer, written by the extractive writer or (verified) by an LLM.
 
     Attributes:
         question: The question as asked (after cleaning, and cutting when too long).
@@ -87,12 +87,15 @@ class Answer:
         citations: The numbered sources, in ``n`` order; empty when abstained.
         passages: The top retrieved passages, best first.
         cut_to: The length the question was cut to, when it was too long; else ``None``.
-        writer: The answer writer that wrote it (``"extractive"``).
+        writer: The answer writer that wrote it (``"extractive"`` or ``"llm"``).
         reason: Why it abstained: ``"not_found"`` (no article covers the question),
             ``"absent"`` (the question names something no answering article mentions; see
             ``missing``), ``"language"`` (a language Kabar does not answer in), ``"empty"``;
             "" when it answered.
         missing: The names of the question no article mentions (with ``reason="absent"``).
+        dropped: How many sentences an LLM wrote that verification dropped.
+        fallback: Why an LLM was asked but the extractive answer is shown ("" otherwise):
+            one line for logs and the CLI, never containing the API key.
     """
 
     question: str
@@ -105,6 +108,8 @@ class Answer:
     writer: str = "extractive"
     reason: str = ""
     missing: tuple[str, ...] = ()
+    dropped: int = 0
+    fallback: str = ""
 
 
 @dataclass(frozen=True)

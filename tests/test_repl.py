@@ -17,7 +17,7 @@ import signal
 import sys
 import time
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -63,12 +63,12 @@ class SpyEngine:
         self.fail = fail or {}
         self.calls: list[tuple[str, int | None, tuple[Turn, ...]]] = []
 
-    def answer(self, question: str, k: int | None = None, history: Sequence[Turn] = ()
-               ) -> Answer:
+    def answer(self, question: str, k: int | None = None, history: Sequence[Turn] = (),
+               on_text: Callable[[str], None] | None = None) -> Answer:
         self.calls.append((question, k, tuple(history)))
         if question in self.fail:
             raise self.fail[question]
-        return self.engine.answer(question, k=k, history=history)
+        return self.engine.answer(question, k=k, history=history, on_text=on_text)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.engine, name)

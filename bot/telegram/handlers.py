@@ -25,10 +25,11 @@ from telegram import (
     ReplyParameters,
     Update,
 )
-from telegram.constants import ChatAction, ChatType
+from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 
 from bot.telegram import render as tf
+from bot.telegram.draft import ChatDraft, drafting
 from bot.telegram.flood import FloodWaitTooLong
 from bot.telegram.state import Context, chat_state, engine_of, user_lang
 from bot.texts import EXAMPLES, text
@@ -177,8 +178,13 @@ class Handlers:
         engine = engine_of(context)
         async with _typing(context, message.chat_id), state.lock:
             history = state.history(time.monotonic())
-            answer = await asyncio.to_thread(engine.answer, question, None, history)
-            last = await _send_answer(message, answer)
+            # An LLM's answer is shown while it is written, then replaced by the verified one.
+            draft = ChatDraft(message, text(lang, "drafting")) if self.settings.llm_url \
+                else None
+            async with drafting(draft) as on_text:
+                answer = await asyncio.to_thread(engine.answer, question, None, history,
+                                                 on_text)
+            last = await _send_answer(message, answer, draft.placeholder if draft else None)
             state.remember(question, answer, last.message_id, time.monotonic())
 
     async def show_quote(self, update: Update, context: Context) -> None:
@@ -260,8 +266,11 @@ async def _typing(context: Context, chat_id: int) -> AsyncIterator[None]:
             await task
 
 
-async def _send_answer(message: Message, answer: Answer) -> Message:
-    """Send the answer's parts; the last one carries the citation buttons. Returns it."""
+async def _send_answer(message: Message, answer: Answer,
+                       placeholder: Message | None = None) -> Message:
+    """Send the answer's parts; the last one carries the citation buttons. Returns it.
+
+    With a ``placeholder`` (the draft of an LLM's answer) the first part replaces it."""
     parts = tf.answer_html(answer)
     buttons = [InlineKeyboardButton(label, callback_data=f"q:{n}")
                for label, n in tf.citation_buttons(answer)]
@@ -270,7 +279,23 @@ async def _send_answer(message: Message, answer: Answer) -> Message:
     quote = message.chat.type != ChatType.PRIVATE  # in groups, show which question this answers
     sent = message
     for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        sent = await message.reply_html(part, do_quote=quote and i == 0,
-                                        reply_markup=keyboard if last else None)
+        markup = keyboard if i == len(parts) - 1 else None
+        if i == 0 and placeholder is not None and await _replace(placeholder, part, markup):
+            sent = placeholder
+            continue
+        sent = await message.reply_html(part, do_quote=quote and i == 0, reply_markup=markup)
     return sent
+
+
+async def _replace(placeholder: Message, html: str,
+                   markup: InlineKeyboardMarkup | None) -> bool:
+    """Edit a draft into the answer; False (the draft deleted, if possible) when Telegram
+    will not, so the answer is sent as a new message instead."""
+    try:
+        await placeholder.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=markup)
+        return True
+    except TelegramError as exc:
+        log.warning("could not replace the draft in chat %s: %s", placeholder.chat_id, exc)
+    with contextlib.suppress(TelegramError):
+        await placeholder.delete()
+    return False

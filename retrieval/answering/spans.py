@@ -16,7 +16,8 @@ from typing import Protocol
 from retrieval.answering.when import Day, find_when
 from retrieval.search.terms import STOPWORDS
 
-__all__ = ["TITLES", "Names", "Span", "date_spans", "name_spans", "number_spans", "year_spans"]
+__all__ = ["TITLES", "Names", "Span", "date_spans", "name_spans", "number_spans", "number_values",
+           "year_spans"]
 
 _TOKEN = re.compile(r"\w[\w’'-]*(?:\.\w+)*", re.UNICODE)
 # Lowercase particles inside a name ("Bashar al-Assad" is caught by the hyphen already).
@@ -249,3 +250,29 @@ def year_spans(sentence: str) -> list[Span]:
     """Four-digit years."""
     return [Span(m.start(), m.end(), m.group(0), (m.group(0),), "year")
             for m in _YEAR.finditer(sentence)]
+
+
+def number_values(text: str) -> list[frozenset[float]]:
+    """Every number in ``text`` (digits or number words, with a scale word) as the values it
+    may mean in either language's writing: "1.400" and "1,400" are both 1,400 (thousands
+    separators) and "2,5 juta" and "2.5 million" both 2,500,000 (decimal separators)."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        scale = _SCALE.get((m.group("scale") or "").casefold(), 1)
+        out.append(frozenset(v * scale for v in _readings(m.group("num"))))
+    for m in _NUMBER_WORDS.finditer(text):
+        value = _word_value(m.group("num"))
+        if value is not None:
+            out.append(frozenset({float(value) * _SCALE.get(
+                (m.group("scale") or "").casefold(), 1)}))
+    return out
+
+
+def _readings(raw: str) -> set[float]:
+    """A separator followed by three digits groups thousands ("1.400", "1,400"); with fewer
+    or more digits after it, a single separator is a decimal point in either language
+    ("2,5", "2.5")."""
+    decimal = re.fullmatch(r"(\d+)[.,](\d+)", raw)
+    if decimal and len(decimal.group(2)) != 3:
+        return {float(f"{decimal.group(1)}.{decimal.group(2)}")}
+    return {float(raw.replace(".", "").replace(",", ""))}

@@ -8,6 +8,7 @@ passes ``tests/test_contracts.py``, registered in :data:`retrieval.answering.WRI
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -28,6 +29,8 @@ class Evidence:
         passages: The top passages reported with the answer.
         searcher: The search over the loaded version: its index view and term caches.
         cut_to: The length the question was cut to, or ``None``.
+        on_text: Called with the text written so far while a writer that streams (the LLM
+            writer) is still writing; front ends show it until the answer is final.
     """
 
     question: str
@@ -36,6 +39,7 @@ class Evidence:
     passages: tuple[Passage, ...]
     searcher: Searcher
     cut_to: int | None = None
+    on_text: Callable[[str], None] | None = None
 
     def abstain(self, reason: str = "not_found") -> Answer:
         """The answer that says the articles do not answer the question."""

@@ -21,7 +21,7 @@ from retrieval.search.places import is_place
 from retrieval.search.terms import STOPWORDS, stem, terms, words
 from retrieval.search.wordlists import Language, detect_language
 
-__all__ = ["Concept", "Query", "QueryEncoder", "analyse"]
+__all__ = ["Concept", "Query", "QueryEncoder", "analyse", "concepts_of"]
 
 _CAPITALISED = re.compile(r"\b[A-Z][\w'’-]*")
 #: Weight of a phrase's last word relative to the phrase ("talks" for "peace talks").
@@ -280,3 +280,12 @@ def analyse(question: str, context: str, lexicon: Lexicon, doc_freq: Callable[[s
                      if c.word not in own]
     vector = encoder.encode_queries([f"{context} {question}".strip()])[0]
     return Query(question, lang, tuple(concepts), vector)
+
+
+def concepts_of(text: str, lang: str, lexicon: Lexicon, doc_freq: Callable[[str], int],
+                num_docs: int, translation_weight: Mapping[str, float],
+                synonym_weight: float) -> tuple[Concept, ...]:
+    """The concepts of any text (a sentence an LLM wrote), analysed as a question's words
+    are but without a vector: its content words and names with their translations."""
+    analyser = _Analyser(lexicon, doc_freq, num_docs, translation_weight, synonym_weight)
+    return tuple(analyser.concepts(text, lang, 1.0))

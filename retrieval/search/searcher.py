@@ -16,7 +16,7 @@ from retrieval.search.bm25 import bm25_scores
 from retrieval.search.fusion import fuse, rerank_by_type, top
 from retrieval.search.lexicon import Lexicon
 from retrieval.search.qtype import answer_type
-from retrieval.search.query import Query, QueryEncoder, analyse
+from retrieval.search.query import Concept, Query, QueryEncoder, analyse, concepts_of
 from retrieval.search.terms import terms
 from retrieval.store import IndexView
 from retrieval.tuning import TUNING, Tuning
@@ -73,6 +73,13 @@ class Searcher:
         return analyse(question, context, self._lexicon, self.view.bm25.doc_freq,
                        self.view.num_chunks, self._encoder, self.tuning.translation_weight,
                        self.tuning.synonym_weight)
+
+    def concepts(self, text: str, lang: str) -> tuple[Concept, ...]:
+        """The concepts of ``text`` in ``lang`` (no vector): for checking what a sentence
+        says against passages."""
+        return concepts_of(text, lang, self._lexicon, self.view.bm25.doc_freq,
+                           self.view.num_chunks, self.tuning.translation_weight,
+                           self.tuning.synonym_weight)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first."""

@@ -1,0 +1,184 @@
+"""Checking what an LLM wrote, sentence by sentence, against the passages it cites.
+
+:func:`claims` splits a reply into sentences with the ``[n]`` numbers they end with;
+:func:`check` keeps a sentence only when
+
+* it cites at least one passage, and only passages that were sent;
+* every number in it is a number of a cited passage, in either language's writing (1,400 ↔
+  1.400, 80,000 ↔ 80 ribu), or part of a date a cited passage gives (its own date, or a
+  relative one resolved against it: "Jumat lalu" → Friday 23 February 2024);
+* every month and weekday it names is one of those dates';
+* every name in it (a capitalised word other than a sentence's ordinary first word) is in a
+  cited passage, its title or outlet, under any alias or translation (Egypt ↔ Mesir);
+* most of its other content words are there too, across languages (the question's bilingual
+  term matching, :meth:`retrieval.search.Searcher.concepts`): a share of their weight of at
+  least ``Tuning.verify_coverage``.
+
+Dropped sentences are counted. Nothing the passages do not support is ever shown, so an
+instruction injected into an article has no effect beyond being dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from retrieval.answering.spans import number_values
+from retrieval.answering.when import article_day, find_when
+from retrieval.search import Searcher
+from retrieval.search.query import Concept
+from retrieval.search.terms import terms
+
+__all__ = ["Claim", "Facts", "Verdict", "check", "claims", "facts"]
+
+_CITES = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+_NUMBER = re.compile(r"\d+")
+_CAPITAL = re.compile(r"\b[A-Z][\w'’-]*")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One sentence of the reply and the passage numbers it cites."""
+
+    text: str
+    cites: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What one sent passage can support."""
+
+    n: int
+    chunk: int
+    terms: frozenset[str]  # its text's, title's and outlet's terms
+    numbers: frozenset[float]  # numbers of its text and the parts of its dates
+    months: frozenset[int]
+    weekdays: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a claim is shown, and why not."""
+
+    claim: Claim
+    kept: bool
+    why: str = ""  # "no citation", "cites a passage not sent", "number", "date", "name",
+    #                "content"
+    concepts: tuple[Concept, ...] = ()  # what it says, for picking the supporting quotes
+
+
+def claims(reply: str) -> list[Claim]:
+    """The reply's sentences with the numbers of the passages each cites.
+
+    Citations close a sentence ("... talks [1].", "... talks. [1][2]"); a sentence before
+    another without its own marker ("A. B [1].") cites nothing.
+    """
+    out: list[Claim] = []
+    start = 0
+    for m in _CITES.finditer(reply):
+        segment = reply[start:m.start()]
+        cites = tuple(dict.fromkeys(int(n) for n in re.findall(r"\d+", m.group(0))))
+        start = m.end()
+        # Punctuation after the marker ("[1].") belongs to the sentence.
+        trail = re.match(r"[.!?]*", reply[start:])
+        start += trail.end() if trail else 0
+        *uncited, last = _SENTENCE_END.split(segment.strip()) or [""]
+        out += [Claim(t.strip(), ()) for t in uncited if _wordy(t)]
+        if _wordy(last):
+            out.append(Claim(last.strip().rstrip(",;:") + (trail.group(0) if trail else ""),
+                             cites))
+    out += [Claim(t.strip(), ()) for t in _SENTENCE_END.split(reply[start:]) if _wordy(t)]
+    return out
+
+
+def facts(searcher: Searcher, n: int, chunk: int) -> Facts:
+    """What passage ``n`` (chunk ``chunk`` of the index) can support."""
+    view = searcher.view
+    number = view.article_of_chunk(chunk)
+    art = view.article(number)
+    text = view.chunk_text(chunk)
+    title = view.article_title(number)
+    published = article_day(art.meta.date, art.meta.date_text)
+    days = [w.day for w in find_when(f"{title}. {text}", published)]
+    days += [published] if published is not None else []
+    numbers = {v for values in number_values(f"{title} {text}") for v in values}
+    numbers |= {float(x) for d in days for x in (d.day, d.year, d.month) if x is not None}
+    words = f"{title} {art.meta.outlet or ''} {text}"
+    return Facts(n, chunk, frozenset(terms(words, art.lang)) | frozenset(terms(words, "en")),
+                 frozenset(numbers), frozenset(d.month for d in days if d.month),
+                 frozenset(d.weekday for d in days if d.weekday is not None))
+
+
+def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]) -> Verdict:
+    """Whether the passages ``claim`` cites support it (see the module docstring)."""
+    if not claim.cites:
+        return Verdict(claim, False, "no citation")
+    if any(n not in sent for n in claim.cites):
+        return Verdict(claim, False, "cites a passage not sent")
+    cited = [sent[n] for n in claim.cites]
+    present = frozenset().union(*(f.terms for f in cited))
+    text = _CITES.sub(" ", claim.text)
+    concepts = searcher.concepts(_without_dates(text), lang)
+    why = _numbers_and_dates(text, cited) or _names_and_content(searcher, text, concepts,
+                                                                 present)
+    return Verdict(claim, not why, why, concepts)
+
+
+def _numbers_and_dates(text: str, cited: Sequence[Facts]) -> str:
+    numbers = frozenset().union(*(f.numbers for f in cited))
+    if any(not values & numbers for values in number_values(text)):
+        return "number"
+    for when in find_when(text, None):
+        day = when.day
+        if day.month is not None and day.month not in frozenset().union(
+                *(f.months for f in cited)):
+            return "date"
+        if day.weekday is not None and day.weekday not in frozenset().union(
+                *(f.weekdays for f in cited)):
+            return "date"
+    return ""
+
+
+def _names_and_content(searcher: Searcher, text: str, concepts: Sequence[Concept],
+                       present: frozenset[str]) -> str:
+    names = _names(searcher, text)
+    total = found = 0.0
+    for concept in concepts:
+        hit = concept.found_in(present)
+        if _is_name(concept, names) and not hit:
+            return "name"
+        total += concept.weight
+        found += concept.weight if hit else 0.0
+    if total and found / total < searcher.tuning.verify_coverage:
+        return "content"
+    return ""
+
+
+def _names(searcher: Searcher, text: str) -> set[str]:
+    """The capitalised words that are names: all but a sentence's first word, which is one
+    only when it is not an ordinary word ("Egypt mediated", not "Talks began")."""
+    names = set()
+    for m in _CAPITAL.finditer(text):
+        word = m.group(0).casefold()
+        first = not text[:m.start()].strip()
+        if not first or searcher.lexicon.is_alias(word) or not searcher.lexicon.knows(word):
+            names.add(word)
+    return names
+
+
+def _is_name(concept: Concept, names: set[str]) -> bool:
+    return any(part in names for part in concept.word.split())
+
+
+def _without_dates(text: str) -> str:
+    """``text`` with its dates taken out (checked on their own) and its digits (numbers are
+    checked by value, not as words)."""
+    for when in reversed(find_when(text, None)):
+        text = text[:when.start] + " " + text[when.end:]
+    return _NUMBER.sub(" ", text)
+
+
+def _wordy(text: str) -> bool:
+    return bool(re.search(r"[^\W\d_]{2}", text))
