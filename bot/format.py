@@ -91,8 +91,17 @@ def format_answer(answer: Answer) -> str:
     if answer.citations:
         parts.append("")
         parts.append(f"{text(answer.lang, 'sources')}:")
-        parts.extend(f"  [{c.n}] {source_line(c, answer.lang)}" for c in answer.citations)
+        for c in answer.citations:
+            parts.append(f"  [{c.n}] {source_line(c, answer.lang)}")
+            if support_quoted(answer):
+                parts.append(f"      “{printable(c.quote, keep_newlines=False)}”")
     return "\n".join(parts)
+
+
+def support_quoted(answer: Answer) -> bool:
+    """Whether the sources should quote the sentences behind the answer: when an LLM wrote
+    it, the reader sees the articles' own words only there."""
+    return answer.writer == "llm"
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:

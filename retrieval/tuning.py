@@ -123,7 +123,7 @@ class Tuning:
     #: Share of an LLM sentence's content-word weight (names, numbers and dates are checked
     #: apart, all of them) that its cited passages must hold for it to be shown; tuned with
     #: benchmarks/bench_verify.py on faithful and perturbed answers to the dev questions.
-    verify_coverage: float = 0.6
+    verify_coverage: float = 0.5
     #: Word-set overlap (Jaccard) above which two quoted windows count as near-duplicates.
     duplicate_overlap: float = 0.6
 

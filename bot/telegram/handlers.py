@@ -184,6 +184,9 @@ class Handlers:
             async with drafting(draft) as on_text:
                 answer = await asyncio.to_thread(engine.answer, question, None, history,
                                                  on_text)
+            if answer.fallback:  # the operator's concern, not the user's
+                log.warning("answered chat %s without the LLM: %s", message.chat_id,
+                            answer.fallback)
             last = await _send_answer(message, answer, draft.placeholder if draft else None)
             state.remember(question, answer, last.message_id, time.monotonic())
 

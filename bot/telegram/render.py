@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from html import escape as _escape
 
-from bot.format import answer_text, notice_text, source_line
+from bot.format import answer_text, notice_text, source_line, support_quoted
 from bot.texts import EXAMPLES, lang_of, text
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
 
@@ -72,8 +72,10 @@ def answer_html(answer: Answer) -> list[str]:
     blocks.extend(_Block(line) for line in body.split("\n") if line.strip())
     if answer.citations:
         blocks.append(_Block(f"{text(lang, 'sources')}:", open="<b>", close="</b>"))
-        blocks.extend(_Block(f"[{c.n}] {source_line(c, lang)}", sep="\n")
-                      for c in answer.citations)
+        for c in answer.citations:
+            blocks.append(_Block(f"[{c.n}] {source_line(c, lang)}", sep="\n"))
+            if support_quoted(answer):  # an LLM's words: the articles' own under each source
+                blocks.append(_Block(f"“{c.quote}”", open="<i>", close="</i>", sep="\n"))
     return split_blocks(blocks)
 
 

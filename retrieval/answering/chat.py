@@ -70,7 +70,8 @@ class OpenAIChat:
                            ) from None
         except openai.APIStatusError as exc:
             raise LlmError(f"the LLM server answered HTTP {exc.status_code}") from None
-        except (openai.OpenAIError, ValueError, KeyError, TypeError) as exc:
+        except (openai.OpenAIError, ValueError, KeyError, TypeError, IndexError,
+                AttributeError) as exc:
             # A malformed reply: the package raises its own errors or plain ones.
             raise LlmError(f"the LLM server sent an unusable reply ({type(exc).__name__})"
                            ) from None

@@ -58,7 +58,8 @@ class LlmWriter:
             reply = self._chat.complete(messages(evidence.question, lang, blocks),
                                         _accumulating(evidence.on_text))
         except LlmError as exc:
-            log.warning("answering without the LLM: %s", exc)
+            # The front ends say so (a notice in the CLI, the bot's log): info here.
+            log.info("answering without the LLM: %s", exc)
             return dataclasses.replace(base, fallback=str(exc))
         sent = {n: facts(searcher, n, chunk) for n, chunk in enumerate(chunks, 1)}
         verdicts = [check(searcher, claim, lang, sent) for claim in claims(reply)]
@@ -67,7 +68,8 @@ class LlmWriter:
         log.info("LLM answer: %d sentences kept, %d dropped (%s)", len(kept), dropped,
                  ", ".join(v.why for v in verdicts if not v.kept) or "none")
         if not kept:
-            why = "the LLM found no answer in the passages" if NOT_FOUND in reply.upper() \
+            said_not_found = reply.strip().strip(".").upper() == NOT_FOUND
+            why = "the LLM found no answer in the passages" if said_not_found \
                 else f"none of the LLM's {len(verdicts)} sentences could be verified"
             return dataclasses.replace(base, fallback=why, dropped=dropped)
         return _compose(evidence, kept, sent, dropped)

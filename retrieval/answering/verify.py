@@ -20,15 +20,19 @@ instruction injected into an article has no effect beyond being dropped.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from retrieval.answering.spans import number_values
 from retrieval.answering.when import article_day, find_when
 from retrieval.search import Searcher
 from retrieval.search.query import Concept
-from retrieval.search.terms import terms
+from retrieval.search.terms import stem, terms
 
 __all__ = ["Claim", "Facts", "Verdict", "check", "claims", "facts"]
 
@@ -36,6 +40,13 @@ _CITES = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _NUMBER = re.compile(r"\d+")
 _CAPITAL = re.compile(r"\b[A-Z][\w'’-]*")
+#: Words that carry no claim of their own: an answer's "yes", the "hari" of "hari Jumat".
+#: Hedges on a number ("at least 30") are not content either: the number itself is checked.
+_FILLER = re.compile(r"\b(?:yes|ya|indeed|tentu|hari|at least|setidaknya|sedikitnya)\b",
+                     re.I)
+
+#: Facts of each chunk, per loaded version (forgotten with it).
+_FACTS: weakref.WeakKeyDictionary[Searcher, dict[int, Facts]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -95,6 +106,16 @@ def claims(reply: str) -> list[Claim]:
 
 def facts(searcher: Searcher, n: int, chunk: int) -> Facts:
     """What passage ``n`` (chunk ``chunk`` of the index) can support."""
+    # A chunk's facts depend on the loaded version only, and reading its dates and numbers
+    # is nine tenths of a check: they are worked out once per chunk and version.
+    known = _FACTS.setdefault(searcher, {})
+    found = known.get(chunk)
+    if found is None:
+        found = known[chunk] = _chunk_facts(searcher, chunk)
+    return dataclasses.replace(found, n=n)
+
+
+def _chunk_facts(searcher: Searcher, chunk: int) -> Facts:
     view = searcher.view
     number = view.article_of_chunk(chunk)
     art = view.article(number)
@@ -106,7 +127,7 @@ def facts(searcher: Searcher, n: int, chunk: int) -> Facts:
     numbers = {v for values in number_values(f"{title} {text}") for v in values}
     numbers |= {float(x) for d in days for x in (d.day, d.year, d.month) if x is not None}
     words = f"{title} {art.meta.outlet or ''} {text}"
-    return Facts(n, chunk, frozenset(terms(words, art.lang)) | frozenset(terms(words, "en")),
+    return Facts(0, chunk, frozenset(terms(words, art.lang)) | frozenset(terms(words, "en")),
                  frozenset(numbers), frozenset(d.month for d in days if d.month),
                  frozenset(d.weekday for d in days if d.weekday is not None))
 
@@ -151,21 +172,46 @@ def _names_and_content(searcher: Searcher, text: str, concepts: Sequence[Concept
             return "name"
         total += concept.weight
         found += concept.weight if hit else 0.0
-    if total and found / total < searcher.tuning.verify_coverage:
+    # A sentence that says nothing checkable ("or [1][2].", an echo of the rules) is no
+    # answer either.
+    if not total or found / total < searcher.tuning.verify_coverage:
         return "content"
     return ""
 
 
 def _names(searcher: Searcher, text: str) -> set[str]:
     """The capitalised words that are names: all but a sentence's first word, which is one
-    only when it is not an ordinary word ("Egypt mediated", not "Talks began")."""
-    names = set()
+    only when it is not an ordinary word ("Egypt mediated", not "Talks began" or "Korban
+    tewas"). A possessive counts as its name ("Astana's"), a compound as its parts
+    ("Syrian-Israeli")."""
+    names: set[str] = set()
     for m in _CAPITAL.finditer(text):
-        word = m.group(0).casefold()
+        word = re.sub(r"['’]s?$", "", m.group(0).casefold())
         first = not text[:m.start()].strip()
-        if not first or searcher.lexicon.is_alias(word) or not searcher.lexicon.knows(word):
-            names.add(word)
+        if first and _ordinary(searcher, word):
+            continue
+        names.update(part for part in word.split("-") if part)
     return names
+
+
+def _ordinary(searcher: Searcher, word: str) -> bool:
+    """Whether a word is a common word of either language: an Indonesian word whose root is
+    in Sastrawi's dictionary of root words, or a word the lexicon knows that is no alias."""
+    roots = _id_roots()
+    # Sastrawi's stemmer keeps the prefix se- ("sebanyak", "setelah"); it is tried here.
+    if word in roots or stem(word, "id") in roots or (word.startswith("se") and word[2:] in
+                                                          roots):
+        return True
+    # The alias table holds names ("egypt", "mesir") and a few synonym sets ("korban"):
+    # an alias is a name unless it is a root word above.
+    return searcher.lexicon.knows(word) and not searcher.lexicon.is_alias(word)
+
+
+@cache
+def _id_roots() -> frozenset[str]:
+    """Sastrawi's dictionary of Indonesian root words (the one its stemmer uses)."""
+    data = resources.files("Sastrawi.Stemmer").joinpath("data/kata-dasar.txt")
+    return frozenset(data.read_text(encoding="utf-8").split())
 
 
 def _is_name(concept: Concept, names: set[str]) -> bool:
@@ -177,7 +223,7 @@ def _without_dates(text: str) -> str:
     checked by value, not as words)."""
     for when in reversed(find_when(text, None)):
         text = text[:when.start] + " " + text[when.end:]
-    return _NUMBER.sub(" ", text)
+    return _FILLER.sub(" ", _NUMBER.sub(" ", text))
 
 
 def _wordy(text: str) -> bool:
