@@ -24,6 +24,7 @@ from retrieval.building.freshness import (
     record_state,
     unchanged_version,
 )
+from retrieval.building.runtime import ensure_export
 from retrieval.config import Settings
 from retrieval.errors import CorruptIndexError, IndexMismatchError, KabarError, NoIndexError
 from retrieval.reading import Corpus, fingerprint, read_corpus
@@ -109,12 +110,15 @@ def build_index(settings: Settings, get_embedder: Callable[[], Embedder], full: 
         if manifest is not None:
             # Same files, sizes and times as the last build, same settings: a no-op that
             # reads neither the articles nor the index.
+            ensure_export(settings, get_embedder)
             return BuildReport(0, 0, 0, manifest.counts.get("articles", 0),
                                manifest.counts.get("chunks", 0), 0, 0,
                                time.perf_counter() - started, manifest.version, False)
         prev, reason = (None, "--full") if full else _previous(settings)
         corpus = read_corpus(settings.seeds_dir, settings.max_file_bytes)
         report = _update(settings, corpus, prev, files, get_embedder, progress, tuning)
+        # Questions run on the export (no torch); made once, while the model is loaded.
+        ensure_export(settings, get_embedder)
     return dataclasses.replace(report, seconds=time.perf_counter() - started,
                                reason=reason if report.full else "")
 
