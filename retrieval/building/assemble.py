@@ -27,7 +27,8 @@ from retrieval.search.wordlists import detect_language
 from retrieval.store import BM25Index, IndexData, Layout, StoredArticle, VectorIndex
 from retrieval.store import vectors as vector_indexes
 
-__all__ = ["Assembled", "LaidOut", "assemble", "chunk_vectors", "embed_sentences", "lay_out"]
+__all__ = ["Assembled", "LaidOut", "assemble", "chunk_vectors", "embed_sentences",
+           "encode_in_blocks", "lay_out"]
 
 #: Above this many chunks ``KABAR_FAISS_INDEX=auto`` picks HNSW over exact search.
 AUTO_HNSW_THRESHOLD = 300_000
@@ -164,7 +165,7 @@ def embed_sentences(laid: LaidOut, previous: IndexData | None,
     if laid.fresh:
         embedder = get_embedder()
         dim = embedder.dim
-        encoded = _encode_in_blocks(embedder, [t for _, t in laid.fresh], progress or Quiet())
+        encoded = encode_in_blocks(embedder, [t for _, t in laid.fresh], progress or Quiet())
     vectors = np.zeros((len(laid.layout.sent_start), dim), dtype=np.float16)
     if encoded is not None:
         vectors[[r for r, _ in laid.fresh]] = encoded.astype(np.float16)
@@ -174,7 +175,7 @@ def embed_sentences(laid: LaidOut, previous: IndexData | None,
     return vectors
 
 
-def _encode_in_blocks(embedder: Embedder, texts: list[str], progress: BuildProgress
+def encode_in_blocks(embedder: Embedder, texts: list[str], progress: BuildProgress
                       ) -> np.ndarray:
     """Embed longest first, a block at a time, reporting after each block.
 
