@@ -194,3 +194,22 @@ def test_lexicon_and_places_come_back_the_same_from_the_cache(
     fresh = places._names()
     places._names.cache_clear()
     assert places._names() == fresh and "jakarta" in fresh[1]
+
+
+@pytest.mark.e2e
+def test_damaged_export_falls_back_to_torch(tmp_path: Path, real_index: Settings,
+                                            real_embedder: Embedder,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    import shutil
+
+    source = model_folder(real_index.index_dir, real_index.embedding_model)
+    settings = real_index.replace(index_dir=tmp_path / "index")
+    copy = model_folder(settings.index_dir, settings.embedding_model)
+    shutil.copytree(source, copy)
+    size = (copy / "model.onnx").stat().st_size
+    (copy / "model.onnx").write_bytes(b"\0" * size)  # same size: only loading finds out
+    encoder = query_embedder(settings, lambda: real_embedder)
+    with caplog.at_level(logging.WARNING):
+        vectors = encoder.encode_queries(["What was agreed in Paris?"])
+    assert "cannot be loaded" in caplog.text and not (copy / "meta.json").exists()
+    assert np.allclose(vectors, real_embedder.encode_queries(["What was agreed in Paris?"]))

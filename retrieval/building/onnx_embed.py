@@ -10,14 +10,16 @@ made a one-shot question slower, not faster.)
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retrieval.building.onnx_files import MODEL_FILE, TOKENIZER_FILE, OnnxMeta
+from retrieval.building.onnx_files import META_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxMeta
 from retrieval.errors import ModelLoadError
 
 if TYPE_CHECKING:
@@ -64,6 +66,7 @@ class OnnxEmbedder:
         self._threads = threads
         self._session: Any = None
         self._replacement: Embedder | None = None
+        self._lock = threading.Lock()  # the bot asks from several threads
 
     @property
     def model_id(self) -> str:
@@ -87,6 +90,12 @@ class OnnxEmbedder:
         """The session (made on first use), or ``None`` once torch has taken over."""
         if self._session is not None or self._replacement is not None:
             return self._session
+        with self._lock:
+            if self._session is None and self._replacement is None:
+                self._open()
+        return self._session
+
+    def _open(self) -> None:
         try:
             import onnxruntime as ort
 
@@ -96,17 +105,20 @@ class OnnxEmbedder:
             options.log_severity_level = 3
             self._session = ort.InferenceSession(str(self._path), options,
                                                  providers=["CPUExecutionProvider"])
-            return self._session
         except Exception as exc:  # ORT raises several types for a damaged or foreign file
             if self._fallback is None:
                 raise ModelLoadError(
-                    f"the ONNX export of {self.model_id!r} cannot be loaded ({exc}) — run "
-                    "`kabar index --full`, or set KABAR_QUERY_RUNTIME=torch") from None
+                    f"the ONNX export of {self.model_id!r} cannot be loaded ({exc}) — delete "
+                    f"{self._path.parent} and run `kabar index`, or set "
+                    "KABAR_QUERY_RUNTIME=torch") from None
             log.warning("answering with torch (slower start): the ONNX export cannot be "
-                        "loaded (%s); `kabar index --full` makes it again",
+                        "loaded (%s); `kabar index` makes it again",
                         str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            # Without its meta file the export counts as missing, so the next build makes
+            # it again (a read-only index folder just keeps the notice).
+            with contextlib.suppress(OSError):
+                (self._path.parent / META_FILE).unlink()
             self._replacement = self._fallback()
-            return None
 
     def _encode(self, texts: list[str], passages: bool) -> np.ndarray:
         session = self._run_session()
@@ -115,7 +127,7 @@ class OnnxEmbedder:
             # The prompts were added above; the replacement adds its own.
             return (self._replacement.encode_passages if passages
                     else self._replacement.encode_queries)(
-                [t[len(self._prompts[not passages]):] for t in texts])
+                [t[len(self._prompts[1 if passages else 0]):] for t in texts])
         out = np.zeros((len(texts), self._meta.dim), dtype=np.float32)
         if not texts:
             return out
