@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from retrieval import store
 from retrieval.building import BuildReport, Embedder, build_index, freshness, load_embedder
+from retrieval.building.runtime import ensure_export, query_embedder
 from retrieval.config import Settings
 from retrieval.engine import Engine
 from retrieval.errors import KabarError, NoIndexError
@@ -68,4 +69,9 @@ def open_app(settings: Settings, update: bool = True, progress: bool = False) ->
     elif state.version is None:
         store.current_version(settings.index_dir)  # raises what is damaged, if anything
         raise NoIndexError(f"no index at {settings.index_dir}/ — run `kabar index`")
-    return App(Engine(settings, get_embedder(), Lexicon.load()), report, problem)
+    if update and not problem:
+        # An index built before questions had an ONNX export gets one now, once.
+        ensure_export(settings, get_embedder)
+    # The query side starts loading here (ONNX on a thread) while the lexicon loads.
+    encoder = query_embedder(settings, get_embedder)
+    return App(Engine(settings, encoder, Lexicon.load()), report, problem)

@@ -13,7 +13,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from bot import format as fmt
@@ -73,16 +72,33 @@ def _warn(message: str) -> None:
 
 def kabar_version() -> str:
     """The installed version of Kabar."""
+    # Imported here: importlib.metadata and the scan of installed packages cost a one-shot
+    # question ~50 ms when only --version needs them.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("kabar")
     except PackageNotFoundError:  # running from a checkout that was never installed
         return "unknown"
 
 
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked for."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 help: str = "show the version and exit") -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        print(f"kabar {kabar_version()}")
+        parser.exit()
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kabar", description="Ask questions about a folder of news articles.")
-    parser.add_argument("--version", action="version", version=f"kabar {kabar_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, run: Callable[[argparse.Namespace, Settings], int], text: str

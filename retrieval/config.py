@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     batch_size: int = _env("KABAR_BATCH_SIZE", 32, "texts per forward pass while indexing",
                            ge=1, le=4096)
     device: str = _env("KABAR_DEVICE", "cpu", "torch device", min_length=1)
+    build_precision: Literal["auto", "fp32", "bf16"] = _env(
+        "KABAR_BUILD_PRECISION", "auto",
+        "indexing precision: `bf16` (CPUs with AMX/AVX512-BF16), `fp32`, `auto`")
+    query_runtime: Literal["auto", "onnx", "torch"] = _env(
+        "KABAR_QUERY_RUNTIME", "auto",
+        "questions via the ONNX export (`onnx`), `torch`, or `auto` (ONNX when exported)")
     faiss_index: Literal["auto", "flat", "hnsw"] = _env(
         "KABAR_FAISS_INDEX", "auto", "`flat` (exact), `hnsw` (approximate), `auto`")
     chunk_chars: int = _env("KABAR_CHUNK_CHARS", 700, "chunk size bound (characters)",

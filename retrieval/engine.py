@@ -78,8 +78,10 @@ class Engine:
             NoIndexError, IndexMismatchError, CorruptIndexError, ModelLoadError.
         """
         from retrieval.building.embed import load_embedder
+        from retrieval.building.runtime import query_embedder
 
-        return cls(settings, load_embedder(settings), Lexicon.load())
+        encoder = query_embedder(settings, lambda: load_embedder(settings))
+        return cls(settings, encoder, Lexicon.load())
 
     def refresh(self) -> bool:
         """Switch to a newer published index version, if there is one.

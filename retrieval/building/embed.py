@@ -8,11 +8,12 @@ that needs no model at all (tests, or machines that want BM25 with a token-overl
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -54,6 +55,8 @@ class SentenceTransformerEmbedder:
         passage_prompt: Text put before each passage (``"passage: "`` for e5 models).
         batch_size: Texts per forward pass.
         device: Torch device, ``"cpu"`` by default.
+        bf16: Embed passages under bfloat16 autocast (2.8x faster on CPUs with AMX, cosine
+            >= 0.9999 to fp32); questions always run in fp32, like the ONNX export.
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class SentenceTransformerEmbedder:
         passage_prompt: str = "",
         batch_size: int = 32,
         device: str = "cpu",
+        bf16: bool = False,
     ) -> None:
         from sentence_transformers import SentenceTransformer
 
@@ -70,6 +74,7 @@ class SentenceTransformerEmbedder:
         self._query_prompt = query_prompt
         self._passage_prompt = passage_prompt
         self._batch_size = batch_size
+        self._bf16 = bf16
         location = _resolve(model_id)
         try:
             self._model = SentenceTransformer(location, device=device)
@@ -96,24 +101,39 @@ class SentenceTransformerEmbedder:
         """The embedding dimension."""
         return self._dim
 
+    @property
+    def sentence_transformer(self) -> Any:
+        """The loaded ``SentenceTransformer`` (for the ONNX export)."""
+        return self._model
+
+    @property
+    def bf16(self) -> bool:
+        """Whether passages are embedded under bfloat16 autocast."""
+        return self._bf16
+
     def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed passages (with the passage prompt), batched, optionally with a progress bar."""
-        return self._encode([self._passage_prompt + t for t in texts], progress)
+        return self._encode([self._passage_prompt + t for t in texts], progress, self._bf16)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed questions (with the query prompt)."""
-        return self._encode([self._query_prompt + t for t in texts], False)
+        return self._encode([self._query_prompt + t for t in texts], False, False)
 
-    def _encode(self, texts: list[str], progress: bool) -> np.ndarray:
+    def _encode(self, texts: list[str], progress: bool, bf16: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self._dim), dtype=np.float32)
-        vectors = self._model.encode(
-            texts,
-            batch_size=self._batch_size,
-            show_progress_bar=progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
+        import torch
+
+        autocast = torch.autocast(self._model.device.type, dtype=torch.bfloat16) if bf16 \
+            else contextlib.nullcontext()
+        with autocast:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self._batch_size,
+                show_progress_bar=progress,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -186,7 +206,33 @@ def load_embedder(settings: Settings) -> Embedder:
         passage_prompt=settings.prompts()[1],
         batch_size=settings.batch_size,
         device=settings.device,
+        bf16=use_bf16(settings),
     )
+
+
+def use_bf16(settings: Settings) -> bool:
+    """Whether indexing runs under bfloat16 autocast (``KABAR_BUILD_PRECISION``).
+
+    ``auto`` picks it only on a CPU with AMX or AVX512-BF16 instructions: there it embedded
+    2.8x faster than fp32 with every vector within cosine 0.99996; elsewhere bf16 is
+    emulated and slower, so fp32 stays.
+    """
+    if settings.build_precision != "auto":
+        return settings.build_precision == "bf16"
+    return settings.device == "cpu" and cpu_has_bf16()
+
+
+def cpu_has_bf16() -> bool:
+    """Whether ``/proc/cpuinfo`` lists AMX-BF16 or AVX512-BF16 (``False`` where unreadable)."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as info:
+            for line in info:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"amx_bf16", "avx512_bf16"})
+    except OSError:
+        pass
+    return False
 
 
 def _resolve(model_id: str) -> str:

@@ -24,6 +24,8 @@ from retrieval.building.freshness import (
     record_state,
     unchanged_version,
 )
+from retrieval.building.progress import BuildProgress, progress_for
+from retrieval.building.runtime import ensure_export
 from retrieval.config import Settings
 from retrieval.errors import CorruptIndexError, IndexMismatchError, KabarError, NoIndexError
 from retrieval.reading import Corpus, fingerprint, read_corpus
@@ -86,7 +88,8 @@ class _Diff:
 
 
 def build_index(settings: Settings, get_embedder: Callable[[], Embedder], full: bool = False,
-                progress: bool = False, tuning: Tuning = TUNING) -> BuildReport:
+                progress: bool | BuildProgress = False, tuning: Tuning = TUNING
+                ) -> BuildReport:
     """Bring the index in ``settings.index_dir`` up to date with ``settings.seeds_dir``.
 
     Args:
@@ -94,7 +97,8 @@ def build_index(settings: Settings, get_embedder: Callable[[], Embedder], full: 
         get_embedder: Returns the embedder; only called when something must be embedded,
             so a no-op run never loads the model.
         full: Rebuild everything, ignoring the published version.
-        progress: Show a progress bar while embedding.
+        progress: ``True`` draws the files read, sentences embedded, rate and ETA on stderr
+            (for terminals), or pass a :class:`BuildProgress` to receive them.
         tuning: BM25's k1 and b are read from here.
 
     Raises:
@@ -109,18 +113,25 @@ def build_index(settings: Settings, get_embedder: Callable[[], Embedder], full: 
         if manifest is not None:
             # Same files, sizes and times as the last build, same settings: a no-op that
             # reads neither the articles nor the index.
+            ensure_export(settings, get_embedder)
             return BuildReport(0, 0, 0, manifest.counts.get("articles", 0),
                                manifest.counts.get("chunks", 0), 0, 0,
                                time.perf_counter() - started, manifest.version, False)
         prev, reason = (None, "--full") if full else _previous(settings)
-        corpus = read_corpus(settings.seeds_dir, settings.max_file_bytes)
-        report = _update(settings, corpus, prev, files, get_embedder, progress, tuning)
+        shown = progress_for(progress)
+        try:
+            corpus = read_corpus(settings.seeds_dir, settings.max_file_bytes, shown.files)
+            report = _update(settings, corpus, prev, files, get_embedder, shown, tuning)
+        finally:
+            shown.close()
+        # Questions run on the export (no torch); made once, while the model is loaded.
+        ensure_export(settings, get_embedder)
     return dataclasses.replace(report, seconds=time.perf_counter() - started,
                                reason=reason if report.full else "")
 
 
 def _update(settings: Settings, corpus: Corpus, prev: store.IndexData | None, files: Files,
-            get_embedder: Callable[[], Embedder], progress: bool, tuning: Tuning
+            get_embedder: Callable[[], Embedder], progress: BuildProgress, tuning: Tuning
             ) -> BuildReport:
     """Publish a new version when the articles or the settings changed."""
     skipped = tuple(f"{s.path}: {s.reason}" for s in corpus.skipped)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -117,7 +117,8 @@ def _merge_meta(metas: Sequence[ArticleMeta]) -> ArticleMeta:
     return merged
 
 
-def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES) -> Corpus:
+def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES,
+                on_file: Callable[[int, int], None] | None = None) -> Corpus:
     """Read, clean and de-duplicate every article in a seeds folder.
 
     Files are read in sorted relative-path order, safely (see :mod:`retrieval.reading.files`). A
@@ -128,6 +129,7 @@ def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES)
     Args:
         seeds_dir: The seeds folder.
         max_bytes: Read at most this many bytes of each file.
+        on_file: Called with (files read, files in all) after each file (progress).
 
     Returns:
         The articles (one per story, sorted by ``doc_id``), the skipped files and notes.
@@ -143,8 +145,10 @@ def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES)
     skipped: list[Skipped] = list(listing.skipped)
     notes: list[Skipped] = []
 
-    for entry in listing.entries:
+    for done, entry in enumerate(listing.entries, 1):
         found = _read_one(entry, max_bytes, skipped, notes)
+        if on_file is not None:
+            on_file(done, len(listing.entries))
         if found is not None:
             relative.append(entry.rel)
             texts.append(found[0])
