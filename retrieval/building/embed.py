@@ -54,6 +54,8 @@ class SentenceTransformerEmbedder:
         passage_prompt: Text put before each passage (``"passage: "`` for e5 models).
         batch_size: Texts per forward pass.
         device: Torch device, ``"cpu"`` by default.
+        processes: Worker processes for passages (sentence-transformers' multi-process pool);
+            1 embeds in this process.
     """
 
     def __init__(
@@ -63,6 +65,7 @@ class SentenceTransformerEmbedder:
         passage_prompt: str = "",
         batch_size: int = 32,
         device: str = "cpu",
+        processes: int = 1,
     ) -> None:
         from sentence_transformers import SentenceTransformer
 
@@ -70,6 +73,8 @@ class SentenceTransformerEmbedder:
         self._query_prompt = query_prompt
         self._passage_prompt = passage_prompt
         self._batch_size = batch_size
+        self._device = device
+        self._processes = processes
         location = _resolve(model_id)
         try:
             self._model = SentenceTransformer(location, device=device)
@@ -98,7 +103,10 @@ class SentenceTransformerEmbedder:
 
     def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed passages (with the passage prompt), batched, optionally with a progress bar."""
-        return self._encode([self._passage_prompt + t for t in texts], progress)
+        texts = [self._passage_prompt + t for t in texts]
+        if self._processes > 1 and len(texts) >= 4 * self._batch_size:
+            return self._encode_in_pool(texts, progress)
+        return self._encode(texts, progress)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed questions (with the query prompt)."""
@@ -114,6 +122,29 @@ class SentenceTransformerEmbedder:
             convert_to_numpy=True,
             normalize_embeddings=True,
         )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+    def _encode_in_pool(self, texts: list[str], progress: bool) -> np.ndarray:
+        """Embed in worker processes, each with its share of the cores (torch's threads
+        would otherwise fight over them); every text gets the same model and batch size."""
+        cores = max(1, (os.cpu_count() or 1) // self._processes)
+        saved = os.environ.get("OMP_NUM_THREADS")
+        os.environ["OMP_NUM_THREADS"] = str(cores)  # read by torch in the spawned workers
+        try:
+            pool = self._model.start_multi_process_pool([self._device] * self._processes)
+        finally:
+            if saved is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = saved
+        try:
+            vectors = self._model.encode(
+                texts, batch_size=self._batch_size, show_progress_bar=progress, pool=pool,
+                chunk_size=max(self._batch_size, len(texts) // (4 * self._processes) + 1),
+                convert_to_numpy=True, normalize_embeddings=True)
+        finally:
+            self._model.stop_multi_process_pool(pool)
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
@@ -186,6 +217,7 @@ def load_embedder(settings: Settings) -> Embedder:
         passage_prompt=settings.prompts()[1],
         batch_size=settings.batch_size,
         device=settings.device,
+        processes=settings.embed_processes,
     )
 
 

@@ -8,7 +8,9 @@ articles and sentences met at question time, for the answer writers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -25,6 +27,17 @@ from retrieval.types import Passage
 __all__ = ["Hit", "Searcher"]
 
 _CACHE_LIMIT = 200_000
+
+
+@runtime_checkable
+class HybridIndex(Protocol):
+    """A vector index that also holds the BM25 weights and searches both sides at once
+    (Milvus: :class:`retrieval.store.milvus.MilvusVectorIndex`)."""
+
+    def hybrid(self, query: np.ndarray, terms: Mapping[int, float], dense_k: int,
+               sparse_k: int) -> np.ndarray:
+        """The ids of the ``dense_k`` nearest vectors and the ``sparse_k`` best BM25 scores."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -79,12 +92,23 @@ class Searcher:
         view, tuning = self.view, self.tuning
         if view.num_chunks == 0:
             return []
-        bm25 = bm25_scores(view.bm25, query.weighted_terms())
-        candidates = set(top(bm25, tuning.bm25_candidates).tolist())
+        weighted = query.weighted_terms()
+        bm25 = bm25_scores(view.bm25, weighted)
         weight = self._w["en" if query.lang == "en" else "id"]
-        if weight > 0:
-            ids, _ = view.vectors.search(query.vector, tuning.dense_candidates)
-            candidates.update(int(i) for i in ids)
+        dense_k = tuning.dense_candidates if weight > 0 else 0
+        if isinstance(view.vectors, HybridIndex):
+            # Both candidate lists from one search in the server; fused below, as with FAISS.
+            columns = {view.bm25.vocab[t]: w for t, w in weighted.items()
+                       if t in view.bm25.vocab}
+            candidates = set(view.vectors.hybrid(query.vector, columns, dense_k,
+                                                 tuning.bm25_candidates).tolist())
+        else:
+            candidates = set(top(bm25, tuning.bm25_candidates).tolist())
+            if dense_k:
+                ids, _ = view.vectors.search(query.vector, dense_k)
+                candidates.update(int(i) for i in ids)
+        if not candidates:
+            return []
         cand = np.fromiter(candidates, dtype=np.int64)
         dense = view.vectors.vectors(cand) @ query.vector.astype(np.float32)
         b = bm25[cand]
