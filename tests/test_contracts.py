@@ -102,12 +102,17 @@ def test_vector_index_reads_indexes_written_before_ids_were_explicit() -> None:
 
 # --- a built seeds index for the other seams --------------------------------------------------
 
-@pytest.fixture(scope="module")
-def seeds_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def seeds_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[Engine]:
+    """An engine over the seeds in each store (the read view comes from the store)."""
+    if request.param == "milvus":
+        request.getfixturevalue("milvus_lite")
     tmp = tmp_path_factory.mktemp("contracts")
     shutil.copytree(SEEDS, tmp / "seeds")
     settings = Settings.load(env={}, dotenv_path=None).replace(
-        seeds_dir=tmp / "seeds", index_dir=tmp / "index", embedding_model="hashing:64")
+        seeds_dir=tmp / "seeds", index_dir=tmp / "index", embedding_model="hashing:64",
+        vector_store=request.param, milvus_uri=str(tmp / "milvus.db"))
     embedder = HashingEmbedder(64)
     build_index(settings, lambda: embedder)
     yield Engine(settings, embedder, Lexicon.load())

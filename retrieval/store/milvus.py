@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -53,6 +54,9 @@ def connect(uri: str, token: str = "") -> Any:
     if uri in _clients:
         return _clients[uri]
     local = not uri.startswith(_SERVER_SCHEMES)
+    # gRPC's C core logs keepalive chatter (GOAWAY "too_many_pings") to stderr at ERROR
+    # level; Kabar reports what fails itself. An operator's own setting wins.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     try:
         from pymilvus import MilvusClient
         if local:
