@@ -102,6 +102,10 @@ class Searcher:
                        if t in view.bm25.vocab}
             candidates = set(view.vectors.hybrid(query.vector, columns, dense_k,
                                                  tuning.bm25_candidates).tolist())
+            # The BM25 list FAISS fuses also holds chunks of score 0 when fewer chunks match;
+            # the server returns only matches, so those are added: both stores answer alike.
+            listed = top(bm25, tuning.bm25_candidates)
+            candidates.update(listed[bm25[listed] == 0].tolist())
         else:
             candidates = set(top(bm25, tuning.bm25_candidates).tolist())
             if dense_k:

@@ -1,0 +1,30 @@
+"""``KABAR_EMBED_PROCESSES``: passages embedded by a pool of processes get the same vectors
+(up to float rounding)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SEEDS
+
+from retrieval.building.embed import SentenceTransformerEmbedder, load_embedder
+from retrieval.building.sentences import split_sentences
+from retrieval.config import Settings
+
+
+@pytest.mark.e2e
+def test_two_processes_embed_like_one() -> None:
+    texts = [s.text for path in sorted(SEEDS.glob("*.txt"))
+             for s in split_sentences(path.read_text(encoding="utf-8"))]
+    texts = texts + [t.upper() for t in texts]
+    settings = Settings.load(env={}, dotenv_path=None).replace(batch_size=16)
+    assert len(texts) >= 4 * settings.batch_size  # enough for the pool to be used
+    one = load_embedder(settings)
+    two = load_embedder(settings.replace(embed_processes=2))
+    assert isinstance(two, SentenceTransformerEmbedder)
+    a, b = one.encode_passages(texts), two.encode_passages(texts)
+    assert a.shape == b.shape
+    # The same model on the same texts: equal up to float rounding (torch sums in another
+    # order with another thread count and batch), far below anything a search can see.
+    np.testing.assert_allclose(a, b, atol=1e-6)
+    assert float(np.min(np.sum(a * b, axis=1))) > 1 - 1e-6
