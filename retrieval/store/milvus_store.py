@@ -41,8 +41,6 @@ from retrieval.store.vectors import VectorIndex
 __all__ = ["MilvusStore"]
 
 _PART = 48_000  # bytes per row: base64 makes 64,000 ASCII characters, under Milvus' 65,535
-_MAX_PARTS = 16_384  # Milvus' largest query limit: files up to 786 MB
-_KEEP_OLD = 1  # older versions kept besides the published one, for replicas still loading
 _FILES = "_files"
 
 
@@ -135,13 +133,15 @@ class MilvusStore:
         chunks = self.collection(name)
         try:
             with _errors(self.where, IndexWriteError):
+                before = self.current_version()
                 self._fill(chunks, chunk_vectors, bm25)
                 self._write_files(chunks + _FILES, blobs)
                 self._switch(chunks)
         except BaseException:
             self._drop_unpublished(chunks)
             raise
-        self._collect_garbage(keep=chunks)
+        # The version replicas may still be loading stays until the next publish.
+        self._collect_garbage(keep={chunks} | ({self.collection(before)} if before else set()))
         return name
 
     def build_lock(self) -> contextlib.AbstractContextManager[None]:
@@ -200,8 +200,13 @@ class MilvusStore:
             if not self._client.has_collection(name):
                 raise CorruptIndexError(f"{self.where}: {name} is missing — {REBUILD}")
             self._client.load_collection(name)
-            rows = self._client.query(name, filter=f'file == "{file}"',
-                                      output_fields=["part", "data"], limit=_MAX_PARTS)
+            rows = []
+            # Pages of 200 rows (12.8 MB) stay under gRPC's 64 MB message limit.
+            pages = self._client.query_iterator(name, batch_size=200, filter=f'file == "{file}"',
+                                                output_fields=["part", "data"])
+            while page := pages.next():
+                rows.extend(page)
+            pages.close()
         rows.sort(key=lambda r: int(r["part"]))
         if [int(r["part"]) for r in rows] != list(range(len(rows))) or not rows:
             raise CorruptIndexError(f"{self.where}: {file} of {version} is incomplete — "
@@ -221,15 +226,14 @@ class MilvusStore:
             for name in (chunks, chunks + _FILES):
                 self._safe_drop(name)
 
-    def _collect_garbage(self, keep: str) -> None:
-        """Drop the versions older than the newest ``_KEEP_OLD`` besides ``keep``."""
+    def _collect_garbage(self, keep: set[str]) -> None:
+        """Drop every version but ``keep`` (also pairs left by a build that was killed)."""
         with contextlib.suppress(Exception):  # old versions only cost space
             pattern = re.compile(re.escape(self.alias) + r"_v\d{8}T\d{12}_[0-9a-f]{6}")
-            names = sorted(n for n in self._client.list_collections() if pattern.fullmatch(n))
-            old = [n for n in names if n != keep]
-            for name in old[: max(0, len(old) - _KEEP_OLD)]:
-                self._safe_drop(name)
-                self._safe_drop(name + _FILES)
+            for name in self._client.list_collections():
+                if pattern.fullmatch(name) and name not in keep:
+                    self._safe_drop(name)
+                    self._safe_drop(name + _FILES)
 
     def _safe_drop(self, name: str) -> None:
         """Drop a collection unless an alias names it or it is an alias: Milvus Lite
