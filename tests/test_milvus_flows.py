@@ -139,3 +139,17 @@ def test_bot_answers_from_milvus(milvus_real: Settings, real_embedder: Embedder)
     engine = Engine(milvus_real, real_embedder, Lexicon.load())
     with running_bot(milvus_real, lambda: engine) as bot:
         assert_answer_structure(bot.ask(42, PARIS))
+
+
+@pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
+def test_embedded_milvus_lite_cli_is_quiet(tmp_path: Path, seeds: Path) -> None:
+    """With a local ``.db`` the server runs inside ``kabar``: none of its chatter shows."""
+    env = milvus_env(tmp_path, seeds, str(tmp_path / "lite" / "kabar.db"))
+    built = kabar(env, tmp_path, "index")
+    assert built.returncode == 0 and "5 added" in built.stdout, built.stderr
+    (seeds / "new.txt").write_text(PART_ONE + PART_TWO, encoding="utf-8")
+    asked = kabar(env, tmp_path, "ask", PARIS)
+    assert asked.returncode == 0 and "[1]" in asked.stdout, asked.stderr
+    assert asked.stderr.strip().startswith("Updated the index") or not asked.stderr.strip()
+    assert "Traceback" not in asked.stderr and "ERROR" not in asked.stderr, asked.stderr
+    assert "s3cret" not in built.stdout + built.stderr + asked.stdout + asked.stderr

@@ -65,6 +65,8 @@ def connect(uri: str, token: str = "") -> Any:
         raise ConfigError(install_hint()) from None
     # pymilvus logs every failed call with a traceback; failures become one-line errors here.
     logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    # Milvus Lite's gRPC server runs in this process and logs what its clients get wrong.
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     try:
         if local:
             Path(uri).parent.mkdir(parents=True, exist_ok=True)

@@ -194,19 +194,23 @@ class MilvusStore:
         else:
             self._client.create_alias(chunks, self.alias)
 
-    def _read_file(self, version: str, file: str) -> bytes:
+    def _read_file(self, version: str, file: str, size: int | None = None) -> bytes:
+        """A file's bytes: by key when its size is known (the manifest says), else by name."""
         name = self.collection(version) + _FILES
         with _errors(self.where):
             if not self._client.has_collection(name):
                 raise CorruptIndexError(f"{self.where}: {name} is missing — {REBUILD}")
             self._client.load_collection(name)
-            rows = []
-            # Pages of 200 rows (12.8 MB) stay under gRPC's 64 MB message limit.
-            pages = self._client.query_iterator(name, batch_size=200, filter=f'file == "{file}"',
-                                                output_fields=["part", "data"])
-            while page := pages.next():
-                rows.extend(page)
-            pages.close()
+            if size is None:  # the manifest itself: a few parts at most
+                rows = self._client.query(name, filter=f'file == "{file}"',
+                                          output_fields=["part", "data"], limit=1000)
+            else:
+                keys = [f"{file}#{i}" for i in range(max(1, -(-size // _PART)))]
+                rows = []
+                # 200 rows (12.8 MB) per call stay under gRPC's 64 MB message limit.
+                for lo in range(0, len(keys), 200):
+                    rows += self._client.get(name, ids=keys[lo:lo + 200],
+                                             output_fields=["part", "data"])
         rows.sort(key=lambda r: int(r["part"]))
         if [int(r["part"]) for r in rows] != list(range(len(rows))) or not rows:
             raise CorruptIndexError(f"{self.where}: {file} of {version} is incomplete — "
@@ -214,7 +218,7 @@ class MilvusStore:
         return b"".join(base64.b64decode(r["data"]) for r in rows)
 
     def _read_verified(self, version: str, manifest: Manifest) -> dict[str, bytes]:
-        blobs = {f: self._read_file(version, f) for f in manifest.files}
+        blobs = {f: self._read_file(version, f, s.size) for f, s in manifest.files.items()}
         for file, expected in manifest.files.items():
             if not _matches(blobs[file], expected):
                 raise CorruptIndexError(f"{self.where}: {file} of {version} is corrupt "
