@@ -4,10 +4,10 @@ whether they make the same vectors.
 Builds the first ``--articles`` FacQA articles from scratch with the bundled model, once per
 process count, into the local store, and reports chunks per second of the whole build and
 of the embedding alone, then compares the stored sentence vectors (float16, what the index
-keeps) and chunk vectors of the builds: the share of rows that are bit-identical and the
-largest difference (torch sums in another order with another thread count and batch, so
-the float32 vectors agree to ~1e-7, not bit for bit), and the FacQA valid questions'
-passages from both indexes.
+keeps) and chunk vectors of the builds (the share of rows that are bit-identical, the
+largest difference) and the FacQA valid questions' passages from both indexes. Every
+process runs torch with ``--threads`` threads (default 1), since the vectors depend on the
+thread count.
 
 Run from the repository root: ``python benchmarks/bench_embed.py [--shared PATH]
 [--articles N]``.
@@ -91,9 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_shared_arg(parser)
     parser.add_argument("--articles", type=int, default=1313, metavar="N")
+    parser.add_argument("--threads", type=int, default=1, metavar="N",
+                        help="torch threads per process (default 1)")
     args = parser.parse_args(argv)
     facqa = facqa_or_skip(args.shared)
     quiet()
+    import torch
+
+    # One torch thread per process: the 2-process build then uses both cores, and both
+    # builds run every batch with the same thread count (which the vectors depend on).
+    torch.set_num_threads(args.threads)
     load_start = load_avg()
     with tempfile.TemporaryDirectory(prefix="kabar-bench-embed-") as tmp:
         corpus = Path(tmp) / "corpus"
@@ -116,7 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     same = {"sentence_rows_identical": round(float(np.mean(sent_same)), 4),
             "sentence_max_abs_diff": sent_diff, "chunk_max_abs_diff": chunk_diff,
             "same_passages": same_passages}
-    print(table(f"bench_embed: full build of {args.articles} FacQA articles, bundled model",
+    print(table(f"bench_embed: full build of {args.articles} FacQA articles, bundled model, "
+                f"{args.threads} torch thread(s) per process",
                 ("processes", "chunks", "build s", "embed s", "chunks/s", "embed chunks/s"),
                 [(r["processes"], r["chunks"], r["build_s"], r["embed_s"], r["chunks_per_s"],
                   r["embed_chunks_per_s"]) for r in rows]))
@@ -125,7 +133,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"differ by at most {chunk_diff:.2e}; the same 10 passages (dense weight 0.3) for "
           f"{same_passages:.2%} of {len(questions)} FacQA valid questions; load average "
           f"{load_start} -> {load_avg()}")
-    final_json("bench_embed", {"rows": rows, **same, "articles": args.articles})
+    final_json("bench_embed", {"rows": rows, **same, "articles": args.articles,
+                               "torch_threads": args.threads})
     return 0
 
 

@@ -12,7 +12,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -75,7 +75,7 @@ class SentenceTransformerEmbedder:
         self._batch_size = batch_size
         self._device = device
         self._processes = processes
-        location = _resolve(model_id)
+        location = self._location = _resolve(model_id)
         try:
             self._model = SentenceTransformer(location, device=device)
         except Exception as exc:  # the library raises many types for a missing model
@@ -126,26 +126,51 @@ class SentenceTransformerEmbedder:
 
 
     def _encode_in_pool(self, texts: list[str], progress: bool) -> np.ndarray:
-        """Embed in worker processes, each with its share of the cores (torch's threads
-        would otherwise fight over them); every text gets the same model and batch size."""
-        cores = max(1, (os.cpu_count() or 1) // self._processes)
-        saved = os.environ.get("OMP_NUM_THREADS")
-        os.environ["OMP_NUM_THREADS"] = str(cores)  # read by torch in the spawned workers
-        try:
-            pool = self._model.start_multi_process_pool([self._device] * self._processes)
-        finally:
-            if saved is None:
-                os.environ.pop("OMP_NUM_THREADS", None)
-            else:
-                os.environ["OMP_NUM_THREADS"] = saved
-        try:
-            vectors = self._model.encode(
-                texts, batch_size=self._batch_size, show_progress_bar=progress, pool=pool,
-                chunk_size=max(self._batch_size, len(texts) // (4 * self._processes) + 1),
-                convert_to_numpy=True, normalize_embeddings=True)
-        finally:
-            self._model.stop_multi_process_pool(pool)
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        """Embed in worker processes with the very vectors one process makes.
+
+        The model's numbers depend on which texts share a batch (padding) and on torch's
+        thread count (the order of its sums), not on the process: so the texts are cut into
+        the batches one process would run (sorted by length, longest first, as
+        sentence-transformers does) and every worker runs with this process's thread count.
+        For a speed-up, give each process its share of the cores with ``OMP_NUM_THREADS``
+        (a one-process build with the same setting makes the same vectors).
+        """
+        import multiprocessing
+
+        import torch
+
+        order = np.argsort([-len(t) for t in texts])
+        size = self._batch_size
+        batches = [[texts[i] for i in order[lo:lo + size]] for lo in range(0, len(texts), size)]
+        context = multiprocessing.get_context("spawn")  # torch is not fork-safe
+        with context.Pool(self._processes, initializer=_start_worker,
+                          initargs=(self._location, self._device,
+                                    torch.get_num_threads())) as pool:
+            parts = pool.map(_encode_batch, batches, chunksize=1)
+        vectors = np.empty((len(texts), self._dim), dtype=np.float32)
+        vectors[order] = np.vstack(parts)
+        return vectors
+
+
+_worker_model: list[object] = []  # the model of a worker process (set by _start_worker)
+
+
+def _start_worker(location: str, device: str, threads: int) -> None:
+    """Load the model in a worker process, with the parent's torch thread count."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(threads)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the parent already resolved the model
+    _worker_model.append(SentenceTransformer(location, device=device))
+
+
+def _encode_batch(batch: list[str]) -> np.ndarray:
+    """One batch, exactly as one process would encode it."""
+    model: Any = _worker_model[0]
+    vectors = model.encode(batch, batch_size=len(batch), convert_to_numpy=True,
+                           normalize_embeddings=True)
+    return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
 class HashingEmbedder:
