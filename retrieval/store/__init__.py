@@ -1,4 +1,5 @@
-"""The index on disk: versioned folders, a typed manifest, publishing, the lock.
+"""The index: versioned folders on disk (or collections in Milvus), a typed manifest,
+publishing, the lock.
 
 Flow: building → **store** → search. A build hands a complete version to
 :func:`write_version`, which writes it beside the published one and switches ``CURRENT``

@@ -204,9 +204,9 @@ class MilvusVectorIndex:
                 np.array([h.distance for h in hits], dtype=np.float32))
 
     def hybrid(self, query: np.ndarray, terms: Mapping[int, float], dense_k: int,
-               sparse_k: int) -> np.ndarray:
-        """One hybrid search: the ids of the ``dense_k`` nearest vectors and the
-        ``sparse_k`` best BM25 scores for ``terms`` (column -> weight), in one call.
+               sparse_k: int) -> tuple[np.ndarray, np.ndarray]:
+        """One hybrid search: the ids and vectors of the ``dense_k`` nearest vectors and
+        the ``sparse_k`` best BM25 scores for ``terms`` (column -> weight), in one call.
 
         Either side is left out when its count is 0 (or ``terms`` is empty).
         """
@@ -222,13 +222,16 @@ class MilvusVectorIndex:
             requests.append(AnnSearchRequest(data=[weights], anns_field="sparse",
                                              param={"metric_type": "IP"}, limit=sparse_k))
         if not requests:
-            return np.zeros(0, np.int64)
+            return np.zeros(0, np.int64), np.zeros((0, self._dim), np.float32)
         # The ranker only unions the two lists (their sizes add up to the limit); the scores
         # are fused by Kabar itself, as with FAISS.
         hits = self._client.hybrid_search(self.collection, requests, RRFRanker(60),
                                           limit=dense_k + sparse_k,
-                                          output_fields=["chunk_id"])[0]
-        return np.array([h.id for h in hits], dtype=np.int64)
+                                          output_fields=["dense"])[0]
+        # The vectors come with the hits: fusing needs them, and a second call costs more.
+        return (np.array([h.id for h in hits], dtype=np.int64),
+                np.array([h["entity"]["dense"] for h in hits], np.float32
+                         ).reshape(-1, self._dim))
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors of ``ids`` (fetched from Milvus)."""
