@@ -136,17 +136,26 @@ class SentenceTransformerEmbedder:
         (a one-process build with the same setting makes the same vectors).
         """
         import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
 
         import torch
 
         order = np.argsort([-len(t) for t in texts])
         size = self._batch_size
         batches = [[texts[i] for i in order[lo:lo + size]] for lo in range(0, len(texts), size)]
-        context = multiprocessing.get_context("spawn")  # torch is not fork-safe
-        with context.Pool(self._processes, initializer=_start_worker,
-                          initargs=(self._location, self._device,
-                                    torch.get_num_threads())) as pool:
-            parts = pool.map(_encode_batch, batches, chunksize=1)
+        try:
+            # spawn: torch is not fork-safe. A worker that cannot start breaks the executor
+            # (a multiprocessing.Pool would restart it for ever).
+            with ProcessPoolExecutor(self._processes,
+                                     mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_start_worker,
+                                     initargs=(self._location, self._device,
+                                               torch.get_num_threads())) as pool:
+                parts = list(pool.map(_encode_batch, batches))
+        except BrokenProcessPool as exc:
+            raise ModelLoadError(f"embedding in {self._processes} processes failed ({exc}) "
+                                 "— set KABAR_EMBED_PROCESSES=1") from None
         vectors = np.empty((len(texts), self._dim), dtype=np.float32)
         vectors[order] = np.vstack(parts)
         return vectors
