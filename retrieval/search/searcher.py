@@ -129,10 +129,11 @@ class Searcher:
         columns = {vocab[t]: w for t, w in weighted.items() if t in vocab}
         ids, rows = index.hybrid(query.vector, columns, dense_k, self.tuning.bm25_candidates)
         known = dict(zip(ids.tolist(), rows, strict=True))
-        # The BM25 list FAISS fuses also holds chunks of score 0 when fewer chunks match;
-        # the server returns only matches, so those are added: both stores answer alike.
-        listed = top(bm25, self.tuning.bm25_candidates)
-        candidates = set(known) | set(listed[bm25[listed] == 0].tolist())
+        # The BM25 list FAISS fuses also holds chunks of score 0 when fewer chunks match (the
+        # server returns only matches), and the order candidates are met in breaks ties in
+        # the rerank: so they are met as with FAISS, the BM25 list first, then the server's.
+        candidates = set(top(bm25, self.tuning.bm25_candidates).tolist())
+        candidates.update(known)
         cand = np.fromiter(candidates, dtype=np.int64)
         missing = np.array([c for c in candidates if c not in known], dtype=np.int64)
         known.update(zip(missing.tolist(), index.vectors(missing), strict=True))
