@@ -67,7 +67,7 @@ def open_app(settings: Settings, update: bool = True, progress: bool = False) ->
             # index still works.
             problem = str(exc)
     elif state.version is None:
-        store.current_version(settings.index_dir)  # raises what is damaged, if anything
+        store.open_store(settings).current_version()  # raises what is damaged, if anything
         raise NoIndexError(f"no index at {settings.index_dir}/ — run `kabar index`")
     if update and not problem:
         # An index built before questions had an ONNX export gets one now, once.

@@ -194,11 +194,14 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval import store
     from retrieval.building import freshness
 
-    info = store.load(settings.index_dir).info()  # load() verifies every file
+    index = store.open_store(settings)
+    info = index.load().info()  # load() verifies every part
     changed = freshness(settings).stale
-    where = (str(settings.index_dir), str(settings.seeds_dir))
+    # The local store is its folder; Milvus is named with its URI and collection.
+    shown = index.where if index.name == "faiss" else f"Milvus {index.where}"
+    where = (shown, str(settings.seeds_dir))
     if args.json:
-        print(fmt.dumps(fmt.status_json(info, *where, changed)))
+        print(fmt.dumps(fmt.status_json(info, *where, changed, store=index.name)))
     else:
         print(fmt.format_status(info, *where, changed))
     return 0

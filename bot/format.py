@@ -148,10 +148,10 @@ def format_status(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed
     ])
 
 
-def status_json(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed: bool
-                ) -> dict[str, Any]:
+def status_json(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed: bool,
+                store: str = "faiss") -> dict[str, Any]:
     """``kabar status --json`` object."""
-    return {**asdict(info), "index_dir": index_dir, "seeds_dir": seeds_dir,
+    return {**asdict(info), "store": store, "index_dir": index_dir, "seeds_dir": seeds_dir,
             "seeds_changed": seeds_changed}
 
 

@@ -64,6 +64,19 @@ class Settings(BaseSettings):
         "questions via the ONNX export (`onnx`), `torch`, or `auto` (ONNX when exported)")
     faiss_index: Literal["auto", "flat", "hnsw"] = _env(
         "KABAR_FAISS_INDEX", "auto", "`flat` (exact), `hnsw` (approximate), `auto`")
+    vector_store: Literal["faiss", "milvus"] = _env(
+        "KABAR_VECTOR_STORE", "faiss", "`faiss` (index folder) or `milvus` (`pip install "
+        "kabar[milvus]`)")
+    milvus_uri: str = _env("KABAR_MILVUS_URI", "",
+                           "Milvus Lite path ending in `.db`, or `http://host:19530`; "
+                           "empty = `<KABAR_INDEX_DIR>/milvus.db`")
+    milvus_token: str = Field("", validation_alias="KABAR_MILVUS_TOKEN", repr=False,
+                              description="Milvus `user:password` or API key (secret)")
+    milvus_collection: str = _env("KABAR_MILVUS_COLLECTION", "kabar",
+                                  "the Milvus alias replicas read; versions are collections "
+                                  "named after it", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")
+    embed_processes: int = _env("KABAR_EMBED_PROCESSES", 1,
+                                "processes embedding passages while indexing", ge=1, le=64)
     chunk_chars: int = _env("KABAR_CHUNK_CHARS", 700, "chunk size bound (characters)",
                             ge=100, le=100_000)
     chunk_overlap: int = _env("KABAR_CHUNK_OVERLAP", 1, "sentences shared by chunks",
@@ -141,6 +154,14 @@ class Settings(BaseSettings):
                              "as 12345,-100987")
         return frozenset(int(p) for p in parts)
 
+    @field_validator("milvus_uri", mode="after")
+    @classmethod
+    def _milvus_uri(cls, value: str) -> str:
+        schemes = ("http://", "https://", "tcp://", "unix:")
+        if value and not value.endswith(".db") and not value.startswith(schemes):
+            raise ValueError("use a Milvus Lite path ending in .db or http://host:19530")
+        return value
+
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None,
              dotenv_path: Path | None = Path(".env")) -> Settings:
@@ -182,6 +203,11 @@ class Settings(BaseSettings):
             raise _config_error(exc, {}, {}) from None
 
     @property
+    def milvus_target(self) -> str:
+        """Where Milvus is: ``KABAR_MILVUS_URI``, else ``milvus.db`` in the index folder."""
+        return self.milvus_uri or str(self.index_dir / "milvus.db")
+
+    @property
     def max_file_bytes(self) -> int:
         """``KABAR_MAX_FILE_MB`` in bytes."""
         return int(self.max_file_mb * 1024 * 1024)
@@ -199,7 +225,8 @@ class Settings(BaseSettings):
 
 
 #: Variables whose values never appear in a message.
-_SECRETS = frozenset({"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "KABAR_LLM_API_KEY"})
+_SECRETS = frozenset({"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "KABAR_LLM_API_KEY",
+                      "KABAR_MILVUS_TOKEN"})
 
 
 def variables() -> dict[str, str]:

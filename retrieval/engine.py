@@ -68,6 +68,7 @@ class Engine:
         self._writer: AnswerWriter = writer or writer_for(settings)
         self._tuning = effective(settings, encoder.model_id, tuning)
         self._lock = threading.Lock()
+        self._store = store.open_store(settings)
         self._loaded = self._load()
 
     @classmethod
@@ -91,7 +92,7 @@ class Engine:
             the current one kept.
         """
         try:
-            published = store.current_version(self.settings.index_dir)
+            published = self._store.current_version()
         except KabarError as exc:  # damaged pointer: keep serving what is loaded
             log.warning("keeping index version %s: %s", self._loaded.info.version, exc)
             return False
@@ -164,5 +165,5 @@ class Engine:
         ]
 
     def _load(self, version: str | None = None) -> _Loaded:
-        data = store.load(self.settings.index_dir, self._encoder.model_id, version)
+        data = self._store.load(self._encoder.model_id, version)
         return _Loaded(Searcher(data, self._encoder, self._lexicon, self._tuning), data.info())

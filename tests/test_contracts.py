@@ -42,16 +42,31 @@ def unit(rows: int, dim: int, seed: int) -> np.ndarray:
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+@pytest.fixture(scope="module")
+def milvus_lite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """An embedded Milvus Lite for the module (skips where it is not installed)."""
+    pytest.importorskip("pymilvus", reason="Milvus tests need `pip install kabar[milvus]`")
+    pytest.importorskip("milvus_lite", reason="Milvus tests need `pip install kabar[milvus]`")
+    from retrieval.store import milvus
+
+    milvus.use(str(tmp_path_factory.mktemp("milvus") / "contracts.db"))
+    yield
+
+
 @pytest.fixture(params=KINDS, ids=[f"{b}-{k}" for b, k in KINDS])
-def empty_index(request: pytest.FixtureRequest) -> Callable[[int], store.VectorIndex]:
+def empty_index(request: pytest.FixtureRequest
+                ) -> tuple[str, Callable[[int], store.VectorIndex]]:
     backend, kind = request.param
-    return lambda dim: vector_indexes.create(backend, dim, kind)
+    if backend == "milvus":
+        request.getfixturevalue("milvus_lite")
+    return backend, lambda dim: vector_indexes.create(backend, dim, kind)
 
 
 def test_vector_index_search_add_remove_save_load(
-        empty_index: Callable[[int], store.VectorIndex]) -> None:
+        empty_index: tuple[str, Callable[[int], store.VectorIndex]]) -> None:
     dim = 16
-    index = empty_index(dim)
+    backend, make = empty_index
+    index = make(dim)
     assert len(index) == 0 and index.dim == dim and index.kind in ("flat", "hnsw")
     assert len(index.search(unit(1, dim, 0)[0], 5)[0]) == 0  # searching nothing finds nothing
     rows = unit(200, dim, 1)
@@ -66,7 +81,7 @@ def test_vector_index_search_add_remove_save_load(
     index.remove(np.array([1017, 1018, 99999]))  # an unknown id is ignored
     assert len(index) == 198
     assert 1017 not in index.search(rows[17], 10)[0]
-    again = vector_indexes.load(next(b for b, _ in KINDS), index.to_bytes())
+    again = vector_indexes.load(backend, index.to_bytes())
     assert len(again) == 198 and again.kind == index.kind
     for probe in (rows[5], rows[150]):
         assert list(again.search(probe, 5)[0]) == list(index.search(probe, 5)[0])
@@ -88,12 +103,17 @@ def test_vector_index_reads_indexes_written_before_ids_were_explicit() -> None:
 
 # --- a built seeds index for the other seams --------------------------------------------------
 
-@pytest.fixture(scope="module")
-def seeds_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def seeds_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[Engine]:
+    """An engine over the seeds in each store (the read view comes from the store)."""
+    if request.param == "milvus":
+        request.getfixturevalue("milvus_lite")
     tmp = tmp_path_factory.mktemp("contracts")
     shutil.copytree(SEEDS, tmp / "seeds")
     settings = Settings.load(env={}, dotenv_path=None).replace(
-        seeds_dir=tmp / "seeds", index_dir=tmp / "index", embedding_model="hashing:64")
+        seeds_dir=tmp / "seeds", index_dir=tmp / "index", embedding_model="hashing:64",
+        vector_store=request.param, milvus_uri=str(tmp / "milvus.db"))
     embedder = HashingEmbedder(64)
     build_index(settings, lambda: embedder)
     yield Engine(settings, embedder, Lexicon.load())

@@ -28,7 +28,7 @@ from retrieval.store import BM25Index, IndexData, Layout, StoredArticle, VectorI
 from retrieval.store import vectors as vector_indexes
 
 __all__ = ["Assembled", "LaidOut", "assemble", "chunk_vectors", "embed_sentences",
-           "encode_in_blocks", "lay_out"]
+           "encode_in_blocks", "lay_out", "resolve_kind"]
 
 #: Above this many chunks ``KABAR_FAISS_INDEX=auto`` picks HNSW over exact search.
 AUTO_HNSW_THRESHOLD = 300_000
@@ -209,6 +209,14 @@ def chunk_vectors(sentence_vectors: np.ndarray, layout: Layout) -> np.ndarray:
     return np.ascontiguousarray(sums / norms, dtype=np.float32)
 
 
+def resolve_kind(setting: str, chunks: int) -> str:
+    """The vector index kind for ``KABAR_FAISS_INDEX``: ``auto`` is exact up to
+    :data:`AUTO_HNSW_THRESHOLD` chunks, HNSW above."""
+    if setting == "auto":
+        return "hnsw" if chunks > AUTO_HNSW_THRESHOLD else "flat"
+    return setting
+
+
 def assemble(articles: Sequence[Article], previous: IndexData | None,
              get_embedder: Callable[[], Embedder], *, max_chars: int, overlap: int,
              vector_kind: str, bm25_k1: float, bm25_b: float,
@@ -230,9 +238,8 @@ def assemble(articles: Sequence[Article], previous: IndexData | None,
     assert laid.layout is not None
     sentences = embed_sentences(laid, previous, get_embedder, progress)
     chunks = chunk_vectors(sentences, laid.layout)
-    if vector_kind == "auto":
-        vector_kind = "hnsw" if len(chunks) > AUTO_HNSW_THRESHOLD else "flat"
-    index = vector_indexes.create("faiss", sentences.shape[1], vector_kind)
+    index = vector_indexes.create("faiss", sentences.shape[1],
+                                  resolve_kind(vector_kind, len(chunks)))
     index.add(np.arange(len(chunks), dtype=np.int64), chunks)
     return Assembled(laid.articles, laid.layout, sentences, index,
                      build_bm25(laid.chunk_terms, bm25_k1, bm25_b), int(sentences.shape[1]),

@@ -57,6 +57,7 @@ class SentenceTransformerEmbedder:
         device: Torch device, ``"cpu"`` by default.
         bf16: Embed passages under bfloat16 autocast (2.8x faster on CPUs with AMX, cosine
             >= 0.9999 to fp32); questions always run in fp32, like the ONNX export.
+        processes: Worker processes for passages; 1 embeds in this process.
     """
 
     def __init__(
@@ -67,6 +68,7 @@ class SentenceTransformerEmbedder:
         batch_size: int = 32,
         device: str = "cpu",
         bf16: bool = False,
+        processes: int = 1,
     ) -> None:
         from sentence_transformers import SentenceTransformer
 
@@ -75,7 +77,9 @@ class SentenceTransformerEmbedder:
         self._passage_prompt = passage_prompt
         self._batch_size = batch_size
         self._bf16 = bf16
-        location = _resolve(model_id)
+        self._device = device
+        self._processes = processes
+        location = self._location = _resolve(model_id)
         try:
             self._model = SentenceTransformer(location, device=device)
         except Exception as exc:  # the library raises many types for a missing model
@@ -113,7 +117,10 @@ class SentenceTransformerEmbedder:
 
     def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         """Embed passages (with the passage prompt), batched, optionally with a progress bar."""
-        return self._encode([self._passage_prompt + t for t in texts], progress, self._bf16)
+        texts = [self._passage_prompt + t for t in texts]
+        if self._processes > 1 and len(texts) >= 4 * self._batch_size:
+            return self._encode_in_pool(texts, progress)
+        return self._encode(texts, progress, self._bf16)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed questions (with the query prompt)."""
@@ -135,6 +142,70 @@ class SentenceTransformerEmbedder:
                 normalize_embeddings=True,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def _encode_in_pool(self, texts: list[str], progress: bool) -> np.ndarray:
+        """Embed in worker processes with the very vectors one process makes.
+
+        The model's numbers depend on which texts share a batch (padding) and on torch's
+        thread count (the order of its sums), not on the process: so the texts are cut into
+        the batches one process would run (sorted by length, longest first, as
+        sentence-transformers does) and every worker runs with this process's thread count.
+        For a speed-up, give each process its share of the cores with ``OMP_NUM_THREADS``
+        (a one-process build with the same setting makes the same vectors).
+        """
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        import torch
+
+        order = np.argsort([-len(t) for t in texts])
+        size = self._batch_size
+        batches = [[texts[i] for i in order[lo:lo + size]] for lo in range(0, len(texts), size)]
+        try:
+            # spawn: torch is not fork-safe. A worker that cannot start breaks the executor
+            # (a multiprocessing.Pool would restart it for ever).
+            with ProcessPoolExecutor(self._processes,
+                                     mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_start_worker,
+                                     initargs=(self._location, self._device,
+                                               torch.get_num_threads(), self._bf16)) as pool:
+                parts = list(pool.map(_encode_batch, batches))
+        except BrokenProcessPool as exc:
+            raise ModelLoadError(f"embedding in {self._processes} processes failed ({exc}) "
+                                 "— set KABAR_EMBED_PROCESSES=1") from None
+        vectors = np.empty((len(texts), self._dim), dtype=np.float32)
+        vectors[order] = np.vstack(parts)
+        return vectors
+
+
+_worker_model: list[object] = []  # the model of a worker process (set by _start_worker)
+_worker_bf16: list[bool] = []  # whether it runs under bfloat16 autocast, as the parent would
+
+
+def _start_worker(location: str, device: str, threads: int, bf16: bool = False) -> None:
+    """Load the model in a worker process, with the parent's torch thread count and
+    precision."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(threads)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the parent already resolved the model
+    _worker_model.append(SentenceTransformer(location, device=device))
+    _worker_bf16.append(bf16)
+
+
+def _encode_batch(batch: list[str]) -> np.ndarray:
+    """One batch, exactly as one process would encode it."""
+    import torch
+
+    model: Any = _worker_model[0]
+    autocast = torch.autocast(model.device.type, dtype=torch.bfloat16) if _worker_bf16[0] \
+        else contextlib.nullcontext()
+    with autocast:
+        vectors = model.encode(batch, batch_size=len(batch), convert_to_numpy=True,
+                               normalize_embeddings=True)
+    return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
 class HashingEmbedder:
@@ -207,6 +278,7 @@ def load_embedder(settings: Settings) -> Embedder:
         batch_size=settings.batch_size,
         device=settings.device,
         bf16=use_bf16(settings),
+        processes=settings.embed_processes,
     )
 
 

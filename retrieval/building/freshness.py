@@ -57,12 +57,13 @@ def analysis_settings(settings: Settings, tuning: Tuning = TUNING) -> dict[str, 
 def freshness(settings: Settings) -> Freshness:
     """Whether ``settings.index_dir`` must be built or updated from ``settings.seeds_dir``."""
     try:
-        version = store.current_version(settings.index_dir)
+        where = store.open_store(settings)
+        version = where.current_version()
     except KabarError as exc:
         return Freshness(None, True, str(exc))
     if version is None:
         return Freshness(None, True, "no index yet")
-    state = store.read_seeds_state(settings.index_dir)
+    state = where.read_seeds_state()
     try:
         files = fingerprint(settings.seeds_dir)
     except (KabarError, OSError) as exc:  # a vanished folder: the build says what is wrong
@@ -79,13 +80,14 @@ def unchanged_version(settings: Settings, files: Files) -> store.Manifest | None
     version intact (a damaged file must be noticed, and repaired by a full build).
     """
     try:
-        version = store.current_version(settings.index_dir)
-        if version is None or not _same_state(store.read_seeds_state(settings.index_dir),
-                                              version, settings, files):
+        where = store.open_store(settings)
+        version = where.current_version()
+        if version is None or not _same_state(where.read_seeds_state(), version, settings,
+                                              files):
             return None
-        manifest = store.read_manifest(settings.index_dir, version)
-        store.check_compatible(manifest, settings.embedding_model, settings.index_dir)
-        store.verify(settings.index_dir, version, manifest)
+        manifest = where.read_manifest(version)
+        where.check_compatible(manifest, settings.embedding_model)
+        where.verify(version, manifest)
     except KabarError:
         return None
     if manifest.chunker != chunker_settings(settings) \
@@ -100,7 +102,7 @@ def record_state(settings: Settings, files: Files, version: str) -> None:
     Raises:
         IndexWriteError: It could not be written.
     """
-    store.write_seeds_state(settings.index_dir, {
+    store.open_store(settings).write_seeds_state({
         "version": version, "seeds_dir": str(settings.seeds_dir.resolve()),
         "files": _jsonable(files),
     })

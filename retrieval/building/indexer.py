@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from retrieval import store
-from retrieval.building.assemble import Assembled, assemble
+from retrieval.building.assemble import Assembled, assemble, resolve_kind
 from retrieval.building.embed import Embedder
 from retrieval.building.freshness import (
     Files,
@@ -108,7 +108,7 @@ def build_index(settings: Settings, get_embedder: Callable[[], Embedder], full: 
     """
     started = time.perf_counter()
     files = fingerprint(settings.seeds_dir)
-    with store.build_lock(settings.index_dir):
+    with store.open_store(settings).build_lock():
         manifest = None if full else unchanged_version(settings, files)
         if manifest is not None:
             # Same files, sizes and times as the last build, same settings: a no-op that
@@ -145,12 +145,17 @@ def _update(settings: Settings, corpus: Corpus, prev: store.IndexData | None, fi
         if same_paths and prev.manifest.analysis == analysis_settings(settings, tuning):
             return BuildReport(0, 0, 0, diff.unchanged, prev.num_chunks, 0, 0, 0.0,
                                prev.version, False, skipped=skipped, notes=notes)
+    # Milvus builds its own HNSW graph: FAISS only holds the vectors on their way there.
+    local = settings.vector_store == "faiss"
     result = assemble(corpus.articles, prev, get_embedder, max_chars=settings.chunk_chars,
-                      overlap=settings.chunk_overlap, vector_kind=settings.faiss_index,
+                      overlap=settings.chunk_overlap,
+                      vector_kind=settings.faiss_index if local else "flat",
                       bm25_k1=tuning.bm25_k1, bm25_b=tuning.bm25_b, progress=progress)
-    version = store.write_version(settings.index_dir, _manifest(settings, result, tuning),
-                                  result.articles, result.layout, result.sentence_vectors,
-                                  result.vectors, result.bm25)
+    kind = resolve_kind(settings.faiss_index, result.num_chunks) if not local \
+        else result.vectors.kind
+    version = store.open_store(settings).write_version(
+        _manifest(settings, result, tuning, kind), result.articles, result.layout,
+        result.sentence_vectors, result.vectors, result.bm25)
     _record(settings, files, version)
     return BuildReport(diff.added, diff.updated, diff.removed, diff.unchanged,
                        result.num_chunks, result.chunks_embedded, result.sentences_embedded,
@@ -170,7 +175,7 @@ def _diff(corpus: Corpus, prev: store.IndexData | None) -> _Diff:
 def _previous(settings: Settings) -> tuple[store.IndexData | None, str]:
     """The published version if it can be extended, else ``None`` and why not."""
     try:
-        prev = store.load(settings.index_dir, model_id=settings.embedding_model)
+        prev = store.open_store(settings).load(model_id=settings.embedding_model)
     except NoIndexError:
         return None, "no index yet"
     except IndexMismatchError as exc:
@@ -184,14 +189,15 @@ def _previous(settings: Settings) -> tuple[store.IndexData | None, str]:
     return prev, ""
 
 
-def _manifest(settings: Settings, result: Assembled, tuning: Tuning) -> store.Manifest:
+def _manifest(settings: Settings, result: Assembled, tuning: Tuning, kind: str
+              ) -> store.Manifest:
     dates = [a.meta.date for a in result.articles if a.meta.date]
     query_prompt, passage_prompt = settings.prompts()
     return store.Manifest(
         model=settings.embedding_model, dim=result.dim, query_prompt=query_prompt,
         passage_prompt=passage_prompt, chunker=chunker_settings(settings),
-        analysis=analysis_settings(settings, tuning), vector_backend="faiss",
-        vector_kind=result.vectors.kind,
+        analysis=analysis_settings(settings, tuning), vector_backend=settings.vector_store,
+        vector_kind=kind,
         articles={a.doc_id: a.content_hash for a in result.articles},
         counts={"articles": len(result.articles), "chunks": result.num_chunks,
                 "sentences": len(result.layout.sent_start)},

@@ -8,7 +8,9 @@ articles and sentences met at question time, for the answer writers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -25,6 +27,22 @@ from retrieval.types import Passage
 __all__ = ["Hit", "Searcher"]
 
 _CACHE_LIMIT = 200_000
+
+
+@runtime_checkable
+class HybridIndex(Protocol):
+    """A vector index that also holds the BM25 weights and searches both sides at once
+    (Milvus: :class:`retrieval.store.milvus.MilvusVectorIndex`)."""
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids``."""
+        ...
+
+    def hybrid(self, query: np.ndarray, terms: Mapping[int, float], dense_k: int,
+               sparse_k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ids (and vectors) of the ``dense_k`` nearest vectors and the ``sparse_k``
+        best BM25 scores."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -86,14 +104,22 @@ class Searcher:
         view, tuning = self.view, self.tuning
         if view.num_chunks == 0:
             return []
-        bm25 = bm25_scores(view.bm25, query.weighted_terms())
-        candidates = set(top(bm25, tuning.bm25_candidates).tolist())
+        weighted = query.weighted_terms()
+        bm25 = bm25_scores(view.bm25, weighted)
         weight = self._w["en" if query.lang == "en" else "id"]
-        if weight > 0:
-            ids, _ = view.vectors.search(query.vector, tuning.dense_candidates)
-            candidates.update(int(i) for i in ids)
-        cand = np.fromiter(candidates, dtype=np.int64)
-        dense = view.vectors.vectors(cand) @ query.vector.astype(np.float32)
+        dense_k = tuning.dense_candidates if weight > 0 else 0
+        if isinstance(view.vectors, HybridIndex):
+            cand, rows = self._hybrid_candidates(view.vectors, query, weighted, bm25, dense_k)
+        else:
+            candidates = set(top(bm25, tuning.bm25_candidates).tolist())
+            if dense_k:
+                ids, _ = view.vectors.search(query.vector, dense_k)
+                candidates.update(int(i) for i in ids)
+            cand = np.fromiter(candidates, dtype=np.int64)
+            rows = view.vectors.vectors(cand)
+        if len(cand) == 0:
+            return []
+        dense = rows @ query.vector.astype(np.float32)
         b = bm25[cand]
         fused = rerank_by_type(fuse(b, dense, weight), cand, answer_type(query.text),
                                query.text, view.chunk_text, tuning.rerank_depth,
@@ -101,6 +127,25 @@ class Searcher:
         # Ties (common when BM25 has nothing) fall back to the dense order, then chunk order.
         order = np.lexsort((cand, -dense, -fused))[:k]
         return [Hit(int(cand[i]), float(fused[i]), float(b[i]), float(dense[i])) for i in order]
+
+    def _hybrid_candidates(self, index: HybridIndex, query: Query,
+                           weighted: Mapping[str, float], bm25: np.ndarray, dense_k: int
+                           ) -> tuple[np.ndarray, np.ndarray]:
+        """Both candidate lists, with their vectors, from one search in the server."""
+        vocab = self.view.bm25.vocab
+        columns = {vocab[t]: w for t, w in weighted.items() if t in vocab}
+        ids, rows = index.hybrid(query.vector, columns, dense_k, self.tuning.bm25_candidates)
+        known = dict(zip(ids.tolist(), rows, strict=True))
+        # The BM25 list FAISS fuses also holds chunks of score 0 when fewer chunks match (the
+        # server returns only matches), and the order candidates are met in breaks ties in
+        # the rerank: so they are met as with FAISS, the BM25 list first, then the server's.
+        candidates = set(top(bm25, self.tuning.bm25_candidates).tolist())
+        candidates.update(known)
+        cand = np.fromiter(candidates, dtype=np.int64)
+        missing = np.array([c for c in candidates if c not in known], dtype=np.int64)
+        known.update(zip(missing.tolist(), index.vectors(missing), strict=True))
+        dim = len(query.vector)
+        return cand, np.array([known[c] for c in cand.tolist()], np.float32).reshape(-1, dim)
 
     def passages(self, hits: list[Hit]) -> list[Passage]:
         """Hits as typed passages."""

@@ -211,7 +211,16 @@ def _storage_rows(index: Any, rows: np.ndarray) -> np.ndarray:
 BACKENDS: dict[str, tuple[Callable[[int, str], VectorIndex], Callable[[bytes], VectorIndex]]]
 BACKENDS = {
     "faiss": (FaissVectorIndex.create, FaissVectorIndex.from_bytes),
+    "milvus": (lambda dim, kind: _milvus().create(dim, kind),
+               lambda data: _milvus().from_bytes(data)),
 }
+
+
+def _milvus() -> Any:
+    """The Milvus class, imported when first used (pymilvus is an optional extra)."""
+    from retrieval.store.milvus import MilvusVectorIndex
+
+    return MilvusVectorIndex
 
 
 def create(backend: str, dim: int, kind: str) -> VectorIndex:

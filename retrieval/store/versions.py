@@ -39,7 +39,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +61,9 @@ from retrieval.store.disk import (
 from retrieval.store.manifest import FORMAT_VERSION, FileSum, Manifest
 from retrieval.store.vectors import VectorIndex
 
-__all__ = ["build_lock", "check_compatible", "current_version", "load", "read_manifest",
-           "read_seeds_state", "verify", "write_seeds_state", "write_version"]
+__all__ = ["build_lock", "check_compatible", "current_version", "from_blobs", "load",
+           "read_manifest", "read_seeds_state", "stamp_manifest", "verify", "version_blobs",
+           "write_seeds_state", "write_version"]
 
 _CURRENT = "CURRENT"
 _VERSIONS = "versions"
@@ -149,20 +150,31 @@ def load(index_dir: Path, model_id: str | None = None, version: str | None = Non
     assert version is not None  # read_manifest raised otherwise
     check_compatible(manifest, model_id, index_dir)
     blobs = read_verified(index_dir / _VERSIONS / version, manifest.files)
+    return from_blobs(version, manifest, blobs, lambda: vectors.load(
+        manifest.vector_backend, blobs.pop(_VECTOR_FILE)), f"{index_dir}/")
+
+
+def from_blobs(version: str, manifest: Manifest, blobs: dict[str, bytes],
+               chunk_vectors: Callable[[], VectorIndex], where: str) -> IndexData:
+    """A version's parts parsed from its verified file contents (any store).
+
+    Raises:
+        CorruptIndexError: The parts cannot be read or do not agree.
+    """
     try:
         data = IndexData(
             version=version, manifest=manifest,
             articles=tuple(codec.articles_from_bytes(blobs.pop("articles.jsonl"))),
             layout=codec.layout_from_bytes(blobs.pop("layout.npz")),
             sentence_vector_rows=codec.npy_view(blobs.pop("sentences.npy")),
-            vectors=vectors.load(manifest.vector_backend, blobs.pop(_VECTOR_FILE)),
+            vectors=chunk_vectors(),
             bm25=BM25Index.from_files(blobs))
     except Exception as exc:  # the checksums passed, so this is a bug or a foreign file
         raise CorruptIndexError(
-            f"could not read index version {version} in {index_dir}/ ({exc}) — {REBUILD}"
+            f"could not read index version {version} in {where} ({exc}) — {REBUILD}"
         ) from exc
     if len(data.vectors) != data.num_chunks or data.bm25.num_docs != data.num_chunks:
-        raise CorruptIndexError(f"index version {version} in {index_dir}/ is inconsistent "
+        raise CorruptIndexError(f"index version {version} in {where} is inconsistent "
                                 f"(chunk counts differ) — {REBUILD}")
     return data
 
@@ -179,23 +191,35 @@ def write_version(index_dir: Path, manifest: Manifest, articles: Sequence[Stored
         IndexWriteError: The disk is full, the quota exceeded or the folder not writable;
             the temporary folder is removed and the published version stays as it was.
     """
-    blobs: dict[str, bytes] = {
-        "articles.jsonl": codec.articles_to_bytes(articles),
-        "layout.npz": codec.layout_to_bytes(layout),
-        "sentences.npy": codec.npy_bytes(np.asarray(sentence_vectors, dtype=np.float16)),
-        _VECTOR_FILE: chunk_vectors.to_bytes(),
-        **bm25.to_files(),
-    }
-    stamp = dt.datetime.now(dt.UTC)
-    name = f"v{stamp:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"  # sorts in build order
-    manifest = dataclasses.replace(
-        manifest, format_version=FORMAT_VERSION, version=name,
-        built_at=stamp.isoformat(timespec="seconds"), vector_kind=chunk_vectors.kind,
-        files={f: FileSum(len(b), hashlib.sha256(b).hexdigest()) for f, b in blobs.items()})
+    blobs = version_blobs(articles, layout, sentence_vectors, bm25)
+    blobs[_VECTOR_FILE] = chunk_vectors.to_bytes()
+    name, manifest = stamp_manifest(manifest, blobs, chunk_vectors.kind)
     blobs["manifest.json"] = manifest.to_json()
     _publish(index_dir, name, blobs)
     _collect_garbage(index_dir, keep=name)
     return name
+
+
+def version_blobs(articles: Sequence[StoredArticle], layout: Layout,
+                  sentence_vectors: np.ndarray, bm25: BM25Index) -> dict[str, bytes]:
+    """The file contents of a version, but for its vector index and manifest."""
+    return {
+        "articles.jsonl": codec.articles_to_bytes(articles),
+        "layout.npz": codec.layout_to_bytes(layout),
+        "sentences.npy": codec.npy_bytes(np.asarray(sentence_vectors, dtype=np.float16)),
+        **bm25.to_files(),
+    }
+
+
+def stamp_manifest(manifest: Manifest, blobs: dict[str, bytes], vector_kind: str
+                   ) -> tuple[str, Manifest]:
+    """A new version's name, and its manifest with the name, time and file checksums."""
+    stamp = dt.datetime.now(dt.UTC)
+    name = f"v{stamp:%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"  # sorts in build order
+    return name, dataclasses.replace(
+        manifest, format_version=FORMAT_VERSION, version=name,
+        built_at=stamp.isoformat(timespec="seconds"), vector_kind=vector_kind,
+        files={f: FileSum(len(b), hashlib.sha256(b).hexdigest()) for f, b in blobs.items()})
 
 
 def _publish(index_dir: Path, name: str, blobs: dict[str, bytes]) -> None:

@@ -1,0 +1,262 @@
+"""Milvus: this process's client, the chunk collection's schema, and its vector index.
+
+:class:`MilvusVectorIndex` is the Milvus implementation of
+:class:`~retrieval.store.vectors.VectorIndex` (registered in its ``BACKENDS``); it also holds
+each chunk's BM25 weights as a sparse vector and runs the dense and sparse searches as one
+hybrid search (:meth:`MilvusVectorIndex.hybrid`). The store of whole versions is
+:mod:`retrieval.store.milvus_store`.
+
+pymilvus is imported only when Milvus is used. A URI ending in ``.db`` is Milvus Lite,
+started inside this process (one process per ``.db``); ``http://host:19530`` is a Milvus
+server or cluster. The token is passed to pymilvus and never shown.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.errors import ConfigError
+
+__all__ = ["MilvusVectorIndex", "connect", "create_chunk_collection", "install_hint", "use"]
+
+INSTALL = "pip install kabar[milvus]"
+#: A sparse dimension no term ever gets: a chunk without BM25 terms needs one non-zero weight
+#: (Milvus rejects empty sparse vectors), and no query asks for this one.
+SENTINEL_TERM = 4_294_967_294
+_SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
+#: Graph parameters: the same as FAISS's HNSW (:mod:`retrieval.store.vectors`).
+_HNSW = {"M": 32, "efConstruction": 80}
+_EF_SEARCH = 128
+_BATCH = 1000  # rows per insert or get: well under gRPC's 64 MB message limit at dim 1024
+_clients: dict[str, Any] = {}
+_session: list[tuple[str, str]] = []
+
+
+def install_hint() -> str:
+    """The one-line error when pymilvus (or milvus-lite for a local path) is missing."""
+    return f"KABAR_VECTOR_STORE=milvus needs pymilvus and milvus-lite — {INSTALL}"
+
+
+def connect(uri: str, token: str = "") -> Any:
+    """The ``MilvusClient`` of ``uri`` for this process (one per URI, reused).
+
+    Raises:
+        ConfigError: pymilvus is not installed, or Milvus cannot be opened or reached.
+    """
+    if uri in _clients:
+        return _clients[uri]
+    local = not uri.startswith(_SERVER_SCHEMES)
+    # gRPC's C core logs keepalive chatter (GOAWAY "too_many_pings") to stderr at ERROR
+    # level; Kabar reports what fails itself. An operator's own setting wins.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    try:
+        from pymilvus import MilvusClient
+        if local:
+            import milvus_lite  # noqa: F401  (pymilvus starts it for a .db path)
+    except ImportError:
+        raise ConfigError(install_hint()) from None
+    # pymilvus logs every failed call with a traceback; failures become one-line errors here.
+    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
+    # Milvus Lite's gRPC server runs in this process and logs what its clients get wrong.
+    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
+    try:
+        if local:
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+        client = MilvusClient(uri=uri, token=token)
+    except Exception as exc:
+        raise ConfigError(_connect_error(uri, token, exc, local)) from None
+    _clients[uri] = client
+    return client
+
+
+def _connect_error(uri: str, token: str, exc: Exception, local: bool) -> str:
+    reason = str(exc).replace(token, "***") if token else str(exc)
+    if local:
+        return (f"cannot open Milvus Lite at {uri} ({reason.strip()[:200]}) — Milvus Lite "
+                "serves one process per .db: stop the other process, or run `milvus-lite "
+                "server --data-dir PATH --host 127.0.0.1` and set KABAR_MILVUS_URI="
+                "http://127.0.0.1:19530")
+    return (f"cannot reach Milvus at {uri} ({reason.strip()[:200]}) — start it, or fix "
+            "KABAR_MILVUS_URI / KABAR_MILVUS_TOKEN")
+
+
+def use(uri: str, token: str = "") -> Any:
+    """Make ``uri`` this process's Milvus (what :data:`BACKENDS`' factories connect to)."""
+    client = connect(uri, token)
+    _session[:] = [(uri, token)]
+    return client
+
+
+def _session_client() -> Any:
+    if not _session:
+        from retrieval.config import Settings
+
+        settings = Settings.load()
+        use(settings.milvus_target, settings.milvus_token)
+    return connect(*_session[0])
+
+
+def create_chunk_collection(client: Any, name: str, dim: int, kind: str) -> None:
+    """An empty chunk collection: int64 id, dense vector (exact or HNSW) and BM25 weights."""
+    from pymilvus import DataType, MilvusClient
+
+    if kind not in ("flat", "hnsw"):
+        raise ValueError(f"unknown vector index kind {kind!r}")
+    schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False,
+                                        description=f"kabar chunks ({kind})")
+    schema.add_field("chunk_id", DataType.INT64, is_primary=True)
+    schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
+    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    params = client.prepare_index_params()
+    # Inner product on unit vectors: the same scores as FAISS's IndexFlatIP.
+    if kind == "hnsw":
+        params.add_index("dense", index_type="HNSW", metric_type="IP", params=_HNSW)
+    else:
+        params.add_index("dense", index_type="FLAT", metric_type="IP")
+    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    client.create_collection(name, schema=schema, index_params=params)
+
+
+class MilvusVectorIndex:
+    """Chunk vectors (and BM25 weights) in one Milvus collection.
+
+    Args:
+        client: A ``MilvusClient``.
+        collection: The collection (or an alias of it).
+        dim: The vector dimension.
+        kind: ``"flat"`` or ``"hnsw"``.
+    """
+
+    def __init__(self, client: Any, collection: str, dim: int, kind: str) -> None:
+        self._client = client
+        self.collection = collection
+        self._dim = dim
+        self._kind = kind
+
+    @classmethod
+    def create(cls, dim: int, kind: str = "flat") -> MilvusVectorIndex:
+        """A new, empty collection in this process's Milvus (see :func:`use`)."""
+        client = _session_client()
+        name = f"kabar_scratch_{uuid.uuid4().hex}"
+        create_chunk_collection(client, name, dim, kind)
+        return cls(client, name, dim, kind)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> MilvusVectorIndex:
+        """Reopen the collection :meth:`to_bytes` named, in this process's Milvus."""
+        ref = json.loads(data)
+        client = _session_client()
+        client.load_collection(ref["collection"])  # a reopened collection is not loaded
+        return cls(client, str(ref["collection"]), int(ref["dim"]), str(ref["kind"]))
+
+    @property
+    def kind(self) -> str:
+        """``"flat"`` or ``"hnsw"``."""
+        return self._kind
+
+    @property
+    def dim(self) -> int:
+        """The vector dimension."""
+        return self._dim
+
+    def __len__(self) -> int:
+        """Number of chunks in the collection."""
+        rows = self._client.query(self.collection, filter="", output_fields=["count(*)"])
+        return int(rows[0]["count(*)"])
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray,
+            sparse: Sequence[Mapping[int, float]] | None = None) -> None:
+        """Add chunks under new ids, with their BM25 weights when given."""
+        ids = np.asarray(ids, dtype=np.int64)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        for lo in range(0, len(ids), _BATCH):
+            rows = [{"chunk_id": int(ids[i]), "dense": vectors[i],
+                     "sparse": _sparse_row(sparse[i] if sparse is not None else {})}
+                    for i in range(lo, min(lo + _BATCH, len(ids)))]
+            self._client.insert(self.collection, rows)
+        # Unflushed rows are searched by brute force, 10-1000x slower.
+        self._client.flush(self.collection)
+
+    def remove(self, ids: np.ndarray) -> None:
+        """Remove chunks; unknown ids are ignored."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(ids):
+            self._client.delete(self.collection, ids=[int(i) for i in ids])
+            self._client.flush(self.collection)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` best ids and inner products, best first."""
+        if k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        hits = self._client.search(
+            self.collection, data=[np.asarray(query, dtype=np.float32).tolist()],
+            anns_field="dense", limit=k, output_fields=["chunk_id"],
+            search_params=self._dense_params(k))[0]
+        return (np.array([h.id for h in hits], dtype=np.int64),
+                np.array([h.distance for h in hits], dtype=np.float32))
+
+    def hybrid(self, query: np.ndarray, terms: Mapping[int, float], dense_k: int,
+               sparse_k: int) -> tuple[np.ndarray, np.ndarray]:
+        """One hybrid search: the ids and vectors of the ``dense_k`` nearest vectors and
+        the ``sparse_k`` best BM25 scores for ``terms`` (column -> weight), in one call.
+
+        Either side is left out when its count is 0 (or ``terms`` is empty).
+        """
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        requests = []
+        if dense_k > 0:
+            requests.append(AnnSearchRequest(
+                data=[np.asarray(query, dtype=np.float32).tolist()], anns_field="dense",
+                param=self._dense_params(dense_k), limit=dense_k))
+        weights = {int(t): float(w) for t, w in terms.items() if w > 0}
+        if sparse_k > 0 and weights:
+            requests.append(AnnSearchRequest(data=[weights], anns_field="sparse",
+                                             param={"metric_type": "IP"}, limit=sparse_k))
+        if not requests:
+            return np.zeros(0, np.int64), np.zeros((0, self._dim), np.float32)
+        # The ranker only unions the two lists (their sizes add up to the limit); the scores
+        # are fused by Kabar itself, as with FAISS.
+        hits = self._client.hybrid_search(self.collection, requests, RRFRanker(60),
+                                          limit=dense_k + sparse_k,
+                                          output_fields=["dense"])[0]
+        # The vectors come with the hits: fusing needs them, and a second call costs more.
+        return (np.array([h.id for h in hits], dtype=np.int64),
+                np.array([h["entity"]["dense"] for h in hits], np.float32
+                         ).reshape(-1, self._dim))
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids`` (fetched from Milvus)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.zeros((len(ids), self._dim), np.float32)
+        for lo in range(0, len(ids), _BATCH):
+            part = [int(i) for i in ids[lo:lo + _BATCH]]
+            got = {int(r["chunk_id"]): r["dense"] for r in self._client.get(
+                self.collection, ids=part, output_fields=["dense"])}
+            for j, i in enumerate(part):
+                if i in got:
+                    out[lo + j] = got[i]
+        return out
+
+    def to_bytes(self) -> bytes:
+        """A reference to the collection (never the URI's token)."""
+        return json.dumps({"collection": self.collection, "dim": self._dim,
+                           "kind": self._kind}).encode("utf-8")
+
+    def _dense_params(self, k: int) -> dict[str, Any]:
+        if self._kind == "hnsw":
+            return {"metric_type": "IP", "params": {"ef": max(_EF_SEARCH, k)}}
+        return {"metric_type": "IP"}
+
+
+def _sparse_row(weights: Mapping[int, float]) -> dict[int, float]:
+    row = {int(t): float(w) for t, w in weights.items() if w > 0}
+    return row or {SENTINEL_TERM: 1e-30}

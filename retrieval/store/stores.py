@@ -1,0 +1,152 @@
+"""The index-store seam: where published versions live, chosen by ``KABAR_VECTOR_STORE``.
+
+A store publishes complete versions atomically, names the published one, loads it into an
+:class:`~retrieval.store.data.IndexData` and holds the build's lock and seeds state. The
+build (:mod:`retrieval.building.indexer`), the engine and ``kabar status`` only see
+:class:`IndexStore`; :func:`open_store` picks the implementation:
+
+- ``faiss`` (default): :class:`LocalStore`, versioned folders in ``KABAR_INDEX_DIR``
+  (:mod:`retrieval.store.versions`), the chunk vectors in FAISS;
+- ``milvus``: :class:`retrieval.store.milvus_store.MilvusStore`, one Milvus collection per
+  version behind an alias (pymilvus is imported only then).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from retrieval.config import Settings
+from retrieval.store import versions
+from retrieval.store.bm25 import BM25Index
+from retrieval.store.data import IndexData, Layout, StoredArticle
+from retrieval.store.manifest import Manifest
+from retrieval.store.vectors import VectorIndex
+
+__all__ = ["IndexStore", "LocalStore", "open_store"]
+
+
+class IndexStore(Protocol):
+    """Published index versions, wherever they live."""
+
+    @property
+    def name(self) -> str:
+        """The store kind: ``"faiss"`` or ``"milvus"``."""
+        ...
+
+    @property
+    def where(self) -> str:
+        """Where the versions live, for messages and ``kabar status`` (never a secret)."""
+        ...
+
+    def current_version(self) -> str | None:
+        """The published version, or ``None`` when nothing is published."""
+        ...
+
+    def read_manifest(self, version: str | None = None) -> Manifest:
+        """The manifest of ``version`` (default: the published one)."""
+        ...
+
+    def check_compatible(self, manifest: Manifest, model_id: str | None) -> None:
+        """Raise :class:`IndexMismatchError` when the index cannot serve ``model_id``."""
+        ...
+
+    def verify(self, version: str, manifest: Manifest) -> None:
+        """Check a version's parts against its manifest's checksums."""
+        ...
+
+    def load(self, model_id: str | None = None, version: str | None = None) -> IndexData:
+        """Load and verify ``version`` (default: the published one)."""
+        ...
+
+    def write_version(self, manifest: Manifest, articles: Sequence[StoredArticle],
+                      layout: Layout, sentence_vectors: np.ndarray,
+                      chunk_vectors: VectorIndex, bm25: BM25Index) -> str:
+        """Write a complete version and publish it atomically; returns its name."""
+        ...
+
+    def build_lock(self) -> contextlib.AbstractContextManager[None]:
+        """Held by the one build that may run at a time."""
+        ...
+
+    def read_seeds_state(self) -> dict[str, Any] | None:
+        """The seeds' file list recorded at the last build."""
+        ...
+
+    def write_seeds_state(self, state: dict[str, Any]) -> None:
+        """Record the seeds' file list."""
+        ...
+
+
+class LocalStore:
+    """Versioned folders on the local disk (:mod:`retrieval.store.versions`).
+
+    Args:
+        index_dir: The index folder.
+    """
+
+    name = "faiss"
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+
+    @property
+    def where(self) -> str:
+        """The index folder."""
+        return str(self.index_dir)
+
+    def current_version(self) -> str | None:
+        """The name in ``CURRENT``."""
+        return versions.current_version(self.index_dir)
+
+    def read_manifest(self, version: str | None = None) -> Manifest:
+        """A version's ``manifest.json``."""
+        return versions.read_manifest(self.index_dir, version)
+
+    def check_compatible(self, manifest: Manifest, model_id: str | None) -> None:
+        """Same format and model."""
+        versions.check_compatible(manifest, model_id, self.index_dir)
+
+    def verify(self, version: str, manifest: Manifest) -> None:
+        """Every file's checksum."""
+        versions.verify(self.index_dir, version, manifest)
+
+    def load(self, model_id: str | None = None, version: str | None = None) -> IndexData:
+        """Read a version wholly into memory."""
+        return versions.load(self.index_dir, model_id, version)
+
+    def write_version(self, manifest: Manifest, articles: Sequence[StoredArticle],
+                      layout: Layout, sentence_vectors: np.ndarray,
+                      chunk_vectors: VectorIndex, bm25: BM25Index) -> str:
+        """Write a version folder and switch ``CURRENT``."""
+        return versions.write_version(self.index_dir, manifest, articles, layout,
+                                      sentence_vectors, chunk_vectors, bm25)
+
+    def build_lock(self) -> contextlib.AbstractContextManager[None]:
+        """The folder's ``.lock``."""
+        return versions.build_lock(self.index_dir)
+
+    def read_seeds_state(self) -> dict[str, Any] | None:
+        """``seeds-state.json``."""
+        return versions.read_seeds_state(self.index_dir)
+
+    def write_seeds_state(self, state: dict[str, Any]) -> None:
+        """``seeds-state.json``, atomically."""
+        versions.write_seeds_state(self.index_dir, state)
+
+
+def open_store(settings: Settings) -> IndexStore:
+    """The store ``settings`` name (``KABAR_VECTOR_STORE``).
+
+    Raises:
+        ConfigError: Milvus is asked for but not installed or not reachable.
+    """
+    if settings.vector_store == "milvus":
+        from retrieval.store.milvus_store import MilvusStore
+
+        return MilvusStore.open(settings)
+    return LocalStore(settings.index_dir)
