@@ -122,10 +122,10 @@ def _citation(searcher: Searcher, n: int, chunk: int, score: float,
     number = view.article_of_chunk(chunk)
     art = view.article(number)
     quotes: list[int] = []
+    sentences = {j: frozenset(searcher.sentence_terms(j)) for j in view.sentences_of_chunk(chunk)}
     for verdict in supported:
-        best = max(view.sentences_of_chunk(chunk), key=lambda j: sum(
-            c.weight for c in verdict.concepts
-            if c.found_in(frozenset(searcher.sentence_terms(j)))))
+        best = max(sentences, key=lambda j: sum(
+            c.weight for c in verdict.concepts if c.found_in(sentences[j])))
         if best not in quotes:
             quotes.append(best)
     return Citation(n=n, doc_id=art.doc_id, title=view.article_title(number),

@@ -34,6 +34,7 @@ from retrieval.store import versions
 from retrieval.store.bm25 import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import REBUILD
+from retrieval.store.local_state import LocalBuildState
 from retrieval.store.manifest import FileSum, Manifest
 from retrieval.store.milvus import MilvusVectorIndex, create_chunk_collection, use
 from retrieval.store.vectors import VectorIndex
@@ -44,7 +45,7 @@ _PART = 48_000  # bytes per row: base64 makes 64,000 ASCII characters, under Mil
 _FILES = "_files"
 
 
-class MilvusStore:
+class MilvusStore(LocalBuildState):
     """Index versions in Milvus behind the alias ``alias``.
 
     Args:
@@ -60,7 +61,7 @@ class MilvusStore:
         self._client = client
         self._uri = uri
         self.alias = alias
-        self.index_dir = index_dir
+        super().__init__(index_dir)
 
     @classmethod
     def open(cls, settings: Settings) -> MilvusStore:
@@ -143,18 +144,6 @@ class MilvusStore:
         # The version replicas may still be loading stays until the next publish.
         self._collect_garbage(keep={chunks} | ({self.collection(before)} if before else set()))
         return name
-
-    def build_lock(self) -> contextlib.AbstractContextManager[None]:
-        """The local ``.lock`` in ``KABAR_INDEX_DIR`` (one build at a time on this machine)."""
-        return versions.build_lock(self.index_dir)
-
-    def read_seeds_state(self) -> dict[str, Any] | None:
-        """The seeds' file list of this machine's last build."""
-        return versions.read_seeds_state(self.index_dir)
-
-    def write_seeds_state(self, state: dict[str, Any]) -> None:
-        """Record the seeds' file list locally."""
-        versions.write_seeds_state(self.index_dir, state)
 
     def _fill(self, name: str, chunk_vectors: VectorIndex, bm25: BM25Index) -> None:
         n, dim = bm25.num_docs, chunk_vectors.dim

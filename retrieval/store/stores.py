@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -24,6 +23,7 @@ from retrieval.config import Settings
 from retrieval.store import versions
 from retrieval.store.bm25 import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
+from retrieval.store.local_state import LocalBuildState
 from retrieval.store.manifest import Manifest
 from retrieval.store.vectors import VectorIndex
 
@@ -82,7 +82,7 @@ class IndexStore(Protocol):
         ...
 
 
-class LocalStore:
+class LocalStore(LocalBuildState):
     """Versioned folders on the local disk (:mod:`retrieval.store.versions`).
 
     Args:
@@ -90,9 +90,6 @@ class LocalStore:
     """
 
     name = "faiss"
-
-    def __init__(self, index_dir: Path) -> None:
-        self.index_dir = index_dir
 
     @property
     def where(self) -> str:
@@ -126,17 +123,6 @@ class LocalStore:
         return versions.write_version(self.index_dir, manifest, articles, layout,
                                       sentence_vectors, chunk_vectors, bm25)
 
-    def build_lock(self) -> contextlib.AbstractContextManager[None]:
-        """The folder's ``.lock``."""
-        return versions.build_lock(self.index_dir)
-
-    def read_seeds_state(self) -> dict[str, Any] | None:
-        """``seeds-state.json``."""
-        return versions.read_seeds_state(self.index_dir)
-
-    def write_seeds_state(self, state: dict[str, Any]) -> None:
-        """``seeds-state.json``, atomically."""
-        versions.write_seeds_state(self.index_dir, state)
 
 
 def open_store(settings: Settings) -> IndexStore:
