@@ -98,6 +98,12 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
         .post_shutdown(post_shutdown)
         .build()
     )
+    _add_handlers(application, handlers)
+    return application
+
+
+def _add_handlers(application: App, handlers: Handlers) -> None:
+    """Register the commands, messages and buttons the bot answers, and the error handler."""
     application.add_handlers([
         CommandHandler(("start", "help"), handlers.start, filters=_NEW_MESSAGE),
         CommandHandler("ask", handlers.ask_command, filters=_NEW_MESSAGE),
@@ -113,7 +119,6 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
         CallbackQueryHandler(handlers.sources_page, pattern=r"^src:\d+$"),
     ])
     application.add_error_handler(handlers.on_error)
-    return application
 
 
 def _file_url(api_url: str) -> str:
