@@ -17,6 +17,7 @@ OpenAI server of ``fake_openai.py`` scripted to stall (its ``delay``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import itertools
 import signal
@@ -107,9 +108,14 @@ def test_stuck_llm_calls_never_keep_other_chats_waiting(
         # The stalled server goes away: those two fall back to the extractive answer too.
         stalled_llm.close()
         for chat in (101, 102):
-            server.wait_for(lambda c=chat: [m for m in server.messages(c) if m.reply_markup],
-                            120, f"the answer in chat {chat}")
+            server.wait_for(functools.partial(answered, server, chat), 120,
+                            f"the answer in chat {chat}")
             assert_answer_structure(server.messages(chat))
+
+
+def answered(server: FakeTelegram, chat: int) -> bool:
+    """Whether the bot's answer (the message with the citation buttons) is in ``chat``."""
+    return any(m.reply_markup for m in server.messages(chat))
 
 
 def test_the_llm_pool_never_queues_and_frees_a_thread_when_its_call_ends() -> None:
