@@ -43,7 +43,10 @@ class Stopper:
     def install(self, loop: asyncio.AbstractEventLoop) -> None:
         """Handle the signals on ``loop`` (which must run in the main thread)."""
         for sig in self.signals:
-            loop.add_signal_handler(sig, self._on_signal, sig)
+            try:
+                loop.add_signal_handler(sig, self._on_signal, sig)
+            except NotImplementedError:  # Windows' loops: a plain handler does the same
+                signal.signal(sig, lambda number, _: self._on_signal(number))
 
     def _on_signal(self, sig: int) -> None:
         name = signal.Signals(sig).name
