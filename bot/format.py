@@ -7,7 +7,7 @@ import re
 from dataclasses import asdict
 from typing import Any
 
-from bot.texts import text
+from bot.texts import EXAMPLES, lang_of, text
 from retrieval.answering.when import describe_date
 from retrieval.building import BuildReport
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
@@ -58,6 +58,8 @@ def answer_text(answer: Answer) -> str:
         shown = text(answer.lang, "absent", names=names)
         return f"{shown}\n{text(answer.lang, 'related')}\n{answer.text}" if answer.text \
             else shown
+    if answer.reason == "no_words":
+        return text(answer.lang, "no_words", example=EXAMPLES[lang_of(answer.lang)][0])
     return text(answer.lang, "language" if answer.reason == "language" else "abstain")
 
 

@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -101,6 +102,12 @@ class Settings(BaseSettings):
                                          "comma-separated chat ids allowed to use the bot")
     rate_limit_per_minute: int = _env("KABAR_RATE_LIMIT", 20,
                                       "questions per minute per chat (0 = unlimited)", ge=0)
+    llm_workers: int = _env("KABAR_LLM_WORKERS", 2,
+                            "answers the bot has the LLM write at once; more questions get "
+                            "the extractive answer at once", ge=1, le=64)
+    stop_grace: float = _env("KABAR_STOP_GRACE", 8.0,
+                             "seconds `kabar bot` lets answers in flight finish after SIGTERM "
+                             "before it exits anyway", ge=0, le=600)
     webhook_url: str = _env("TELEGRAM_WEBHOOK_URL", "", "public HTTPS URL for webhook mode")
     webhook_listen: str = _env("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0", "webhook listen address")
     webhook_port: int = _env("TELEGRAM_WEBHOOK_PORT", 8443, "webhook port", ge=1, le=65535)
@@ -153,6 +160,18 @@ class Settings(BaseSettings):
             raise ValueError(f"{bad[0]!r} is not a chat id; use comma-separated numbers such "
                              "as 12345,-100987")
         return frozenset(int(p) for p in parts)
+
+    @field_validator("telegram_api_url", mode="after")
+    @classmethod
+    def _bot_api_url(cls, value: str) -> str:
+        # The library appends the token (or fills in "{token}"), so anything else would fail
+        # only after a minute of retries, as an unreachable server.
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or not (
+                parts.path.endswith("/bot") or "{token}" in value):
+            raise ValueError("use the Bot API's http:// or https:// base URL ending in /bot, "
+                             "e.g. https://api.telegram.org/bot or http://localhost:8081/bot")
+        return value
 
     @field_validator("milvus_uri", mode="after")
     @classmethod

@@ -24,10 +24,11 @@ from retrieval.errors import KabarError
 from retrieval.search import Lexicon, QueryEncoder, Searcher
 from retrieval.search.followup import follow_up_context
 from retrieval.search.languages import SUPPORTED, question_language
+from retrieval.search.terms import words
 from retrieval.tuning import TUNING, Tuning, effective
 from retrieval.types import Answer, ArticleInfo, IndexInfo, Passage, Turn
 
-__all__ = ["Engine", "clean_question"]
+__all__ = ["Engine", "clean_question", "has_words"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,12 @@ def clean_question(text: str) -> str:
     """A question as plain text: characters that are not text become spaces, whitespace is
     collapsed, and the result is in Unicode NFC."""
     return unicodedata.normalize("NFC", " ".join(_NOT_TEXT.sub(" ", text).split()))
+
+
+def has_words(question: str) -> bool:
+    """Whether a question holds a word or a number, not only emoji, symbols or punctuation
+    (such a message asks nothing: it gets a hint, never the previous question's answer)."""
+    return bool(words(question))
 
 
 @dataclass(frozen=True)
@@ -110,7 +117,8 @@ class Engine:
         return True
 
     def answer(self, question: str, k: int | None = None, history: Sequence[Turn] = (),
-               on_text: Callable[[str], None] | None = None) -> Answer:
+               on_text: Callable[[str], None] | None = None,
+               writer: AnswerWriter | None = None) -> Answer:
         """Answer a question from the newest published index.
 
         Args:
@@ -121,6 +129,8 @@ class Engine:
                 borrows the previous turn's words.
             on_text: Called with the answer written so far while an LLM writes it (the
                 returned answer, verified, replaces it); never called otherwise.
+            writer: The writer for this question instead of the engine's (the bot answers
+                extractively at once when its LLM pool is full).
         """
         self.refresh()
         searcher = self._loaded.searcher  # one consistent version for the whole question
@@ -130,6 +140,9 @@ class Engine:
         question = question[:limit]
         if not question:
             return Answer(question, "", True, "en", cut_to=cut_to, reason="empty")
+        if not has_words(question):  # said in the conversation's language, if known
+            lang = history[-1].answer.lang if history else "en"
+            return Answer(question, "", True, lang, cut_to=cut_to, reason="no_words")
         if question_language(question) not in SUPPORTED:
             return Answer(question, "", True, "en", cut_to=cut_to, reason="language")
         k = k or self.settings.top_k
@@ -137,7 +150,7 @@ class Engine:
         hits = searcher.search(query, max(k, self._tuning.answer_passages))
         evidence = Evidence(question, query, tuple(hits[:self._tuning.answer_passages]),
                             tuple(searcher.passages(hits[:k])), searcher, cut_to, on_text)
-        return self._writer.write(evidence)
+        return (writer or self._writer).write(evidence)
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         """The top passages for ``question`` without composing an answer."""

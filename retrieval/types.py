@@ -90,8 +90,8 @@ class Answer:
         writer: The answer writer that wrote it (``"extractive"`` or ``"llm"``).
         reason: Why it abstained: ``"not_found"`` (no article covers the question),
             ``"absent"`` (the question names something no answering article mentions; see
-            ``missing``), ``"language"`` (a language Kabar does not answer in), ``"empty"``;
-            "" when it answered.
+            ``missing``), ``"language"`` (a language Kabar does not answer in), ``"empty"``,
+            ``"no_words"`` (only emoji, symbols or punctuation); "" when it answered.
         missing: The names of the question no article mentions (with ``reason="absent"``).
         dropped: How many sentences an LLM wrote that verification dropped.
         fallback: Why an LLM was asked but the extractive answer is shown ("" otherwise):

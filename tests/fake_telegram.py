@@ -10,7 +10,8 @@ texts over 4,096 characters, so a passing test also proves the bot's markup is v
 Tests drive it with ``push_message``/``push_callback``/``push_photo`` (delivered by
 ``getUpdates``, or POSTed to the webhook once one is set), read what the bot did with
 ``messages()``/``calls()``, wait with ``wait_for``, and inject faults with ``flood`` (429 with
-``retry_after``) and ``fail`` (any status, e.g. 502 or 401 for a rejected token).
+``retry_after``), ``fail`` (any status, e.g. 502 or 401 for a rejected token) and ``drop``
+(the connection closed without an answer).
 
 Usage::
 
@@ -52,6 +53,7 @@ MAX_TEXT = 4096
 _JSON_FIELDS = frozenset({"reply_markup", "reply_parameters", "link_preview_options", "commands",
                           "allowed_updates", "entities", "scope"})
 _LONG_POLL_CAP = 2.0  # seconds: keeps shutdown quick whatever timeout the client asks for
+_DROP = -1  # the "status" of a dropped call: the connection is closed without an answer
 
 
 class _Server(ThreadingHTTPServer):
@@ -121,7 +123,7 @@ def visible_text(html_text: str) -> str:
 @dataclass
 class Call:
     """One request the bot made: its method, parameters and the HTTP status it got (0 while
-    it is still being answered, e.g. a long poll)."""
+    it is still being answered, e.g. a long poll; -1 when it was dropped)."""
 
     method: str
     params: dict[str, Any]
@@ -311,6 +313,12 @@ class FakeTelegram:
         """Answer the next ``times`` calls of ``method`` with 429 "retry after"."""
         self.fail(method, times, 429, f"Too Many Requests: retry after {retry_after}",
                   {"retry_after": retry_after})
+
+    def drop(self, method: str, times: int = 1) -> None:
+        """Close the connection of the next ``times`` calls of ``method`` without answering
+        (what a client sees of a network failure: the library raises NetworkError)."""
+        with self._cond:
+            self._faults.setdefault(method.lower(), deque()).extend([(_DROP, {})] * times)
 
     def fail(self, method: str, times: int = 1, status: int = 502,
              description: str = "Bad Gateway", parameters: dict[str, Any] | None = None) -> None:
@@ -522,6 +530,9 @@ class FakeTelegram:
                     return
                 params = _parse_params(url.query, raw, self.headers.get("Content-Type", ""))
                 status, body = server._handle(match.group(1), match.group(2), params)
+                if status == _DROP:
+                    self.close_connection = True  # nothing sent: the client sees a hang-up
+                    return
                 self._reply(status, body)
 
             def _reply(self, status: int, body: dict[str, Any]) -> None:

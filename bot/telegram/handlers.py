@@ -1,15 +1,17 @@
 """The bot's handlers: small functions around the shared engine, one error handler.
 
-Every question runs in a worker thread (``asyncio.to_thread``) while updates are processed
-concurrently, so one slow question never holds up other chats; questions of one chat are
-answered in order (a per-chat lock), which keeps follow-ups and their history consistent.
-All message text comes from :mod:`bot.telegram.render`.
+Every question runs in a worker thread while updates are processed concurrently: answers the
+LLM writes in their own bounded pool (:mod:`.pools`; when it is full the extractive answer is
+given at once), everything else in the default executor, so a slow LLM never holds up other
+chats. Questions of one chat are answered in order (a per-chat lock), which keeps follow-ups
+and their history consistent. All message text comes from :mod:`bot.telegram.render`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 import time
@@ -31,12 +33,14 @@ from telegram.error import TelegramError
 from bot.telegram import render as tf
 from bot.telegram.draft import ChatDraft, drafting
 from bot.telegram.flood import FloodWaitTooLong
+from bot.telegram.pools import LlmPool
 from bot.telegram.state import Context, chat_state, engine_of, user_lang
 from bot.texts import EXAMPLES, text
+from retrieval.answering import ExtractiveWriter
 from retrieval.config import Settings
-from retrieval.engine import clean_question
+from retrieval.engine import Engine, clean_question, has_words
 from retrieval.search import detect_language
-from retrieval.types import Answer
+from retrieval.types import Answer, Turn
 
 __all__ = ["Handlers"]
 
@@ -49,10 +53,16 @@ _COMMAND_PREFIX = re.compile(r"^/\S*")
 
 
 class Handlers:
-    """The bot's handlers; they share the settings (allow list and rate limit)."""
+    """The bot's handlers; they share the settings (allow list, rate limit, LLM pool size).
+
+    Attributes:
+        llm: The pool LLM-written answers run in (shut down by the application's shutdown).
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.llm = LlmPool(settings.llm_workers)
+        self._extractive = ExtractiveWriter()
 
     async def _admitted(self, update: Update, lang: str) -> bool:
         """Whether the chat may use the bot; other chats get a one-line refusal."""
@@ -175,20 +185,47 @@ class Handlers:
                 text(lang, "slow_down", n=self.settings.rate_limit_per_minute, s=wait),
                 parse_mode=None)
             return
-        engine = engine_of(context)
+        if not has_words(question):  # emoji, punctuation: nothing to answer or follow up
+            await self._no_words(update, state.history(time.monotonic()))
+            return
         async with _typing(context, message.chat_id), state.lock:
             history = state.history(time.monotonic())
-            # An LLM's answer is shown while it is written, then replaced by the verified one.
-            draft = ChatDraft(message, text(lang, "drafting")) if self.settings.llm_url \
-                else None
-            async with drafting(draft) as on_text:
-                answer = await asyncio.to_thread(engine.answer, question, None, history,
-                                                 on_text)
+            answer, placeholder = await self._write(engine_of(context), message, question,
+                                                    lang, history)
             if answer.fallback:  # the operator's concern, not the user's
                 log.warning("answered chat %s without the LLM: %s", message.chat_id,
                             answer.fallback)
-            last = await _send_answer(message, answer, draft.placeholder if draft else None)
+            last = await _send_answer(message, answer, placeholder)
             state.remember(question, answer, last.message_id, time.monotonic())
+
+    async def _write(self, engine: Engine, message: Message, question: str, lang: str,
+                     history: list[Turn]) -> tuple[Answer, Message | None]:
+        """The answer, and the draft message it replaces (if one was shown).
+
+        With an LLM writer the answer is written in the LLM pool, its draft shown while it is
+        written; when the pool is full, or without an LLM, the extractive answer is written
+        in the default executor at once."""
+        if self.settings.llm_url:
+            draft = ChatDraft(message, text(lang, "drafting"))
+            job = self.llm.submit(lambda: engine.answer(question, None, history, draft.on_text))
+            if job is not None:
+                async with drafting(draft):
+                    return await job, draft.placeholder
+        answer = await asyncio.to_thread(engine.answer, question, None, history, None,
+                                         self._extractive)
+        if self.settings.llm_url and not answer.abstained:  # (it would not have been asked)
+            answer = dataclasses.replace(
+                answer, fallback=f"all {self.llm.workers} LLM threads were busy "
+                                 "(KABAR_LLM_WORKERS)")
+        return answer, None
+
+    async def _no_words(self, update: Update, history: list[Turn]) -> None:
+        """A message with no words: a hint in the chat's language (its last answer's, else
+        the user's app language), never the previous answer again."""
+        message = cast(Message, update.effective_message)
+        lang = history[-1].answer.lang if history else user_lang(update)
+        await message.reply_text(text(lang, "no_words", example=EXAMPLES[lang][0]),
+                                 parse_mode=None)
 
     async def show_quote(self, update: Update, context: Context) -> None:
         """A citation button: answer the callback, then reply with the quoted passage."""

@@ -28,6 +28,7 @@ from bot.telegram.flood import FLOOD_WAIT_LIMIT, PatientRateLimiter
 from bot.telegram.handlers import Handlers
 from bot.telegram.redact import protect_logs, redact
 from bot.telegram.state import ENGINE
+from bot.telegram.stop import Stopper
 from retrieval.config import Settings
 from retrieval.engine import Engine
 from retrieval.errors import ConfigError, KabarError
@@ -79,6 +80,11 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
                  info.articles, info.version, application.bot.username)
         await _set_commands(application)
 
+    handlers = Handlers(settings)
+
+    async def post_shutdown(application: App) -> None:
+        handlers.llm.shutdown()
+
     application: App = (
         Application.builder()
         .token(token)
@@ -89,9 +95,15 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
         .rate_limiter(PatientRateLimiter(FLOOD_WAIT_LIMIT))
         .concurrent_updates(True)
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         .build()
     )
-    handlers = Handlers(settings)
+    _add_handlers(application, handlers)
+    return application
+
+
+def _add_handlers(application: App, handlers: Handlers) -> None:
+    """Register the commands, messages and buttons the bot answers, and the error handler."""
     application.add_handlers([
         CommandHandler(("start", "help"), handlers.start, filters=_NEW_MESSAGE),
         CommandHandler("ask", handlers.ask_command, filters=_NEW_MESSAGE),
@@ -107,7 +119,6 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
         CallbackQueryHandler(handlers.sources_page, pattern=r"^src:\d+$"),
     ])
     application.add_error_handler(handlers.on_error)
-    return application
 
 
 def _file_url(api_url: str) -> str:
@@ -139,7 +150,8 @@ def run_application(application: App, settings: Settings,
 
     Polls for updates unless ``settings.webhook_url`` is set, then serves a webhook on
     ``webhook_listen:webhook_port`` with the secret token. The engine is loaded before the
-    first update is fetched; on shutdown the questions in flight are answered first.
+    first update is fetched; on a stop signal the questions in flight are answered first,
+    for at most ``settings.stop_grace`` seconds (:mod:`.stop`: then the process exits).
 
     Args:
         application: From :func:`build_application`.
@@ -155,6 +167,8 @@ def run_application(application: App, settings: Settings,
     # loop may have been closed by an earlier run.
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    if stop_signals:  # handled here, not by the library, so that stopping is bounded
+        Stopper(settings.stop_grace, stop_signals).install(loop)
     try:
         try:
             loop.run_until_complete(_connect(application, settings))
@@ -169,11 +183,10 @@ def run_application(application: App, settings: Settings,
                 webhook_url=settings.webhook_url,
                 secret_token=settings.webhook_secret or None,
                 allowed_updates=ALLOWED_UPDATES, bootstrap_retries=BOOTSTRAP_RETRIES,
-                stop_signals=stop_signals)
+                stop_signals=None)
         else:
             application.run_polling(allowed_updates=ALLOWED_UPDATES,
-                                    bootstrap_retries=BOOTSTRAP_RETRIES,
-                                    stop_signals=stop_signals)
+                                    bootstrap_retries=BOOTSTRAP_RETRIES, stop_signals=None)
     except InvalidToken:  # revoked after startup, say
         raise ConfigError(REJECTED_TOKEN) from None
     except TelegramError as exc:

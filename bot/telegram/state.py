@@ -11,7 +11,7 @@ from typing import Any, TypeAlias, cast
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from retrieval.engine import Engine
+from retrieval.engine import Engine, has_words
 from retrieval.search import detect_language
 from retrieval.types import Answer, Turn
 
@@ -72,7 +72,8 @@ def engine_of(context: Context) -> Engine:
 def user_lang(update: Update) -> str:
     """The language for the bot's own words: the question's, else the user's app language."""
     message = update.message  # not a callback's: that text is the bot's own
-    if message is not None and message.text and not message.text.startswith("/"):
+    if message is not None and message.text and not message.text.startswith("/") \
+            and has_words(message.text):  # emoji alone say nothing of a language
         return detect_language(message.text)
     user = update.effective_user
     code = (user.language_code or "") if user else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from retrieval.search.terms import terms
+from retrieval.search.terms import terms, words
 from retrieval.types import Turn
 
 __all__ = ["follow_up_context", "is_follow_up"]
@@ -17,14 +17,19 @@ _ANAPHORA = frozenset(
 
 
 def is_follow_up(question: str) -> bool:
-    """Whether a question points back at the previous turn (pronouns, or almost no words)."""
-    words = [w.strip("?.!,").lower() for w in question.split()]
-    return any(w in _ANAPHORA or (w.endswith("nya") and len(w) > 5) for w in words) \
+    """Whether a question points back at the previous turn (pronouns, or almost no words).
+
+    A message with no words at all (emoji, punctuation) asks nothing, so it follows up on
+    nothing either."""
+    if not words(question):
+        return False
+    tokens = [w.strip("?.!,").lower() for w in question.split()]
+    return any(w in _ANAPHORA or (w.endswith("nya") and len(w) > 5) for w in tokens) \
         or len(terms(question)) <= 1
 
 
 def follow_up_context(question: str, history: Sequence[Turn]) -> str:
-    """The previous question when ``question`` follows up on it, else ``""``."""
-    if not history or not is_follow_up(question):
+    """The last earlier question with words when ``question`` follows up on it, else ``""``."""
+    if not is_follow_up(question):
         return ""
-    return history[-1].question
+    return next((turn.question for turn in reversed(history) if words(turn.question)), "")
