@@ -322,14 +322,14 @@ class MilvusVectorIndex:
                 i = int(row["chunk_id"])
                 sums = row_sums([i], [row["dense"]], [row["sparse"]])[0]
                 if not np.array_equal(sums, self._sums[i]):
-                    raise self._damage(f"chunk {i} was altered (checksum mismatch)")
+                    raise self._damage(f"chunk {i} does not match its checksum")
 
     def _check(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if self._sums is None:
             return
         for i, vector in zip(ids.tolist(), vectors, strict=True):
             if not 0 <= i < len(self._sums) or _dense_sum(i, vector) != int(self._sums[i, 0]):
-                raise self._damage(f"chunk {i} was altered (checksum mismatch)")
+                raise self._damage(f"chunk {i} does not match its checksum")
 
     def _damage(self, what: str) -> CorruptIndexError:
         return CorruptIndexError(f"the Milvus collection {self.collection} is damaged "

@@ -13,13 +13,20 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import stat
 import tempfile
 import uuid
 from pathlib import Path
 
-__all__ = ["ALIASES", "alias_problem", "collection_names", "held_elsewhere", "repair_aliases"]
+from retrieval.errors import CorruptIndexError, IndexWriteError
+from retrieval.store.disk import REBUILD
+
+__all__ = ["ALIASES", "alias_problem", "check_aliases", "collection_names", "held_elsewhere",
+           "repair_aliases"]
+
+log = logging.getLogger(__name__)
 
 ALIASES = "aliases.json"
 _LOCK = "LOCK"
@@ -81,21 +88,42 @@ def alias_problem(db: Path, parse: bool = True) -> str | None:
     return None  # any JSON: Milvus Lite reads what is not a map of names as no aliases
 
 
-def repair_aliases(db: Path) -> str | None:
-    """Replace a damaged alias file by an empty one; the damaged one is kept beside it.
+def check_aliases(db: Path, parse: bool = True) -> None:
+    """Raise when the ``.db``'s alias file is damaged (see :func:`alias_problem`).
+
+    Raises:
+        CorruptIndexError: It is; the message names the file and the fix.
+    """
+    problem = alias_problem(db, parse)
+    if problem:
+        raise CorruptIndexError(f"Milvus Lite's alias file {db / ALIASES} {problem} — "
+                                f"{REBUILD} (a build replaces the file)")
+
+
+def repair_aliases(db: Path) -> None:
+    """Replace a damaged alias file by an empty one, keeping the damaged one beside it, and
+    say so in one line.
 
     Only for the process that holds the ``.db``. The aliases it named are lost: the build
     that calls this publishes its version under a new alias.
 
-    Returns:
-        What was wrong, or ``None`` when the file was sound (it is then left alone).
-
     Raises:
-        OSError: The folder cannot be written.
+        IndexWriteError: The folder cannot be written.
     """
     problem = alias_problem(db)
     if problem is None:
-        return None
+        return
+    try:
+        _replace_aliases(db)
+    except OSError as exc:
+        raise IndexWriteError(f"cannot replace the damaged {db / ALIASES} "
+                              f"({exc.strerror or exc}) — make that folder writable; the "
+                              "published version is kept") from None
+    log.warning("Milvus Lite's alias file %s %s: replaced (the damaged one is kept beside "
+                "it); this build publishes under a new alias", db / ALIASES, problem)
+
+
+def _replace_aliases(db: Path) -> None:
     path = db / ALIASES
     # A rename: a FIFO or device there is never opened, a folder moves as well as a file.
     os.replace(path, db / f"{ALIASES}.damaged-{uuid.uuid4().hex[:8]}")
@@ -110,7 +138,6 @@ def repair_aliases(db: Path) -> str | None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    return problem
 
 
 def collection_names(db: Path) -> list[str]:

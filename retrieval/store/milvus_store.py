@@ -246,7 +246,7 @@ class MilvusStore(LocalBuildState):
             raise
         # The version replicas may still be loading stays until the next publish, unless
         # it is damaged.
-        damaged = {name for uri, name in _damaged if uri == self._uri}
+        damaged = {found for uri, found in _damaged if uri == self._uri}
         kept = {self.collection(before)} - damaged if before else set()
         self._collect_garbage(keep={chunks} | kept, damaged=damaged)
         return name
@@ -261,27 +261,13 @@ class MilvusStore(LocalBuildState):
 
     def _repair_aliases(self) -> None:
         """Replace Milvus Lite's alias file when damaged (this process holds the file)."""
-        if self._lite is None:
-            return
-        self._client  # noqa: B018  (opened: nobody else can write the file now)
-        try:
-            problem = milvus_local.repair_aliases(self._lite)
-        except OSError as exc:
-            raise IndexWriteError(f"cannot replace the damaged {self._lite / milvus_local.ALIASES}"
-                                  f" ({exc.strerror or exc}) — make that folder writable; "
-                                  "the published version is kept") from None
-        if problem:
-            log.warning("Milvus Lite's alias file %s %s: replaced (the damaged one is kept "
-                        "beside it); this build publishes under a new alias",
-                        self._lite / milvus_local.ALIASES, problem)
+        if self._lite is not None:
+            self._client  # noqa: B018  (opened: nobody else can write the file now)
+            milvus_local.repair_aliases(self._lite)
 
     def _check_aliases(self, parse: bool) -> None:
-        if self._lite is None:
-            return
-        problem = milvus_local.alias_problem(self._lite, parse)
-        if problem:
-            raise CorruptIndexError(f"Milvus Lite's alias file {self._lite / milvus_local.ALIASES}"
-                                    f" {problem} — {REBUILD} (a build replaces the file)")
+        if self._lite is not None:
+            milvus_local.check_aliases(self._lite, parse)
 
     def _errors(self) -> contextlib.AbstractContextManager[None]:
         """Reading failures as one-line errors: on a Milvus Lite path, damage."""
