@@ -13,9 +13,12 @@ server or cluster. The token is passed to pymilvus and never shown.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
+import re
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -23,9 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.errors import ConfigError
+from retrieval.errors import ConfigError, CorruptIndexError
+from retrieval.store import milvus_local
+from retrieval.store.disk import REBUILD
 
-__all__ = ["MilvusVectorIndex", "connect", "create_chunk_collection", "install_hint", "use"]
+__all__ = ["MilvusVectorIndex", "check_installed", "connect", "create_chunk_collection",
+           "install_hint", "is_lite", "row_sums", "shown_uri", "use"]
 
 INSTALL = "pip install kabar[milvus]"
 #: A sparse dimension no term ever gets: a chunk without BM25 terms needs one non-zero weight
@@ -45,52 +51,93 @@ def install_hint() -> str:
     return f"KABAR_VECTOR_STORE=milvus needs pymilvus and milvus-lite — {INSTALL}"
 
 
-def connect(uri: str, token: str = "") -> Any:
+def connect(uri: str, token: str = "", wait: float = 0.0) -> Any:
     """The ``MilvusClient`` of ``uri`` for this process (one per URI, reused).
+
+    Args:
+        uri: A Milvus Lite path (``….db``) or a server's URI.
+        token: The server's token (never shown).
+        wait: Seconds to keep trying while another process holds the Milvus Lite ``.db``
+            (a build that just finished is still exiting).
 
     Raises:
         ConfigError: pymilvus is not installed, or Milvus cannot be opened or reached.
     """
     if uri in _clients:
         return _clients[uri]
-    local = not uri.startswith(_SERVER_SCHEMES)
-    # gRPC's C core logs keepalive chatter (GOAWAY "too_many_pings") to stderr at ERROR
-    # level; Kabar reports what fails itself. An operator's own setting wins.
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    try:
-        from pymilvus import MilvusClient
-        if local:
-            import milvus_lite  # noqa: F401  (pymilvus starts it for a .db path)
-    except ImportError:
-        raise ConfigError(install_hint()) from None
-    # pymilvus logs every failed call with a traceback; failures become one-line errors here.
-    logging.getLogger("pymilvus").setLevel(logging.CRITICAL)
-    # Milvus Lite's gRPC server runs in this process and logs what its clients get wrong.
-    logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
-    try:
-        if local:
-            Path(uri).parent.mkdir(parents=True, exist_ok=True)
-        client = MilvusClient(uri=uri, token=token)
-    except Exception as exc:
-        raise ConfigError(_connect_error(uri, token, exc, local)) from None
+    local = is_lite(uri)
+    check_installed(local)
+    from pymilvus import MilvusClient
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if local:
+                Path(uri).parent.mkdir(parents=True, exist_ok=True)
+            client = MilvusClient(uri=uri, token=token)
+            break
+        except Exception as exc:
+            held = local and milvus_local.held_elsewhere(Path(uri))
+            if not held or time.monotonic() >= deadline:
+                raise ConfigError(_connect_error(uri, token, exc, held)) from None
+            time.sleep(0.2)
     _clients[uri] = client
     return client
 
 
-def _connect_error(uri: str, token: str, exc: Exception, local: bool) -> str:
-    reason = str(exc).replace(token, "***") if token else str(exc)
-    if local:
-        return (f"cannot open Milvus Lite at {uri} ({reason.strip()[:200]}) — Milvus Lite "
-                "serves one process per .db: stop the other process, or run `milvus-lite "
-                "server --data-dir PATH --host 127.0.0.1` and set KABAR_MILVUS_URI="
+def shown_uri(uri: str) -> str:
+    """``uri`` without any ``user:password@`` part, for messages."""
+    return re.sub(r"//[^@/]*@", "//", uri)
+
+
+def is_lite(uri: str) -> bool:
+    """Whether ``uri`` is a Milvus Lite path (opened inside this process)."""
+    return not uri.startswith(_SERVER_SCHEMES)
+
+
+def check_installed(local: bool) -> None:
+    """Raise the one-line install hint when pymilvus (or Milvus Lite) is missing, and keep
+    the libraries' own logging off the terminal.
+
+    Raises:
+        ConfigError: A package is missing.
+    """
+    # gRPC's C core logs keepalive chatter (GOAWAY "too_many_pings") to stderr at ERROR
+    # level; Kabar reports what fails itself. An operator's own setting wins.
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    try:
+        import pymilvus  # noqa: F401
+        if local:
+            import milvus_lite  # noqa: F401  (pymilvus starts it for a .db path)
+    except ImportError:
+        raise ConfigError(install_hint()) from None
+    # pymilvus logs every failed call with a traceback, Milvus Lite (its server runs in this
+    # process) every failed request and a .db it cannot open (41 lines when another process
+    # holds it): each failure becomes Kabar's own one-line error instead.
+    for name in ("pymilvus", "milvus_lite", "grpc._server"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+def _connect_error(uri: str, token: str, exc: Exception, held: bool) -> str:
+    if held:
+        return (f"another process is using the Milvus Lite file {uri} (it serves one process "
+                f"at a time) — stop that process, or share the file: run `milvus-lite server "
+                f"--data-dir {uri} --host 127.0.0.1` and set KABAR_MILVUS_URI="
                 "http://127.0.0.1:19530")
+    reason = str(getattr(exc, "message", "") or exc)
+    reason = reason.replace(token, "***") if token else reason
+    uri = shown_uri(uri)
+    if is_lite(uri):
+        return (f"cannot open Milvus Lite at {uri} ({reason.strip()[:200]}) — check that "
+                "the path is a writable folder, or point KABAR_MILVUS_URI elsewhere")
     return (f"cannot reach Milvus at {uri} ({reason.strip()[:200]}) — start it, or fix "
             "KABAR_MILVUS_URI / KABAR_MILVUS_TOKEN")
 
 
-def use(uri: str, token: str = "") -> Any:
-    """Make ``uri`` this process's Milvus (what :data:`BACKENDS`' factories connect to)."""
-    client = connect(uri, token)
+def use(uri: str, token: str = "", wait: float = 0.0) -> Any:
+    """Make ``uri`` this process's Milvus (what :data:`BACKENDS`' factories connect to);
+    ``wait`` as for :func:`connect`."""
+    client = connect(uri, token, wait)
     _session[:] = [(uri, token)]
     return client
 
@@ -133,13 +180,17 @@ class MilvusVectorIndex:
         collection: The collection (or an alias of it).
         dim: The vector dimension.
         kind: ``"flat"`` or ``"hnsw"``.
+        sums: The version's :func:`row_sums`; when given, every vector read back is checked
+            against its row's sum, and :meth:`verify_rows` can check every row.
     """
 
-    def __init__(self, client: Any, collection: str, dim: int, kind: str) -> None:
+    def __init__(self, client: Any, collection: str, dim: int, kind: str,
+                 sums: np.ndarray | None = None) -> None:
         self._client = client
         self.collection = collection
         self._dim = dim
         self._kind = kind
+        self._sums = sums
 
     @classmethod
     def create(cls, dim: int, kind: str = "flat") -> MilvusVectorIndex:
@@ -229,9 +280,11 @@ class MilvusVectorIndex:
                                           limit=dense_k + sparse_k,
                                           output_fields=["dense"])[0]
         # The vectors come with the hits: fusing needs them, and a second call costs more.
-        return (np.array([h.id for h in hits], dtype=np.int64),
-                np.array([h["entity"]["dense"] for h in hits], np.float32
-                         ).reshape(-1, self._dim))
+        ids = np.array([h.id for h in hits], dtype=np.int64)
+        vectors = np.array([h["entity"]["dense"] for h in hits], np.float32
+                           ).reshape(-1, self._dim)
+        self._check(ids, vectors)  # only what this answer uses: a few dozen hashes
+        return ids, vectors
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors of ``ids`` (fetched from Milvus)."""
@@ -244,7 +297,43 @@ class MilvusVectorIndex:
             for j, i in enumerate(part):
                 if i in got:
                     out[lo + j] = got[i]
+                elif self._sums is not None:
+                    raise self._damage(f"chunk {i} is missing")
+        self._check(ids, out)
         return out
+
+    def verify_rows(self) -> None:
+        """Check every row (id, vector, BM25 weights) against the version's sums.
+
+        Raises:
+            CorruptIndexError: A row is missing, extra or altered.
+        """
+        if self._sums is None:
+            return
+        n, held = len(self._sums), len(self)
+        if held != n:
+            raise self._damage(f"it holds {held} chunks, not {n}")
+        for lo in range(0, n, _BATCH):
+            got = self._client.get(self.collection, ids=list(range(lo, min(lo + _BATCH, n))),
+                                   output_fields=["dense", "sparse"])
+            if len(got) != min(_BATCH, n - lo):
+                raise self._damage(f"chunks {lo}-{min(lo + _BATCH, n) - 1} are incomplete")
+            for row in got:
+                i = int(row["chunk_id"])
+                sums = row_sums([i], [row["dense"]], [row["sparse"]])[0]
+                if not np.array_equal(sums, self._sums[i]):
+                    raise self._damage(f"chunk {i} does not match its checksum")
+
+    def _check(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if self._sums is None:
+            return
+        for i, vector in zip(ids.tolist(), vectors, strict=True):
+            if not 0 <= i < len(self._sums) or _dense_sum(i, vector) != int(self._sums[i, 0]):
+                raise self._damage(f"chunk {i} does not match its checksum")
+
+    def _damage(self, what: str) -> CorruptIndexError:
+        return CorruptIndexError(f"the Milvus collection {self.collection} is damaged "
+                                 f"({what}) — {REBUILD}")
 
     def to_bytes(self) -> bytes:
         """A reference to the collection (never the URI's token)."""
@@ -255,6 +344,35 @@ class MilvusVectorIndex:
         if self._kind == "hnsw":
             return {"metric_type": "IP", "params": {"ef": max(_EF_SEARCH, k)}}
         return {"metric_type": "IP"}
+
+
+def row_sums(ids: Sequence[int], dense: Sequence[Any] | np.ndarray,
+             sparse: Sequence[Mapping[int, float]]) -> np.ndarray:
+    """Each chunk row's checksums, as Milvus stores it: 8 bytes of SHA-256 over its id and
+    dense vector (float32), and over its id and BM25 weights (as :meth:`~MilvusVectorIndex.add`
+    sends them: positive float32 weights by term, or the sentinel).
+
+    Returns:
+        An ``(n, 2)`` uint64 array: dense, sparse.
+    """
+    out = np.zeros((len(ids), 2), np.uint64)
+    for row, (i, vector, weights) in enumerate(zip(ids, dense, sparse, strict=True)):
+        terms = sorted(_sparse_row(weights).items())
+        out[row, 0] = _dense_sum(int(i), vector)
+        out[row, 1] = _digest(int(i), np.array([t for t, _ in terms], np.uint32),
+                              np.array([w for _, w in terms], np.float32))
+    return out
+
+
+def _dense_sum(chunk_id: int, vector: Any) -> int:
+    return _digest(chunk_id, np.asarray(vector, np.float32))
+
+
+def _digest(chunk_id: int, *arrays: np.ndarray) -> int:
+    h = hashlib.sha256(chunk_id.to_bytes(8, "little", signed=True))
+    for array in arrays:
+        h.update(np.ascontiguousarray(array).tobytes())
+    return int.from_bytes(h.digest()[:8], "little")
 
 
 def _sparse_row(weights: Mapping[int, float]) -> dict[int, float]:

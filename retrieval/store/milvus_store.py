@@ -8,12 +8,21 @@ A version ``v…-abc123`` is two collections named after ``KABAR_MILVUS_COLLECTI
   text and metadata, sentence and chunk offsets, sentence vectors, BM25 matrix), as the same
   bytes the local store writes to files, base64 in rows of at most 64 kB, with checksums in
   the manifest. Milvus needs a vector field in every collection: these rows hold a dummy one.
+  One of them, ``chunk_sums.npy``, holds a checksum of every chunk row (its id and vector,
+  its id and BM25 weights; :func:`~retrieval.store.milvus.row_sums`).
 
 The alias ``kabar`` names the published chunk collection. A build fills a new pair, flushes
 it, warms it up, and only then points the alias at it (one atomic call), so a crash at any
 point leaves the previous version serving; older pairs are dropped afterwards, never one
 that an alias names. Replicas need nothing else: they load a version from the collections.
 The build's lock and the seeds' file list stay in ``KABAR_INDEX_DIR`` on the building machine.
+
+Damage is found as with the folder store: the files' checksums on every load; every chunk
+row's checksums by ``verify`` (plain ``kabar index`` when nothing changed) and by every load
+inside a build (a build reuses the rows, so a damaged one makes it rebuild everything);
+a reader checks the vectors of the hits each answer uses (a few dozen hashes, where reading
+every row back costs seconds at 20k chunks). A damaged Milvus Lite alias file is reported,
+and replaced by the next build.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -30,64 +40,119 @@ import numpy as np
 
 from retrieval.config import Settings
 from retrieval.errors import CorruptIndexError, IndexWriteError, KabarError, NoIndexError
-from retrieval.store import versions
+from retrieval.store import codec, milvus_local, versions
 from retrieval.store.bm25 import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import REBUILD
-from retrieval.store.local_state import LocalBuildState
+from retrieval.store.local_state import LocalBuildState, waiting_build_lock
 from retrieval.store.manifest import FileSum, Manifest
-from retrieval.store.milvus import MilvusVectorIndex, create_chunk_collection, use
+from retrieval.store.milvus import (
+    MilvusVectorIndex,
+    check_installed,
+    create_chunk_collection,
+    is_lite,
+    row_sums,
+    shown_uri,
+    use,
+)
 from retrieval.store.vectors import VectorIndex
 
 __all__ = ["MilvusStore"]
 
+log = logging.getLogger(__name__)
+
 _PART = 48_000  # bytes per row: base64 makes 64,000 ASCII characters, under Milvus' 65,535
 _FILES = "_files"
+_SUMS = "chunk_sums.npy"
+#: Seconds to wait for a Milvus Lite file another process holds, once this one has the build
+#: lock: the build that had it may still be exiting (long enough when it had to wait for it,
+#: short otherwise: then the holder is more likely a bot that will not let go).
+_LITE_WAIT, _LITE_GRACE = 20.0, 3.0
+#: (URI, alias) of the stores whose build lock this process holds.
+_building: set[tuple[str, str]] = set()
+#: (URI, collection) of the versions found damaged: the next publish drops them (Milvus Lite
+#: cannot even list the collections while a damaged one is there).
+_damaged: set[tuple[str, str]] = set()
 
 
 class MilvusStore(LocalBuildState):
     """Index versions in Milvus behind the alias ``alias``.
 
+    Connected on first use, so that a build takes its lock before it opens a Milvus Lite
+    file (which another build may still hold).
+
     Args:
-        client: A connected ``MilvusClient``.
-        uri: Its URI (for messages; never the token).
+        uri: Milvus' URI, or a Milvus Lite path (shown in messages without credentials).
         alias: The alias replicas read (``KABAR_MILVUS_COLLECTION``).
         index_dir: The local folder of the build's lock and seeds state.
+        token: Milvus' token (never shown).
     """
 
     name = "milvus"
 
-    def __init__(self, client: Any, uri: str, alias: str, index_dir: Path) -> None:
-        self._client = client
+    def __init__(self, uri: str, alias: str, index_dir: Path, token: str = "") -> None:
         self._uri = uri
+        self._token = token
         self.alias = alias
+        self._lite = Path(uri) if is_lite(uri) else None
         super().__init__(index_dir)
 
     @classmethod
     def open(cls, settings: Settings) -> MilvusStore:
-        """Connect to the Milvus ``settings`` name.
+        """The Milvus ``settings`` name (connected on first use).
 
         Raises:
-            ConfigError: pymilvus is missing or Milvus cannot be reached.
+            ConfigError: pymilvus (or Milvus Lite, for a path) is not installed.
         """
-        client = use(settings.milvus_target, settings.milvus_token)
-        return cls(client, settings.milvus_target, settings.milvus_collection, settings.index_dir)
+        check_installed(is_lite(settings.milvus_target))
+        return cls(settings.milvus_target, settings.milvus_collection, settings.index_dir,
+                   settings.milvus_token)
+
+    @property
+    def _client(self) -> Any:
+        """This process's client of the URI (connecting raises a one-line ConfigError)."""
+        return use(self._uri, self._token)
 
     @property
     def where(self) -> str:
         """The URI (without any user:password part) and the alias."""
-        return f"{re.sub(r'//[^@/]*@', '//', self._uri)} collection {self.alias}"
+        return f"{shown_uri(self._uri)} collection {self.alias}"
+
+    @contextlib.contextmanager
+    def build_lock(self) -> Iterator[None]:
+        """The index folder's build lock, waited for (bounded, saying so), then Milvus.
+
+        While it is held, loading a version checks every chunk row (the build reuses them).
+        """
+        key = (self._uri, self.alias)
+        with waiting_build_lock(self.index_dir) as waited:
+            use(self._uri, self._token, _LITE_WAIT if waited else _LITE_GRACE)
+            _building.add(key)
+            try:
+                yield
+            finally:
+                _building.discard(key)
 
     def collection(self, version: str) -> str:
         """The chunk collection of ``version``."""
         return f"{self.alias}_{version.replace('-', '_')}"
 
     def current_version(self) -> str | None:
-        """The version the alias names, or ``None``."""
-        with _errors(self.where):
-            if self.alias not in self._client.list_aliases().get("aliases", []):
-                return None
-            target = str(self._client.describe_alias(self.alias)["collection_name"])
+        """The version the alias names, or ``None``.
+
+        Raises:
+            CorruptIndexError: The alias names no Kabar version, or Milvus Lite's alias
+                file is damaged (the message says which file).
+        """
+        self._check_aliases(parse=False)  # a FIFO there would hang Milvus Lite
+        try:
+            with self._errors():
+                if self.alias not in self._client.list_aliases().get("aliases", []):
+                    return None
+                target = str(self._client.describe_alias(self.alias)["collection_name"])
+        except CorruptIndexError:
+            self._check_aliases(parse=True)  # the likely cause when Milvus Lite fails here
+            raise
         prefix = f"{self.alias}_"
         if not target.startswith(prefix):
             raise CorruptIndexError(f"the alias {self.alias} names {target}, not a Kabar "
@@ -108,49 +173,115 @@ class MilvusStore(LocalBuildState):
         versions.check_compatible(manifest, model_id, Path(self.where))
 
     def verify(self, version: str, manifest: Manifest) -> None:
-        """Every part's checksum."""
-        self._read_verified(version, manifest)
+        """Every part's checksum, and every chunk row's."""
+        with self._noting_damage(version):
+            blobs = self._read_verified(version, manifest)
+            index = self._chunk_index(version, manifest, blobs.get(_SUMS))
+            with self._errors():
+                index.verify_rows()
 
     def load(self, model_id: str | None = None, version: str | None = None) -> IndexData:
-        """Load a version: its parts into memory, its chunk vectors searched in Milvus."""
+        """Load a version: its parts into memory, its chunk vectors searched in Milvus.
+
+        Every chunk row is checked when this process holds the build lock; otherwise the
+        vectors each search returns are.
+        """
         version = version or self.current_version()
-        manifest = self.read_manifest(version)
-        assert version is not None  # read_manifest raised otherwise
-        self.check_compatible(manifest, model_id)
-        blobs = self._read_verified(version, manifest)
+        if version is None:
+            raise NoIndexError(f"no index in Milvus at {self.where} — run `kabar index`")
+        with self._noting_damage(version):
+            manifest = self.read_manifest(version)
+            self.check_compatible(manifest, model_id)
+            blobs = self._read_verified(version, manifest)
+            index = self._chunk_index(version, manifest, blobs.pop(_SUMS, None))
+            if (self._uri, self.alias) in _building:
+                with self._errors():
+                    index.verify_rows()
+            return versions.from_blobs(version, manifest, blobs, lambda: index, self.where)
+
+    @contextlib.contextmanager
+    def _noting_damage(self, version: str) -> Iterator[None]:
+        try:
+            yield
+        except CorruptIndexError:
+            _damaged.add((self._uri, self.collection(version)))
+            raise
+
+    def _chunk_index(self, version: str, manifest: Manifest, sums: bytes | None
+                     ) -> MilvusVectorIndex:
+        """The version's chunk collection, loaded, checked against ``sums`` (``None``:
+        built before Kabar kept them)."""
+        rows = None
+        if sums is not None:
+            try:
+                rows = np.asarray(codec.npy_view(sums), np.uint64).reshape(-1, 2)
+            except ValueError as exc:  # the checksum passed: a bug or a foreign file
+                raise CorruptIndexError(f"{self.where}: {_SUMS} of {version} cannot be read "
+                                        f"({exc}) — {REBUILD}") from None
         name = self.collection(version)
-        with _errors(self.where):
+        with self._errors():
             self._client.load_collection(name)  # a reopened collection is not loaded
-        index = MilvusVectorIndex(self._client, name, manifest.dim, manifest.vector_kind)
-        return versions.from_blobs(version, manifest, blobs, lambda: index, self.where)
+        return MilvusVectorIndex(self._client, name, manifest.dim, manifest.vector_kind, rows)
 
     def write_version(self, manifest: Manifest, articles: Sequence[StoredArticle],
                       layout: Layout, sentence_vectors: np.ndarray,
                       chunk_vectors: VectorIndex, bm25: BM25Index) -> str:
         """Fill a new pair of collections, then switch the alias to it."""
         blobs = versions.version_blobs(articles, layout, sentence_vectors, bm25)
+        ids = np.arange(bm25.num_docs, dtype=np.int64)
+        dense, sparse = chunk_vectors.vectors(ids), sparse_rows(bm25)
+        blobs[_SUMS] = codec.npy_bytes(row_sums(ids.tolist(), dense, sparse))
         name, manifest = versions.stamp_manifest(manifest, blobs, chunk_vectors.kind)
         blobs["manifest.json"] = manifest.to_json()
         chunks = self.collection(name)
         try:
             with _errors(self.where, IndexWriteError):
-                before = self.current_version()
-                self._fill(chunks, chunk_vectors, bm25)
+                self._repair_aliases()
+                before = self._published_or_none()
+                self._fill(chunks, chunk_vectors.kind, dense, sparse)
                 self._write_files(chunks + _FILES, blobs)
                 self._switch(chunks)
         except BaseException:
             self._drop_unpublished(chunks)
             raise
-        # The version replicas may still be loading stays until the next publish.
-        self._collect_garbage(keep={chunks} | ({self.collection(before)} if before else set()))
+        # The version replicas may still be loading stays until the next publish, unless
+        # it is damaged.
+        damaged = {found for uri, found in _damaged if uri == self._uri}
+        kept = {self.collection(before)} - damaged if before else set()
+        self._collect_garbage(keep={chunks} | kept, damaged=damaged)
         return name
 
-    def _fill(self, name: str, chunk_vectors: VectorIndex, bm25: BM25Index) -> None:
-        n, dim = bm25.num_docs, chunk_vectors.dim
-        create_chunk_collection(self._client, name, dim, chunk_vectors.kind)
-        index = MilvusVectorIndex(self._client, name, dim, chunk_vectors.kind)
+    def _published_or_none(self) -> str | None:
+        """The published version, or ``None`` when the alias names none (a build replaces
+        whatever it names)."""
+        try:
+            return self.current_version()
+        except CorruptIndexError:
+            return None
+
+    def _repair_aliases(self) -> None:
+        """Replace Milvus Lite's alias file when damaged (this process holds the file)."""
+        if self._lite is not None:
+            self._client  # noqa: B018  (opened: nobody else can write the file now)
+            milvus_local.repair_aliases(self._lite)
+
+    def _check_aliases(self, parse: bool) -> None:
+        if self._lite is not None:
+            milvus_local.check_aliases(self._lite, parse)
+
+    def _errors(self) -> contextlib.AbstractContextManager[None]:
+        """Reading failures as one-line errors: on a Milvus Lite path, damage."""
+        action = f"the Milvus Lite data may be damaged: {REBUILD}" if self._lite else \
+            "check that Milvus is running and KABAR_MILVUS_URI"
+        return _errors(self.where, action=action)
+
+    def _fill(self, name: str, kind: str, dense: np.ndarray,
+              sparse: Sequence[Mapping[int, float]]) -> None:
+        n, dim = len(dense), dense.shape[1]
+        create_chunk_collection(self._client, name, dim, kind)
+        index = MilvusVectorIndex(self._client, name, dim, kind)
         ids = np.arange(n, dtype=np.int64)
-        index.add(ids, chunk_vectors.vectors(ids), sparse_rows(bm25))
+        index.add(ids, dense, sparse)
         # The first sparse search builds Milvus' posting lists (seconds at 20k chunks): done
         # here, before the alias switch, rather than by a replica's first question.
         if n:
@@ -186,7 +317,7 @@ class MilvusStore(LocalBuildState):
     def _read_file(self, version: str, file: str, size: int | None = None) -> bytes:
         """A file's bytes: by key when its size is known (the manifest says), else by name."""
         name = self.collection(version) + _FILES
-        with _errors(self.where):
+        with self._errors():
             if not self._client.has_collection(name):
                 raise CorruptIndexError(f"{self.where}: {name} is missing — {REBUILD}")
             self._client.load_collection(name)
@@ -215,24 +346,39 @@ class MilvusStore(LocalBuildState):
         return blobs
 
     def _drop_unpublished(self, chunks: str) -> None:
-        with contextlib.suppress(Exception):  # the next build's garbage collection retries
-            for name in (chunks, chunks + _FILES):
+        for name in (chunks, chunks + _FILES):
+            with contextlib.suppress(Exception):  # the next build's garbage collection retries
                 self._safe_drop(name)
 
-    def _collect_garbage(self, keep: set[str]) -> None:
-        """Drop every version but ``keep`` (also pairs left by a build that was killed)."""
-        with contextlib.suppress(Exception):  # old versions only cost space
-            pattern = re.compile(re.escape(self.alias) + r"_v\d{8}T\d{12}_[0-9a-f]{6}")
-            for name in self._client.list_collections():
-                if pattern.fullmatch(name) and name not in keep:
+    def _collect_garbage(self, keep: set[str], damaged: set[str]) -> None:
+        """Drop every version but ``keep`` (also pairs left by a build that was killed, and
+        ``damaged`` ones first), each on its own: one that fails does not keep the others."""
+        for name in damaged - keep:
+            for one in (name, name + _FILES):
+                with contextlib.suppress(Exception):
+                    self._safe_drop(one)
+            _damaged.discard((self._uri, name))
+        pattern = re.compile(re.escape(self.alias) + r"_v\d{8}T\d{12}_[0-9a-f]{6}"
+                             f"(?:{_FILES})?")
+        try:
+            names = self._client.list_collections()
+        except Exception:  # old versions only cost space; the next build retries
+            names = milvus_local.collection_names(self._lite) if self._lite else []
+        for name in names:
+            if pattern.fullmatch(name) and name.removesuffix(_FILES) not in keep:
+                with contextlib.suppress(Exception):
                     self._safe_drop(name)
-                    self._safe_drop(name + _FILES)
 
     def _safe_drop(self, name: str) -> None:
         """Drop a collection unless an alias names it or it is an alias: Milvus Lite
         silently drops the target of an alias, and the aliases of a dropped collection."""
-        if not self._client.has_collection(name) or name == self.alias:
+        if name == self.alias:
             return
+        try:
+            if not self._client.has_collection(name):
+                return
+        except Exception:  # Milvus Lite cannot open a damaged collection, but drops it
+            log.debug("dropping %s, which Milvus cannot open", name, exc_info=True)
         if self._client.list_aliases(collection_name=name).get("aliases"):
             return
         if name in self._client.list_aliases().get("aliases", []):
@@ -257,7 +403,8 @@ def _matches(data: bytes, expected: FileSum) -> bool:
 
 
 @contextlib.contextmanager
-def _errors(where: str, kind: type[KabarError] = CorruptIndexError) -> Iterator[None]:
+def _errors(where: str, kind: type[KabarError] = CorruptIndexError, action: str = ""
+            ) -> Iterator[None]:
     """Milvus failures as one-line Kabar errors that say where and what to do."""
     try:
         yield
@@ -267,6 +414,6 @@ def _errors(where: str, kind: type[KabarError] = CorruptIndexError) -> Iterator[
         if type(exc).__module__.split(".")[0] != "pymilvus":
             raise
         message = getattr(exc, "message", "") or str(exc)
-        action = "the published version is kept" if kind is IndexWriteError else \
-            "check that Milvus is running and KABAR_MILVUS_URI"
+        action = action or ("the published version is kept" if kind is IndexWriteError else
+                            "check that Milvus is running and KABAR_MILVUS_URI")
         raise kind(f"Milvus at {where} failed ({message.strip()[:200]}) — {action}") from None
