@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import make_settings
 
 from retrieval.answering.localize import localize
 from retrieval.answering.numbers import read_digits, spelled_numbers, write_number
@@ -19,7 +20,6 @@ from retrieval.answering.spans import Span, number_spans, number_values
 from retrieval.building import HashingEmbedder, build_index
 from retrieval.engine import Engine
 from retrieval.search import Lexicon
-from tests.conftest import make_settings
 
 
 def values(text: str, lang: str | None = None) -> list[float]:
@@ -194,6 +194,8 @@ def test_words_that_make_no_number_are_not_read() -> None:
 def test_spelled_numbers_are_values_and_spans() -> None:
     assert values("seribu empat ratus orang tewas", "id") == [1400.0]
     assert values("two million refugees", "en") == [2_000_000.0]
+    # Indonesian news borrows English scale words.
+    assert values("total cadangan enam billion British thermal units", "id") == [6e9]
     [span] = spans("Sebanyak dua puluh lima penumpang selamat.", "id")
     assert (span.value, span.unit, span.qualifier) == (25.0, "penumpang", "sebanyak")
 

@@ -265,9 +265,11 @@ def _number_at(text: str, words: list[re.Match[str]], i: int) -> tuple[Spelled, 
             break
         word = words[j].group(0).casefold()
         entry = _WORDS.get(word)
-        if entry is None or (lang and entry[2] != lang) or not count.take(*entry[:2], word):
+        # Scale words are borrowed across languages ("enam billion" in Indonesian news).
+        if entry is None or (lang and entry[2] != lang and entry[0] != "scale") \
+                or not count.take(*entry[:2], word):
             break
-        lang = entry[2]
+        lang = lang or entry[2]
         if not count.open and count.value():
             split = count.scales == 1 and count.role == "scale"
             value, scale = count.first_scale if split else (count.value(), "")
