@@ -143,6 +143,8 @@ def test_years_are_values_but_not_counts() -> None:
 def test_ranges_give_both_ends() -> None:
     assert values("1.000-2.000 orang", "id") == [1000.0, 2000.0]
     assert values("between 1,000 and 2,000 people", "en") == [1000.0, 2000.0]
+    # A range's scale word applies to both ends; the lower may also be quoted bare.
+    assert number_values("dana Rp 4-5 juta", "id") == [frozenset({4.0, 4e6}), frozenset({5e6})]
     [span] = spans("antara 1.000 dan 2.000 orang mengungsi", "id")
     assert (span.value, span.upper, span.qualifier, span.unit) == (1000.0, 2000.0, "antara",
                                                                    "orang")

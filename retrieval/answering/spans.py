@@ -301,7 +301,8 @@ def year_spans(sentence: str) -> list[Span]:
 def number_values(text: str, lang: str | None = None) -> list[frozenset[float]]:
     """Every number in ``text`` (digits or number words, times its scale word), each as the
     set of values it may mean: "1.400" in Indonesian and "1,400" in English are both 1,400,
-    "2,5 juta" and "2.5 million" both 2,500,000. A range gives both its ends.
+    "2,5 juta" and "2.5 million" both 2,500,000. A range gives both its ends (the lower one
+    with and without the scale word).
 
     Args:
         text: The text.
@@ -311,9 +312,14 @@ def number_values(text: str, lang: str | None = None) -> list[frozenset[float]]:
     out = []
     for m in _NUMBER.finditer(text):
         scale = SCALES.get((m.group("scale") or "").casefold(), 1)
-        for reading in (_reading(m, lang), _upper(m, lang)):
-            if reading is not None:
-                out.append(frozenset({round(reading.value * scale, 6)}))
+        lower, upper = _reading(m, lang), _upper(m, lang)
+        if lower is not None:
+            # The scale word of a range belongs to both ends ("4-5 juta"), but the lower
+            # end may be quoted alone ("from 4 to 5 million").
+            alone = {lower.value} if upper is not None else set()
+            out.append(frozenset({round(lower.value * scale, 6)} | alone))
+        if upper is not None:
+            out.append(frozenset({round(upper.value * scale, 6)}))
     for spelled in spelled_numbers(text):
         out.append(frozenset({float(spelled.value) * SCALES.get(spelled.scale.casefold(), 1)}))
     return out
