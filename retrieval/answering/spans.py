@@ -261,17 +261,19 @@ def number_spans(sentence: str, lang: str | None = None) -> list[Span]:
 
 
 def _reading(m: re.Match[str], lang: str | None) -> Reading | None:
-    """The number of a match, read by the words after it and the text's language."""
-    after = m.group("scale") or ("%" if m.group("pct") else m.group("unit")) or ""
-    return read_digits(m.group("num"), lang, after)
+    """The number of a match, read by the text's language and the word after it."""
+    return read_digits(m.group("num"), lang, _after(m))
 
 
 def _upper(m: re.Match[str], lang: str | None) -> Reading | None:
+    """The upper end of a range match, if it is one."""
     raw = m.group("upper") or m.group("upper2")
-    if raw is None:
-        return None
-    return read_digits(raw, lang, m.group("scale") or ("%" if m.group("pct") else
-                                                        m.group("unit")) or "")
+    return read_digits(raw, lang, _after(m)) if raw is not None else None
+
+
+def _after(m: re.Match[str]) -> str:
+    """The word after a match's number(s): its scale word, "%" or its unit."""
+    return m.group("scale") or ("%" if m.group("pct") else m.group("unit")) or ""
 
 
 def _is_year(m: re.Match[str]) -> bool:
