@@ -131,7 +131,7 @@ def pick_short(kind: Kind, query: Query, sentence: str, context: Context) -> Spa
 
 def _candidates(kind: Kind, sentence: str, context: Context) -> list[Span]:
     if kind == "number":
-        return number_spans(sentence)
+        return number_spans(sentence, context.lang)
     if kind == "date":
         return date_spans(sentence, context.published)
     if kind == "year":

@@ -4,7 +4,8 @@ Names are runs of capitalised words (with the particles names carry: "al-", "bin
 without the titles that precede them in Indonesian news ("Menteri Luar Negeri Rusia Sergey
 Lavrov" is Sergey Lavrov). Names joined by commas and "dan"/"and" form a list, answered as a
 whole ("Qatar, Mesir dan Amerika Serikat"). Numbers keep their scale word and unit ("lebih
-dari 1.400 orang"); dates come from :mod:`.when`.
+dari 1.400 orang"), read by the text's conventions (:mod:`.numbers`: "7,500" in English is
+7500, "1.400" in Indonesian 1400); dates come from :mod:`.when`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from retrieval.answering.numbers import (
+    SCALES,
+    Reading,
+    read_digits,
+    scale_language,
+    spelled_numbers,
+)
 from retrieval.answering.when import Day, find_when
 from retrieval.search.terms import STOPWORDS
 
@@ -45,33 +53,22 @@ _CALENDAR = frozenset("""
 """.split())
 _CONNECTORS = re.compile(rf"^\s*(?:,|,?\s*(?:dan|and|serta|&)(?:\s+(?:{'|'.join(_DESCRIPTORS)}))?)"
                          r"\s*$", re.I)
-_SCALE = {"ribu": 1_000, "juta": 1_000_000, "miliar": 1_000_000_000, "milyar": 1_000_000_000,
-          "triliun": 1_000_000_000_000, "thousand": 1_000, "million": 1_000_000,
-          "billion": 1_000_000_000}
 _QUALIFIER = r"(?:lebih dari|kurang dari|sedikitnya|setidaknya|sekitar|hampir|sebanyak|" \
              r"mencapai|more than|less than|at least|about|around|nearly|almost|over)"
-_NUMBER = re.compile(rf"(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>\d+(?:[.,]\d+)*)"
-                     rf"(?:\s+(?P<scale>{'|'.join(_SCALE)}))?"
-                     r"(?:\s+(?P<unit>[^\W\d_][\w-]*))?", re.I)
+_CURRENCY = r"(?:(?:US|AS|S|A|HK)?\$|Rp\.?|€|£|¥|USD|IDR|EUR)"
+_DIGITS = r"\d+(?:[.,]\d+)*"
+# Qualifier, currency, number, a range's upper end ("1.000-2.000", "antara 5 dan 10"), and a
+# per cent sign or a scale word and a unit.
+_NUMBER = re.compile(
+    rf"(?:(?:(?P<between>between|antara)|(?P<qual>{_QUALIFIER}))\s+)?(?<![\w.,])"
+    rf"(?:(?P<cur>{_CURRENCY})\s?)?(?P<num>{_DIGITS})"
+    rf"(?:\s*[-–—]\s*(?:{_CURRENCY}\s?)?(?P<upper>{_DIGITS})"
+    rf"|(?(between)\s+(?:and|dan|hingga|sampai|to)\s+(?:{_CURRENCY}\s?)?(?P<upper2>{_DIGITS})))?"
+    rf"(?:\s?(?P<pct>%)|(?:\s+(?P<scale>{'|'.join(SCALES)})\b)?"
+    r"(?:\s+(?P<unit>[^\W\d_][\w-]*))?)", re.I)
+_QUALIFIED = re.compile(rf"(?:\b(?P<qual>{_QUALIFIER})\s+)$", re.I)
+_UNIT_AFTER = re.compile(r"\s+(?P<unit>[^\W\d_][\w-]*)")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_ONES = {"satu": 1, "dua": 2, "tiga": 3, "empat": 4, "lima": 5, "enam": 6, "tujuh": 7,
-         "delapan": 8, "sembilan": 9, "sepuluh": 10, "sebelas": 11, "seratus": 100,
-         "seribu": 1000, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-         "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-_TENS = {"belas": 10, "puluh": 10, "ratus": 100}
-_NUMBER_WORDS = re.compile(
-    rf"\b(?:(?P<qual>{_QUALIFIER})\s+)?(?P<num>(?:{'|'.join(_ONES)})(?:\s+(?:belas|puluh|ratus))?)"
-    rf"(?:\s+(?P<scale>{'|'.join(_SCALE)}))?(?:\s+(?P<unit>[^\W\d_][\w-]*))?\b", re.I)
-
-
-def _word_value(words: str) -> int | None:
-    parts = words.casefold().split()
-    value = _ONES.get(parts[0])
-    if value is None:
-        return None
-    if len(parts) > 1:
-        value = value + 10 if parts[1] == "belas" else value * _TENS[parts[1]]
-    return value
 
 
 class Names(Protocol):
@@ -103,7 +100,12 @@ class Span:
         day: The resolved day of a date.
         unit: The unit word of a number ("orang").
         scale: The scale word of a number ("ribu").
-        qualifier: "lebih dari", "at least"... of a number.
+        qualifier: "lebih dari", "at least", "antara"... of a number.
+        value: What a number means, before its scale word (7,500 in an English text is
+            7500.0; "dua juta" is 2.0 with scale "juta").
+        upper: The upper end of a range ("1.000-2.000 orang"), else None.
+        currency: The currency sign before a number ("Rp", "US$").
+        written: Whose conventions a number is written in: "id", "en" or "" (neither shows).
     """
 
     start: int
@@ -115,6 +117,10 @@ class Span:
     unit: str = ""
     scale: str = ""
     qualifier: str = ""
+    value: float | None = None
+    upper: float | None = None
+    currency: str = ""
+    written: str = ""
 
 
 def name_spans(sentence: str, names: Names) -> list[Span]:
@@ -217,26 +223,68 @@ def _lists(sentence: str, names: list[Span]) -> list[Span]:
     return out
 
 
-def number_spans(sentence: str) -> list[Span]:
-    """Counts and amounts: qualifier, number, scale word and unit ("lebih dari 1.400 orang",
-    "enam pemukiman", "satu juta pengungsi")."""
+def number_spans(sentence: str, lang: str | None = None) -> list[Span]:
+    """Counts and amounts: qualifier, currency, number, scale word and unit ("lebih dari
+    1.400 orang", "$7,500", "enam pemukiman", "satu juta pengungsi", "3,5%").
+
+    Args:
+        sentence: The text.
+        lang: Its language ("id", "en") when known: it decides how "1,250" and "7.500" are
+            read (see :mod:`.numbers`); without it the words around the number decide.
+    """
     out = []
-    for m in _NUMBER_WORDS.finditer(sentence):
-        value = _word_value(m.group("num"))
-        if value is not None:
-            out.append(Span(m.start(), m.end(), m.group(0), (str(value),), "number",
-                            unit=m.group("unit") or "", scale=(m.group("scale") or "").casefold(),
-                            qualifier=(m.group("qual") or "").casefold()))
+    for spelled in spelled_numbers(sentence):
+        qual = _QUALIFIED.search(sentence, 0, spelled.start)
+        unit = _UNIT_AFTER.match(sentence, spelled.end)
+        start = qual.start() if qual else spelled.start
+        end = unit.end() if unit else spelled.end
+        out.append(Span(start, end, sentence[start:end], (str(spelled.value),), "number",
+                        unit=unit.group("unit") if unit else "", scale=spelled.scale.casefold(),
+                        qualifier=qual.group("qual").casefold() if qual else "",
+                        value=float(spelled.value), written=spelled.lang))
     for m in _NUMBER.finditer(sentence):
-        if _YEAR.fullmatch(m.group("num")) and not m.group("unit"):
-            continue  # a bare year is not a count
         if m.start("num") > 0 and sentence[m.start("num") - 1] in "/(":
             continue  # part of a date such as (26/7)
-        unit = m.group("unit") or ""
+        reading = _reading(m, lang)
+        if reading is None or _is_year(m):
+            continue
+        upper = _upper(m, lang)
+        scale = (m.group("scale") or "").casefold()
         out.append(Span(m.start(), m.end(), m.group(0), (m.group("num"),), "number",
-                        unit=unit, scale=(m.group("scale") or "").casefold(),
-                        qualifier=(m.group("qual") or "").casefold()))
+                        unit="%" if m.group("pct") else m.group("unit") or "", scale=scale,
+                        qualifier=(m.group("qual") or m.group("between") or "").casefold(),
+                        value=reading.value, upper=upper.value if upper else None,
+                        currency=sentence[m.start("cur"):m.start("num")] if m.group("cur")
+                        else "",
+                        written=reading.written or scale_language(scale)))
     return out
+
+
+def _reading(m: re.Match[str], lang: str | None) -> Reading | None:
+    """The number of a match, read by the text's language and the word after it."""
+    return read_digits(m.group("num"), lang, _after(m))
+
+
+def _upper(m: re.Match[str], lang: str | None) -> Reading | None:
+    """The upper end of a range match, if it is one."""
+    raw = m.group("upper") or m.group("upper2")
+    return read_digits(raw, lang, _after(m)) if raw is not None else None
+
+
+def _after(m: re.Match[str]) -> str:
+    """The word after a match's number(s): its scale word, "%" or its unit."""
+    return m.group("scale") or ("%" if m.group("pct") else m.group("unit")) or ""
+
+
+def _is_year(m: re.Match[str]) -> bool:
+    """A year ("sejak 2011", "pada 2024 lalu", "2011-2014"), not an amount: four digits
+    from 1900 to 2099, with no currency, scale or per cent sign, and no counted word after
+    (only a function word, if any)."""
+    years = [m.group("num"), *(x for x in (m.group("upper"), m.group("upper2")) if x)]
+    unit = (m.group("unit") or "").casefold()
+    return all(_YEAR.fullmatch(y) for y in years) and not (
+        m.group("cur") or m.group("scale") or m.group("pct")) and (
+        not unit or unit in STOPWORDS)
 
 
 def date_spans(sentence: str, published: Day | None) -> list[Span]:
@@ -252,27 +300,28 @@ def year_spans(sentence: str) -> list[Span]:
             for m in _YEAR.finditer(sentence)]
 
 
-def number_values(text: str) -> list[frozenset[float]]:
-    """Every number in ``text`` (digits or number words, with a scale word) as the values it
-    may mean in either language's writing: "1.400" and "1,400" are both 1,400 (thousands
-    separators) and "2,5 juta" and "2.5 million" both 2,500,000 (decimal separators)."""
+def number_values(text: str, lang: str | None = None) -> list[frozenset[float]]:
+    """Every number in ``text`` (digits or number words, times its scale word), each as the
+    set of values it may mean: "1.400" in Indonesian and "1,400" in English are both 1,400,
+    "2,5 juta" and "2.5 million" both 2,500,000. A range gives both its ends (the lower one
+    with and without the scale word).
+
+    Args:
+        text: The text.
+        lang: Its language ("id", "en") when known; without it the words around each
+            number decide how "1,250" or "7.500" is read (see :mod:`.numbers`).
+    """
     out = []
     for m in _NUMBER.finditer(text):
-        scale = _SCALE.get((m.group("scale") or "").casefold(), 1)
-        out.append(frozenset(v * scale for v in _readings(m.group("num"))))
-    for m in _NUMBER_WORDS.finditer(text):
-        value = _word_value(m.group("num"))
-        if value is not None:
-            out.append(frozenset({float(value) * _SCALE.get(
-                (m.group("scale") or "").casefold(), 1)}))
+        scale = SCALES.get((m.group("scale") or "").casefold(), 1)
+        lower, upper = _reading(m, lang), _upper(m, lang)
+        if lower is not None:
+            # The scale word of a range belongs to both ends ("4-5 juta"), but the lower
+            # end may be quoted alone ("from 4 to 5 million").
+            alone = {lower.value} if upper is not None else set()
+            out.append(frozenset({round(lower.value * scale, 6)} | alone))
+        if upper is not None:
+            out.append(frozenset({round(upper.value * scale, 6)}))
+    for spelled in spelled_numbers(text):
+        out.append(frozenset({float(spelled.value) * SCALES.get(spelled.scale.casefold(), 1)}))
     return out
-
-
-def _readings(raw: str) -> set[float]:
-    """A separator followed by three digits groups thousands ("1.400", "1,400"); with fewer
-    or more digits after it, a single separator is a decimal point in either language
-    ("2,5", "2.5")."""
-    decimal = re.fullmatch(r"(\d+)[.,](\d+)", raw)
-    if decimal and len(decimal.group(2)) != 3:
-        return {float(f"{decimal.group(1)}.{decimal.group(2)}")}
-    return {float(raw.replace(".", "").replace(",", ""))}
