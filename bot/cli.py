@@ -21,6 +21,7 @@ from bot.format import printable
 from bot.logs import setup_logging
 from retrieval.config import Settings
 from retrieval.errors import KabarError
+from retrieval.redaction import redact_urls
 
 log = logging.getLogger("kabar")
 
@@ -63,11 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> None:
-    print(f"kabar: error: {printable(message, keep_newlines=False)}", file=sys.stderr)
+    print(f"kabar: error: {_shown(message)}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:
-    print(f"kabar: warning: {printable(message, keep_newlines=False)}", file=sys.stderr)
+    print(f"kabar: warning: {_shown(message)}", file=sys.stderr)
+
+
+def _shown(message: str) -> str:
+    """One printable line without credentials (a library's message may quote a URL)."""
+    return printable(redact_urls(message), keep_newlines=False)
 
 
 def kabar_version() -> str:
@@ -200,10 +206,11 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     # The local store is its folder; Milvus is named with its URI and collection.
     shown = index.where if index.name == "faiss" else f"Milvus {index.where}"
     where = (shown, str(settings.seeds_dir))
+    # The Milvus URI is a setting that may hold user:password@.
     if args.json:
-        print(fmt.dumps(fmt.status_json(info, *where, changed, store=index.name)))
+        print(redact_urls(fmt.dumps(fmt.status_json(info, *where, changed, store=index.name))))
     else:
-        print(fmt.format_status(info, *where, changed))
+        print(redact_urls(fmt.format_status(info, *where, changed)))
     return 0
 
 
@@ -236,7 +243,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     for question in questions:
         answer = engine.answer(question)
         if answer.fallback:
-            print(f"kabar: {fmt.fallback_text(answer)}", file=sys.stderr, flush=True)
+            print(f"kabar: {redact_urls(fmt.fallback_text(answer))}", file=sys.stderr, flush=True)
         if args.json:
             print(fmt.dumps(fmt.answer_json(answer)), flush=True)
         elif args.file is not None:  # from a file: each answer under its question
