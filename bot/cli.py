@@ -161,7 +161,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["index_dir"] = args.index
     if getattr(args, "k", None) is not None:
         changes["top_k"] = args.k
-    return Settings.load().replace(**changes)
+    return Settings.load(warn=_warn).replace(**changes)
 
 
 def _progress() -> bool:
@@ -185,7 +185,11 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     # Taken before the first build reads the folder: what is saved while it runs differs
     # from this, so the watch below picks it up.
     before = fingerprint(settings.seeds_dir)
-    run(args.full)
+    try:
+        run(args.full)
+    except KeyboardInterrupt:
+        print(_untouched(settings), file=sys.stderr, flush=True)
+        return 130
     if args.watch:
         print(f"Watching {printable(str(settings.seeds_dir), False)}/ for changes "
               "(Ctrl-C to stop)...", file=sys.stderr, flush=True)
@@ -194,6 +198,19 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         except KeyboardInterrupt:
             print("Stopped watching.", file=sys.stderr)
     return 0
+
+
+def _untouched(settings: Settings) -> str:
+    """What a build stopped by Ctrl-C left: versions are published whole or not at all."""
+    from retrieval import store
+
+    try:
+        version = store.open_store(settings).current_version()
+    except Exception:  # whatever the store says, the interrupted build ends with this line
+        version = None
+    if version is None:
+        return "Interrupted: nothing was published (there was no index yet)."
+    return f"Interrupted: the published index (version {version}) is untouched."
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:

@@ -37,6 +37,7 @@ __all__ = [
     "Listing",
     "Skipped",
     "decode",
+    "kinds",
     "read_entry",
     "scan",
 ]
@@ -103,16 +104,22 @@ class Listing:
     stamps: dict[str, tuple[int, int]]
 
 
-def _check_folder(root: Path) -> None:
+def kinds(suffixes: frozenset[str]) -> str:
+    """The article suffixes for a message: ``".htm, .html, .md or .txt"``."""
+    names = sorted(suffixes)
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+
+
+def _check_folder(root: Path, suffixes: frozenset[str]) -> None:
     if not root.exists():
         raise SeedsError(
-            f"seeds folder {root} does not exist — create it and put .txt or .md articles "
-            "in it, or pass --seeds DIR"
+            f"seeds folder {root} does not exist — create it and put {kinds(suffixes)} "
+            "articles in it, or pass --seeds DIR"
         )
     if not root.is_dir():
         raise SeedsError(
-            f"seeds path {root} is not a folder — point --seeds at a folder of .txt or .md "
-            "articles"
+            f"seeds path {root} is not a folder — point --seeds at a folder of "
+            f"{kinds(suffixes)} articles"
         )
 
 
@@ -136,7 +143,7 @@ def scan(seeds_dir: Path | str, suffixes: frozenset[str]) -> Listing:
         SeedsError: The folder does not exist or is not a folder.
     """
     root = Path(seeds_dir)
-    _check_folder(root)
+    _check_folder(root, suffixes)
     real_root = Path(os.path.realpath(root))
     entries: list[FileEntry] = []
     skipped: list[Skipped] = []
