@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,12 @@ def test_kabar_index_builds_over_a_1000_deep_folder(tmp_path: Path, deep_seeds: 
     assert "Traceback" not in result.stderr and "Indexed 6 articles" in result.stdout
     (line,) = [x for x in result.stderr.splitlines() if "folders deep" in x]
     assert line.startswith("kabar: warning: skipped d/d/")
+
+
+def test_watching_a_1000_deep_folder_falls_back_to_polling(deep_seeds: Path) -> None:
+    from retrieval.building.watch import _start_observer
+
+    observer = _start_observer(deep_seeds, threading.Event())  # must not raise
+    if observer is not None:  # a watchdog that walks iteratively: it watches
+        observer.stop()
+        observer.join(10)
