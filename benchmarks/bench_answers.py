@@ -1,13 +1,13 @@
 """Answer quality on the seeds: the shared dev set and the project's own, with the shared scorer.
 
-Indexes a copy of ``seeds/`` with the bundled model (or ``--model``), asks every question of
-``../shared/eval/seeds-dev.jsonl`` and of ``benchmarks/data/seeds-dev.jsonl`` through
-``Engine.answer``, writes the ``kabar ask --json`` objects and scores them with
-``eval/qa_eval.py seeds``: support, false abstentions, abstention on unanswerable questions,
-citation precision, first_hit (the lead answers), short_ok (the short answer is in the
-lead, in the asker's language) and chars (mean answer length). Goals (issue 9): support
->= 0.9, false abstentions <= 1 in 30, abstain_ok >= 0.9, cite_precision >= 0.95,
-first_hit >= 0.8, short_ok >= 0.7, chars <= 260.
+Indexes a copy of the shipped seeds (``tests/data/seeds/``) with the bundled model (or
+``--model``), asks every question of ``../shared/eval/seeds-dev.jsonl`` and of
+``benchmarks/data/seeds-dev.jsonl`` through ``Engine.answer``, writes the ``kabar ask
+--json`` objects and scores them with ``eval/qa_eval.py seeds``: support, false abstentions,
+abstention on unanswerable questions, citation precision, first_hit (the lead answers),
+short_ok (the short answer is in the lead, in the asker's language) and chars (mean answer
+length). Goals (issue 9): support >= 0.9, false abstentions <= 1 in 30, abstain_ok >= 0.9,
+cite_precision >= 0.95, first_hit >= 0.8, short_ok >= 0.7, chars <= 260.
 
 The third set, ``benchmarks/data/seeds-blind.jsonl`` (60 questions written by a helper who
 never saw the code or the dev sets), is scored in aggregate only: nothing was tuned on its
@@ -30,6 +30,7 @@ from typing import Any
 
 from _common import (
     ROOT,
+    SEEDS,
     add_shared_arg,
     final_json,
     fixed,
@@ -65,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             BLIND: ROOT / "benchmarks" / "data" / "seeds-blind.jsonl"}
     with tempfile.TemporaryDirectory() as tmp:
         seeds = Path(tmp) / "seeds"
-        shutil.copytree(ROOT / "seeds", seeds)
+        shutil.copytree(SEEDS, seeds)
         changes: dict[str, Any] = {"embedding_model": args.model} if args.model else {}
         settings = settings_for(seeds, Path(tmp) / "index", **changes)
         embedder = load_embedder(settings)

@@ -138,14 +138,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="kabar-bench-bot-") as tmp:
         base = Settings.load(env={}, dotenv_path=None)
-        settings = base.replace(seeds_dir=ROOT / "seeds",
-                                       index_dir=Path(tmp) / "index")
+        # The shipped seeds, fixed (a user's own articles in seeds/ must not move figures).
+        settings = base.replace(seeds_dir=ROOT / "tests" / "data" / "seeds",
+                                index_dir=Path(tmp) / "index")
         embedder = load_embedder(settings)
         began = time.perf_counter()
         build_index(settings, lambda: embedder)
         engine = Engine(settings, embedder, Lexicon.load())
         info = engine.info()
-        print(f"Index: {info.articles} articles, {info.chunks} chunks of seeds/ "
+        print(f"Index: {info.articles} articles, {info.chunks} chunks of the shipped seeds "
               f"(built in {time.perf_counter() - began:.1f} s); model {info.model}")
         print(f"Workload: {len(plan)} questions ({len(QUESTIONS)} distinct, EN + ID) "
               f"from {args.chats} chats, round-robin")

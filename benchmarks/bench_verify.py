@@ -32,7 +32,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, final_json, fixed, percentile_ms, quiet, read_jsonl, settings_for, table
+from _common import (
+    ROOT,
+    SEEDS,
+    final_json,
+    fixed,
+    percentile_ms,
+    quiet,
+    read_jsonl,
+    settings_for,
+    table,
+)
 from _common import verdict as passfail
 
 from retrieval.answering.chat import Message
@@ -149,9 +159,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _engine(tmp: Path, writer: Probe) -> Engine:
-    """An engine over a fresh index of a copy of ``seeds/`` (the bundled model)."""
+    """An engine over a fresh index of a copy of the shipped seeds (the bundled model)."""
     seeds = tmp / "seeds"
-    shutil.copytree(ROOT / "seeds", seeds)
+    shutil.copytree(SEEDS, seeds)
     settings = settings_for(seeds, tmp / "index")
     embedder = load_embedder(settings)
     build_index(settings, fixed(embedder))

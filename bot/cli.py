@@ -21,6 +21,7 @@ from bot.format import printable
 from bot.logs import setup_logging
 from retrieval.config import Settings
 from retrieval.errors import KabarError
+from retrieval.redaction import redact_urls
 
 log = logging.getLogger("kabar")
 
@@ -63,11 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _error(message: str) -> None:
-    print(f"kabar: error: {printable(message, keep_newlines=False)}", file=sys.stderr)
+    print(f"kabar: error: {_shown(message)}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:
-    print(f"kabar: warning: {printable(message, keep_newlines=False)}", file=sys.stderr)
+    print(f"kabar: warning: {_shown(message)}", file=sys.stderr)
+
+
+def _shown(message: str) -> str:
+    """One printable line without credentials (a library's message may quote a URL)."""
+    return printable(redact_urls(message), keep_newlines=False)
 
 
 def kabar_version() -> str:
@@ -155,7 +161,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["index_dir"] = args.index
     if getattr(args, "k", None) is not None:
         changes["top_k"] = args.k
-    return Settings.load().replace(**changes)
+    return Settings.load(warn=_warn).replace(**changes)
 
 
 def _progress() -> bool:
@@ -179,7 +185,11 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     # Taken before the first build reads the folder: what is saved while it runs differs
     # from this, so the watch below picks it up.
     before = fingerprint(settings.seeds_dir)
-    run(args.full)
+    try:
+        run(args.full)
+    except KeyboardInterrupt:
+        print(_untouched(settings), file=sys.stderr, flush=True)
+        return 130
     if args.watch:
         print(f"Watching {printable(str(settings.seeds_dir), False)}/ for changes "
               "(Ctrl-C to stop)...", file=sys.stderr, flush=True)
@@ -188,6 +198,19 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         except KeyboardInterrupt:
             print("Stopped watching.", file=sys.stderr)
     return 0
+
+
+def _untouched(settings: Settings) -> str:
+    """What a build stopped by Ctrl-C left: versions are published whole or not at all."""
+    from retrieval import store
+
+    try:
+        version = store.open_store(settings).current_version()
+    except Exception:  # whatever the store says, the interrupted build ends with this line
+        version = None
+    if version is None:
+        return "Interrupted: nothing was published (there was no index yet)."
+    return f"Interrupted: the published index (version {version}) is untouched."
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -200,10 +223,11 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     # The local store is its folder; Milvus is named with its URI and collection.
     shown = index.where if index.name == "faiss" else f"Milvus {index.where}"
     where = (shown, str(settings.seeds_dir))
+    # The Milvus URI is a setting that may hold user:password@.
     if args.json:
-        print(fmt.dumps(fmt.status_json(info, *where, changed, store=index.name)))
+        print(redact_urls(fmt.dumps(fmt.status_json(info, *where, changed, store=index.name))))
     else:
-        print(fmt.format_status(info, *where, changed))
+        print(redact_urls(fmt.format_status(info, *where, changed)))
     return 0
 
 
@@ -236,7 +260,7 @@ def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     for question in questions:
         answer = engine.answer(question)
         if answer.fallback:
-            print(f"kabar: {fmt.fallback_text(answer)}", file=sys.stderr, flush=True)
+            print(f"kabar: {redact_urls(fmt.fallback_text(answer))}", file=sys.stderr, flush=True)
         if args.json:
             print(fmt.dumps(fmt.answer_json(answer)), flush=True)
         elif args.file is not None:  # from a file: each answer under its question

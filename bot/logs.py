@@ -7,7 +7,9 @@ Log lines go to stderr as ``kabar: LEVEL: message``. Three things are taken care
 - third-party chatter (bm25s' debug logs, model-loading bars) stays off the terminal;
 - at DEBUG, python-telegram-bot logs every Bot API call with its parameters and results,
   which hold the users' messages: unless ``KABAR_LOG_MESSAGE_TEXT`` is on, message texts in
-  those lines are replaced by their length (privacy).
+  those lines are replaced by their length (privacy);
+- credentials written into URLs (``user:password@``, ``?token=``) are replaced in every
+  record, whatever logger it came from (:class:`RedactingFilter`; the bot adds its token).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import os
 import re
 
 from bot.format import printable
+from retrieval.redaction import redact_urls
 
-__all__ = ["TextPrivacyFilter", "quiet_libraries", "setup_logging"]
+__all__ = ["RedactingFilter", "TextPrivacyFilter", "quiet_libraries", "setup_logging"]
 
 _FORMAT = "kabar: %(levelname)s: %(message)s"
 # Message texts in a dict repr, a JSON string or an object repr (``text='...'``), single- or
@@ -34,6 +37,33 @@ class _SafeFormatter(logging.Formatter):
 
     def formatMessage(self, record: logging.LogRecord) -> str:
         return printable(super().formatMessage(record), keep_newlines=False)
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts secrets in log records: by default credentials in URLs (:func:`redact_urls`).
+
+    Installed on the root logger's handlers, it sees every record that reaches them, whatever
+    logger it came from; the record is changed in place, so later handlers get it redacted
+    too. Subclasses redact other secrets by overriding :meth:`redact`.
+    """
+
+    def redact(self, text: str) -> str:
+        """``text`` without the secrets this filter knows."""
+        return redact_urls(text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the message, its arguments and any formatted traceback; keep the record."""
+        message = record.getMessage()
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
 
 
 class TextPrivacyFilter(logging.Filter):
@@ -76,6 +106,8 @@ def setup_logging(level: str = "WARNING", message_text: bool = False) -> None:
         root.addHandler(handler)
     root.setLevel(getattr(logging, level, logging.WARNING))
     for existing in root.handlers:
+        if not any(type(f) is RedactingFilter for f in existing.filters):
+            existing.addFilter(RedactingFilter())
         privacy = [f for f in existing.filters if isinstance(f, TextPrivacyFilter)]
         if not message_text and not privacy:
             existing.addFilter(TextPrivacyFilter())

@@ -11,9 +11,11 @@ validates again, so the rest of the code only ever sees a valid :class:`Settings
 
 from __future__ import annotations
 
+import difflib
 import io
+import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, cast
 from urllib.parse import urlsplit
@@ -45,7 +47,8 @@ class Settings(BaseSettings):
                                       hide_input_in_errors=True)
 
     seeds_dir: Path = _env("KABAR_SEEDS_DIR", Path("seeds"),
-                           "folder of `.txt`/`.md` articles, read recursively")
+                           "folder of articles (`.txt`, `.md`, `.html`, `.htm`), read "
+                           "recursively")
     index_dir: Path = _env("KABAR_INDEX_DIR", Path("index"), "where the index lives")
     embedding_model: str = _env("KABAR_EMBEDDING_MODEL", BUNDLED_MODEL,
                                 "sentence-transformers model id or local path; "
@@ -183,14 +186,18 @@ class Settings(BaseSettings):
 
     @classmethod
     def load(cls, env: Mapping[str, str] | None = None,
-             dotenv_path: Path | None = Path(".env")) -> Settings:
+             dotenv_path: Path | None = Path(".env"),
+             warn: Callable[[str], None] | None = None) -> Settings:
         """Read the settings from ``env`` (default: ``os.environ``) over a ``.env`` file.
 
-        Empty values count as unset. Real environment variables win over the file.
+        Empty values count as unset. Real environment variables win over the file. A
+        ``KABAR_*`` variable that is no setting (a misspelling) is ignored with a one-line
+        warning naming the nearest setting.
 
         Args:
             env: Variables to read instead of the process environment.
             dotenv_path: A ``.env`` file read first, or ``None`` for none.
+            warn: Receives each warning (default: logged).
 
         Raises:
             ConfigError: The file cannot be used or a value is not accepted; the one-line
@@ -199,6 +206,8 @@ class Settings(BaseSettings):
         from_file = _read_dotenv(dotenv_path) if dotenv_path and dotenv_path.is_file() else {}
         environment = os.environ if env is None else env
         names = variables()
+        for line in _unknown_settings(from_file, str(dotenv_path), environment, names):
+            (warn or logging.getLogger(__name__).warning)(line)
         # Prompts keep their trailing space; every other value is read stripped.
         values = {k: v if k.endswith("_PROMPT") else v.strip()
                   for k, v in {**from_file, **environment}.items() if k in names and v.strip()}
@@ -251,6 +260,20 @@ _SECRETS = frozenset({"TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "KABAR_LL
 def variables() -> dict[str, str]:
     """Environment variable -> field name, for every setting."""
     return {str(f.validation_alias): name for name, f in Settings.model_fields.items()}
+
+
+def _unknown_settings(from_file: Mapping[str, str], file_name: str,
+                      environment: Mapping[str, str], names: Mapping[str, str]) -> list[str]:
+    """One line per ``KABAR_*`` variable (also ``TELEGRAM_*`` in the .env file, which is
+    Kabar's own) that is no setting, with the nearest setting's name when one is close."""
+    lines = []
+    for source, keys, prefixes in ((file_name, from_file, ("KABAR_", "TELEGRAM_")),
+                                   ("the environment", environment, ("KABAR_",))):
+        for key in sorted(k for k in keys if k not in names and k.upper().startswith(prefixes)):
+            near = difflib.get_close_matches(key.upper(), list(names), n=1, cutoff=0.6)
+            hint = f"did you mean {near[0]}?" if near else "see .env.example for the settings"
+            lines.append(f"unknown setting {key} in {source} is ignored — {hint}")
+    return lines
 
 
 def _config_error(exc: ValidationError, values: Mapping[str, str],

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from retrieval.redaction import redact_urls
+
 
 class KabarError(Exception):
-    """Base class for errors a user can act on."""
+    """Base class for errors a user can act on.
+
+    Its message never holds a credential written into a URL (``user:password@``,
+    ``?token=``): the text is redacted when the error is made, so every place that shows or
+    logs it is safe.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*(redact_urls(a) if isinstance(a, str) else a for a in args))
 
 
 class SeedsError(KabarError):

@@ -20,7 +20,9 @@ from retrieval.search.lexicon import Lexicon
 ROOT = Path(__file__).resolve().parent.parent
 #: The installed ``kabar`` console script, next to this interpreter.
 KABAR = shutil.which("kabar", path=str(Path(sys.executable).parent)) or shutil.which("kabar")
-SEEDS = ROOT / "seeds"
+#: A fixed copy of the five seed articles: tests never read the live ``seeds/`` (a user adds
+#: articles there, as the README invites) nor the live ``index/``.
+SEEDS = ROOT / "tests" / "data" / "seeds"
 SHARED = ROOT.parent / "shared"
 
 

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.e2e
 KABAR = Path(sys.executable).with_name("kabar")
 ROOT = Path(__file__).resolve().parent.parent
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "seeds-dev.jsonl"
+SEEDS = ROOT / "tests" / "data" / "seeds"  # the fixed copy, never the live seeds/
 
 PARIS = "What was agreed in Paris?"
 PARIS_TALKS = "000_0824a75aebbd95f9.txt"
@@ -259,7 +260,7 @@ puluh meter dan dibuat oleh tim dari Bali.
 
 def test_ask_updates_the_index_first(tmp_path: Path) -> None:
     seeds, index = tmp_path / "seeds", tmp_path / "index"
-    shutil.copytree(ROOT / "seeds", seeds)
+    shutil.copytree(SEEDS, seeds)
 
     def ask(question: str, *extra: str) -> Run:
         return kabar("ask", "--seeds", seeds, "--index", index, *extra, question, cwd=tmp_path)

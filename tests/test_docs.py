@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -92,3 +93,70 @@ def test_readme_quick_start_is_what_ci_runs() -> None:
     for command in re.findall(r"^\$ (pip install .+)$", README, flags=re.MULTILINE)[:2]:
         assert command in ci, command
     assert Path(ROOT / "docs" / "telegram.md").is_file()
+
+
+# --- statements that went stale once (issue 16): each is pinned to what the code does --------
+
+def paragraphs(text: str) -> list[str]:
+    return [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+
+
+def test_readme_one_shot_time_is_the_measured_one() -> None:
+    assert "a few seconds" not in README
+    (claimed,) = re.findall(r"Later runs answer in under a second — ([\d.]+) s for a one-shot",
+                            README)
+    (row,) = [line for line in README.splitlines() if line.startswith("| one-shot `kabar ask")]
+    assert f"**{claimed} s**" in row and float(claimed) < 1
+
+
+def test_docs_name_every_kind_of_article_that_is_read() -> None:
+    from retrieval.reading import READERS
+
+    safety = next(p for p in paragraphs(README) if "**What is read from the seeds folder.**" in p)
+    seeds_row = next(line for line in README.splitlines() if line.startswith("| `KABAR_SEEDS_DIR`"))
+    env_line = next(line for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+                    if line.startswith("# Folder of"))
+    description = str(Settings.model_fields["seeds_dir"].description)
+    for where in (safety, seeds_row, env_line, description):
+        missing = [s for s in READERS if s not in where]
+        assert not missing, f"{missing} not named in: {where[:90]}"
+    for stale in ("`.txt`/`.md`", ".txt / .md", ".txt or .md"):
+        assert stale not in README
+
+
+def test_cuda_is_never_suggested_without_saying_torch_is_cpu_only() -> None:
+    docs = [README, ENV_EXAMPLE.read_text(encoding="utf-8"),
+            *(p.read_text(encoding="utf-8") for p in (ROOT / "docs").glob("*.md"))]
+    for paragraph in (p for text in docs for p in paragraphs(text)):
+        if re.search(r"device\W+cuda|=cuda|\bcuda\b,", paragraph, flags=re.IGNORECASE):
+            assert "CPU-only" in paragraph, paragraph
+
+
+def test_telegram_doc_shows_what_the_bot_renders(tmp_path: Path) -> None:
+    from conftest import SEEDS, make_settings
+    from fake_telegram import visible_text
+
+    from bot.telegram import render
+    from retrieval.building import build_index
+    from retrieval.building.embed import HashingEmbedder
+    from retrieval.engine import Engine
+    from retrieval.search import Lexicon
+
+    doc = (ROOT / "docs" / "telegram.md").read_text(encoding="utf-8")
+    exchange = doc.split("## A real exchange", 1)[1].split("```text\n", 1)[1].split("```")[0]
+    turns = {t.split("\n", 1)[0]: t.split("\n", 1)[1] for t in exchange.split("\n> ")[1:]}
+    start = exchange.split("\n", 1)[1].split("\n> ")[0]
+    settings = make_settings(tmp_path, tmp_path / "seeds")
+    shutil.copytree(SEEDS, settings.seeds_dir)
+    embedder = HashingEmbedder(64)
+    build_index(settings, lambda: embedder)
+    engine = Engine(settings, embedder, Lexicon.load())
+    assert " ".join(start.split()) == " ".join(visible_text(
+        render.start_html(engine.info(), "en")).split())
+    shown_sources = {line for line in exchange.splitlines() if re.match(r"\[\d\] \S", line)}
+    rendered = {f"[1] {fmt.source_line(a, lang)}" for a in engine.articles()
+                for lang in ("en", "id")}
+    assert shown_sources and shown_sources <= rendered, shown_sources - rendered
+    absent = engine.answer("What did Cambodia and Thailand agree on?")
+    assert turns["What did Cambodia and Thailand agree on?"].startswith(
+        fmt.answer_text(absent).split("\n")[0])

@@ -4,34 +4,27 @@ from __future__ import annotations
 
 import logging
 
+from bot.logs import RedactingFilter
+
 __all__ = ["TokenFilter", "protect_logs", "redact"]
 
 _REDACTED = "[bot token]"
 
 
-class TokenFilter(logging.Filter):
+class TokenFilter(RedactingFilter):
     """Replaces the bot token in log records (httpx logs request URLs, which contain it).
 
-    Installed on the root logger's handlers, it sees every record that reaches them, whatever
-    logger it came from; the record is changed in place, so later handlers get it redacted too.
+    A :class:`~bot.logs.RedactingFilter` (it sees every record reaching the root handlers)
+    that knows the token.
     """
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Redact the message, its arguments and any formatted traceback; keep the record."""
-        message = record.getMessage()
-        if self.token in message or _secret(self.token) in message:
-            record.msg, record.args = redact(message, self.token), None
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = redact(record.exc_text, self.token)
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info, self.token)
-        return True
+    def redact(self, text: str) -> str:
+        """``text`` without the token (see :func:`redact`)."""
+        return redact(text, self.token)
 
 
 def redact(text: str, token: str) -> str:

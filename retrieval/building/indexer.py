@@ -24,7 +24,7 @@ from retrieval.building.freshness import (
     record_state,
     unchanged_version,
 )
-from retrieval.building.progress import BuildProgress, progress_for
+from retrieval.building.progress import BuildProgress, announce_loading, progress_for
 from retrieval.building.runtime import ensure_export
 from retrieval.config import Settings
 from retrieval.errors import CorruptIndexError, IndexMismatchError, KabarError, NoIndexError
@@ -121,7 +121,8 @@ def build_index(settings: Settings, get_embedder: Callable[[], Embedder], full: 
         shown = progress_for(progress)
         try:
             corpus = read_corpus(settings.seeds_dir, settings.max_file_bytes, shown.files)
-            report = _update(settings, corpus, prev, files, get_embedder, shown, tuning)
+            report = _update(settings, corpus, prev, files,
+                             announce_loading(get_embedder, shown), shown, tuning)
         finally:
             shown.close()
         # Questions run on the export (no torch); made once, while the model is loaded.

@@ -1,4 +1,5 @@
-"""What a long build shows while it runs: files read, then sentences embedded, rate and ETA.
+"""What a long build shows while it runs: files read, the model loading, then sentences
+embedded, rate and ETA.
 
 Only on a terminal (the CLI decides: stderr is a TTY); piped or ``--json`` output gets
 nothing but the summary. The line is drawn on stderr and cleared when done, so the summary
@@ -10,9 +11,12 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from typing import Protocol, TextIO
+from collections.abc import Callable
+from typing import Protocol, TextIO, TypeVar
 
-__all__ = ["BuildProgress", "Quiet", "TerminalProgress", "progress_for"]
+__all__ = ["BuildProgress", "Quiet", "TerminalProgress", "announce_loading", "progress_for"]
+
+T = TypeVar("T")
 
 
 class BuildProgress(Protocol):
@@ -20,6 +24,10 @@ class BuildProgress(Protocol):
 
     def files(self, done: int, total: int) -> None:
         """``done`` of ``total`` article files have been read."""
+        ...
+
+    def loading(self) -> None:
+        """The embedding model is being loaded (seconds with nothing else to show)."""
         ...
 
     def sentences(self, done: int, total: int) -> None:
@@ -35,6 +43,9 @@ class Quiet:
     """Shows nothing."""
 
     def files(self, done: int, total: int) -> None:
+        """Nothing."""
+
+    def loading(self) -> None:
         """Nothing."""
 
     def sentences(self, done: int, total: int) -> None:
@@ -65,6 +76,10 @@ class TerminalProgress:
         """Report the files read."""
         self._files = done
         self._draw(f"Reading articles: {done}/{total} files", done == total)
+
+    def loading(self) -> None:
+        """Say the model is loading (it takes seconds; the line would otherwise stand still)."""
+        self._draw(f"{self._files} files read; loading the embedding model …", True)
 
     def sentences(self, done: int, total: int) -> None:
         """Report the sentences embedded, their rate and the time left."""
@@ -104,6 +119,20 @@ def _clock(seconds: float) -> str:
     seconds = int(seconds + 0.5)
     hours, rest = divmod(seconds, 3600)
     return (f"{hours}:" if hours else "") + f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def announce_loading(load: Callable[[], T], progress: BuildProgress) -> Callable[[], T]:
+    """``load`` (the model loader), telling ``progress`` before the first call."""
+    announced = False
+
+    def announced_load() -> T:
+        nonlocal announced
+        if not announced:
+            announced = True
+            progress.loading()
+        return load()
+
+    return announced_load
 
 
 def progress_for(show: bool | BuildProgress) -> BuildProgress:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -96,7 +97,11 @@ def _start_observer(seeds_dir: Path, wake: threading.Event) -> Any:
     try:
         observer.schedule(_Wake(), str(seeds_dir), recursive=True)
         observer.start()
-    except OSError as exc:  # e.g. out of inotify watches: polling still works
+    except (OSError, RecursionError) as exc:
+        # Out of inotify watches, or a folder too deep for watchdog's recursive walk (the
+        # seeds walk itself is iterative): polling still works.
+        with contextlib.suppress(Exception):
+            observer.stop()
         log.warning("watching %s by polling only (%s)", seeds_dir, exc)
         return None
     return observer

@@ -160,8 +160,8 @@ def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES,
     if not texts:
         found_note = f" ({len(skipped)} file(s) skipped, see the warnings)" if skipped else ""
         raise SeedsError(
-            f"no readable article in seeds folder {root}{found_note} — put UTF-8 .txt or .md "
-            "articles in it, or pass --seeds DIR"
+            f"no readable article in seeds folder {root}{found_note} — put UTF-8 "
+            f"{files.kinds(suffixes())} articles in it, or pass --seeds DIR"
         )
 
     articles = _merge_copies(relative, texts, metas)

@@ -12,7 +12,9 @@ these are read:
 
 FIFOs, sockets and devices are skipped with a warning and never opened for reading; a file
 is opened with ``O_NONBLOCK`` and checked again on the open descriptor, so one swapped for a
-FIFO between listing and reading cannot hang a build.
+FIFO between listing and reading cannot hang a build. Folders are walked, and files opened,
+relative to open folder descriptors without following any link (:mod:`.walk`), so a folder
+swapped for a link during a build cannot bring a file from outside in.
 
 Text that is not UTF-8 is decoded with the encoding charset-normalizer detects, when the
 detection is clear (a low "mess" score and text that reads as words); otherwise the file is
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.errors import SeedsError
+from retrieval.reading.walk import Unread, open_under, walk
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -34,6 +37,7 @@ __all__ = [
     "Listing",
     "Skipped",
     "decode",
+    "kinds",
     "read_entry",
     "scan",
 ]
@@ -64,15 +68,23 @@ class FileEntry:
 
     Attributes:
         rel: Its path relative to the seeds folder, with POSIX separators.
-        path: Where to open it: the file itself, or a link's target inside the folder.
+        root: The seeds folder.
+        target: What to open, relative to ``root``: ``rel`` itself, or a link's target
+            inside the folder (a path without links at the time of the scan).
         size: Size in bytes.
         mtime_ns: Modification time of the file (of the link's target for a link).
     """
 
     rel: str
-    path: Path
+    root: Path
+    target: str
     size: int
     mtime_ns: int
+
+    @property
+    def path(self) -> Path:
+        """The file's path (for messages and tests; reading never follows it blindly)."""
+        return self.root / self.target
 
 
 @dataclass(frozen=True)
@@ -92,16 +104,22 @@ class Listing:
     stamps: dict[str, tuple[int, int]]
 
 
-def _check_folder(root: Path) -> None:
+def kinds(suffixes: frozenset[str]) -> str:
+    """The article suffixes for a message: ``".htm, .html, .md or .txt"``."""
+    names = sorted(suffixes)
+    return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
+
+
+def _check_folder(root: Path, suffixes: frozenset[str]) -> None:
     if not root.exists():
         raise SeedsError(
-            f"seeds folder {root} does not exist — create it and put .txt or .md articles "
-            "in it, or pass --seeds DIR"
+            f"seeds folder {root} does not exist — create it and put {kinds(suffixes)} "
+            "articles in it, or pass --seeds DIR"
         )
     if not root.is_dir():
         raise SeedsError(
-            f"seeds path {root} is not a folder — point --seeds at a folder of .txt or .md "
-            "articles"
+            f"seeds path {root} is not a folder — point --seeds at a folder of "
+            f"{kinds(suffixes)} articles"
         )
 
 
@@ -110,8 +128,10 @@ def scan(seeds_dir: Path | str, suffixes: frozenset[str]) -> Listing:
 
     Every file with one of ``suffixes`` (lower case with the dot; the file's in any case)
     under the folder, in sub-folders too, is considered; names starting with ``"."`` and
-    everything inside such folders are ignored.
-    Links to folders are not followed (a link loop cannot hang the scan).
+    everything inside such folders are ignored. Folders are walked without following any
+    link (:mod:`.walk`): links to folders are never entered, and a folder swapped for a link
+    while the walk runs is reported, not entered. Folders more than
+    :data:`~retrieval.reading.walk.MAX_DEPTH` levels down are reported and not read.
 
     Args:
         seeds_dir: The seeds folder.
@@ -123,29 +143,27 @@ def scan(seeds_dir: Path | str, suffixes: frozenset[str]) -> Listing:
         SeedsError: The folder does not exist or is not a folder.
     """
     root = Path(seeds_dir)
-    _check_folder(root)
+    _check_folder(root, suffixes)
     real_root = Path(os.path.realpath(root))
     entries: list[FileEntry] = []
     skipped: list[Skipped] = []
     stamps: dict[str, tuple[int, int]] = {}
-
-    def unreadable_folder(error: OSError) -> None:
-        where = Path(error.filename or root)
-        rel = where.relative_to(root).as_posix() if where != root else "."
-        skipped.append(Skipped(rel, f"folder not readable ({error.strerror or error})"))
-
-    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable_folder):
-        dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
-        for name in filenames:
-            if name.startswith(".") or os.path.splitext(name)[1].lower() not in suffixes:
+    for folder in walk(root):
+        if isinstance(folder, Unread):
+            skipped.append(Skipped(_shown_name(folder.rel), folder.reason))
+            continue
+        for item in folder.items:
+            name = item.name
+            if os.path.splitext(name)[1].lower() not in suffixes:
                 continue
-            path = Path(dirpath) / name
-            rel = path.relative_to(root).as_posix()
-            found = _entry(rel, path, real_root) if _valid_name(rel) else Skipped(
+            rel = f"{folder.rel}/{name}" if folder.rel else name
+            found = _entry(rel, item, root, real_root) if _valid_name(rel) else Skipped(
                 _shown_name(rel), "its name is not valid UTF-8 (rename the file)")
+            if found is None:
+                continue
             if isinstance(found, Skipped):
                 skipped.append(found)
-                stamps[found.path] = _lstamp(path)
+                stamps[found.path] = _lstamp(item)
             else:
                 entries.append(found)
                 stamps[rel] = (found.size, found.mtime_ns)
@@ -167,34 +185,40 @@ def _shown_name(rel: str) -> str:
     return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _lstamp(path: Path) -> tuple[int, int]:
+def _lstamp(item: os.DirEntry[str]) -> tuple[int, int]:
     try:
-        info = path.lstat()
+        info = item.stat(follow_symlinks=False)
     except OSError:
         return (-1, -1)
     return (info.st_size, info.st_mtime_ns)
 
 
-def _entry(rel: str, path: Path, real_root: Path) -> FileEntry | Skipped:
-    """A readable entry for ``path``, or why it is skipped."""
+def _entry(rel: str, item: os.DirEntry[str], root: Path, real_root: Path
+           ) -> FileEntry | Skipped | None:
+    """A readable entry for a listed file, why it is skipped, or ``None`` (a sub-folder)."""
     try:
-        info = path.lstat()
+        info = item.stat(follow_symlinks=False)
     except OSError as exc:
         return Skipped(rel, f"unreadable ({exc.strerror or exc})")
-    target = path
+    target = rel
     if stat.S_ISLNK(info.st_mode):
-        real = Path(os.path.realpath(path))
+        # Where the link leads is only used to pick the file inside the folder to open;
+        # read_entry opens it again from the seeds folder following no link, so a swap made
+        # after this look-up cannot lead outside.
+        real = Path(os.path.realpath(real_root / rel))
         if not real.is_relative_to(real_root):
             return Skipped(rel, "a link to a file outside the seeds folder (not followed)")
         try:
             info = real.stat()
         except OSError as exc:
             return Skipped(rel, f"a broken link ({exc.strerror or exc})")
-        target = real
+        target = real.relative_to(real_root).as_posix()
+    if stat.S_ISDIR(info.st_mode):
+        return None
     kind = _special_kind(info.st_mode)
     if kind is not None:
         return Skipped(rel, f"{kind}, not a regular file")
-    return FileEntry(rel, target, info.st_size, info.st_mtime_ns)
+    return FileEntry(rel, root, target, info.st_size, info.st_mtime_ns)
 
 
 def _special_kind(mode: int) -> str | None:
@@ -222,11 +246,10 @@ def read_entry(entry: FileEntry, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[by
         ``(data, cut)``: the bytes read and whether the file was longer than the cap.
 
     Raises:
-        OSError: The file cannot be opened or read, or is no longer a regular file (then
-            ``errno`` is ``EINVAL``).
+        OSError: The file cannot be opened or read, a folder on its way is now a link, or
+            it is no longer a regular file (then ``errno`` is ``EINVAL``).
     """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(entry.path, flags)
+    fd = open_under(entry.root, entry.target)
     try:
         info = os.fstat(fd)
         kind = _special_kind(info.st_mode)
