@@ -149,10 +149,11 @@ class OpenAIChat:
                 if delta is None or not delta.content:
                     continue
                 piece = delta.content[:room]
-                pieces.append(piece)
-                on_delta(piece)
-                room -= len(piece)
-                if len(piece) < len(delta.content) or not room:
+                if piece:
+                    pieces.append(piece)
+                    on_delta(piece)
+                    room -= len(piece)
+                if len(piece) < len(delta.content):  # more than the cap: stop reading
                     return "".join(pieces), True
         except openai.APIConnectionError:
             if not budget.overflowed or budget.expired:
