@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from fake_openai import FakeOpenAI
 from test_llm_frontends import FAITHFUL, KEY, PARIS, QUESTION, citing, kabar_ask, llm_settings
+from test_telegram import running_bot
 
 from retrieval.answering.chat import Message, OpenAIChat
 from retrieval.building import Embedder
@@ -219,6 +220,25 @@ def test_a_flooded_draft_stops_at_the_cap_and_the_answer_says_it_once(
     assert 0 < len(drafts[-1]) <= CAP and drafts[-1].startswith(f"{FAITHFUL} [")
     # The verified sentences, each said once (the model repeated itself for a megabyte).
     assert (answer.writer, answer.text, answer.dropped) == ("llm", f"{FAITHFUL} [1].", 0)
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(180)
+def test_a_flood_gives_the_bot_one_short_answer(real_index: Settings, real_embedder: Embedder,
+                                                  llm: FakeOpenAI) -> None:
+    llm.reply_with(citing(FAITHFUL))
+    llm.reply("", flood=MB)
+    settings = llm_settings(real_index, llm, llm_timeout=20)
+    engine = Engine(settings, real_embedder, Lexicon.load())
+    with running_bot(settings, lambda: engine) as bot:
+        chat_id = 6161
+        bot.server.push_message(chat_id, QUESTION)
+        bot.server.wait_for(lambda: any(m.reply_markup for m in bot.server.messages(chat_id)),
+                            60, "the verified answer")
+        messages = bot.server.messages(chat_id)
+    # Was: 246 messages for a 1 MB reply.
+    assert len(messages) == 1 and f"{FAITHFUL} [1]" in messages[0].text
+    assert messages[0].text.count(FAITHFUL) == 1 and KEY not in messages[0].text
 
 
 # --- kabar ask -------------------------------------------------------------------------------
