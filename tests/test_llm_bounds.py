@@ -130,8 +130,19 @@ def test_a_reply_over_the_cap_without_a_whole_sentence_is_not_used(
         llm: FakeOpenAI, streamed: bool) -> None:
     llm.reply("word " * 500)
     thunk, _ = call(chat(llm, cap=300), streamed)
-    with pytest.raises(LlmError, match="passed 300 characters without a whole sentence"):
+    with pytest.raises(LlmError, match=r"reached the cap \(KABAR_LLM_MAX_REPLY_CHARS\) "
+                                       "before a whole sentence"):
         thunk()
+
+
+@pytest.mark.timeout(60)
+def test_a_stream_that_is_one_endless_line_stops_at_the_byte_cap(llm: FakeOpenAI) -> None:
+    # No event ever ends, so no piece of text ever arrives: only the bytes can be counted.
+    llm.reply("", body=b"data: " + b"x" * (10 * MB))
+    started = time.monotonic()
+    with pytest.raises(LlmError, match="reply was too long"):
+        call(chat(llm, deadline=30), streamed=True)[0]()
+    assert within(started, 30) and len(llm.requests) == 1
 
 
 @pytest.mark.parametrize("streamed", [False, True], ids=["json", "stream"])

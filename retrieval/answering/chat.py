@@ -156,7 +156,7 @@ class OpenAIChat:
                 if len(piece) < len(delta.content):  # more than the cap: stop reading
                     return "".join(pieces), True
         except openai.APIConnectionError:
-            if not budget.overflowed or budget.expired:
+            if not budget.overflowed or budget.expired or not pieces:
                 raise
             # Past the byte cap (a flood of pieces with little text in them): what arrived
             # is the reply, cut like one past the character cap.
@@ -174,8 +174,8 @@ class OpenAIChat:
             log.info("the LLM's reply passed %d characters: reading stopped", self._max_chars)
             text = text[: ends[-1].end()] if ends else ""
             if not text.strip():
-                raise LlmError(f"the LLM's reply passed {self._max_chars} characters "
-                               "without a whole sentence")
+                raise LlmError("the LLM's reply reached the cap (KABAR_LLM_MAX_REPLY_CHARS) "
+                               "before a whole sentence")
         if not text.strip():
             raise LlmError("the LLM sent an empty reply")
         return text
