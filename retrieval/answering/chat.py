@@ -174,7 +174,7 @@ class OpenAIChat:
             log.info("the LLM's reply passed %d characters: reading stopped", self._max_chars)
             text = text[: ends[-1].end()] if ends else ""
             if not text.strip():
-                raise LlmError("the LLM's reply reached the cap (KABAR_LLM_MAX_REPLY_CHARS) "
+                raise LlmError("the LLM's reply reached the KABAR_LLM_MAX_REPLY_CHARS cap "
                                "before a whole sentence")
         if not text.strip():
             raise LlmError("the LLM sent an empty reply")
@@ -191,8 +191,8 @@ class OpenAIChat:
         if budget.expired or isinstance(exc, openai.APITimeoutError):
             return LlmError(self._late())
         if budget.overflowed:
-            return LlmError(f"the LLM's reply was too long (over {budget.max_bytes} bytes, the "
-                            "most KABAR_LLM_MAX_REPLY_CHARS allows)")
+            return LlmError(f"the LLM's reply was too long: over {budget.max_bytes} bytes, the "
+                            "most KABAR_LLM_MAX_REPLY_CHARS allows")
         if isinstance(exc, openai.APIConnectionError | httpx2.TransportError):
             if budget.received:
                 return LlmError("the LLM server broke off its reply")
