@@ -126,10 +126,18 @@ class Settings(BaseSettings):
     llm_api_key: str = Field("", validation_alias="KABAR_LLM_API_KEY", repr=False,
                              description="API key for the LLM server (never logged or shown)")
     llm_timeout: float = _env("KABAR_LLM_TIMEOUT", 60.0,
-                              "seconds to wait for the LLM before answering without it",
+                              "seconds one LLM answer may take in all (connecting, any retry "
+                              "and the whole reply); past it the answer quotes the articles",
                               gt=0, le=600)
     llm_max_tokens: int = _env("KABAR_LLM_MAX_TOKENS", 400, "longest LLM answer, in tokens",
                                ge=16, le=8192)
+    # A server may ignore max_tokens, so what is read is capped too. 4000 characters is about
+    # twice what the default 400 tokens come to (4-5 characters a token in English and
+    # Indonesian) and ten times the one to three sentences the prompt asks for, and it keeps
+    # an answer within one Telegram message (4096 characters).
+    llm_max_reply_chars: int = _env("KABAR_LLM_MAX_REPLY_CHARS", 4000,
+                                    "longest LLM reply read, in characters; a longer one is "
+                                    "cut at its last whole sentence", ge=200, le=100_000)
 
     @model_validator(mode="after")
     def _llm_model_named(self) -> Settings:

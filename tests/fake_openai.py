@@ -10,11 +10,16 @@ refused or malformed reply) or :meth:`FakeOpenAI.reply_with` (a function of the 
 one that cites the passage holding a phrase), and read what was sent in
 :attr:`FakeOpenAI.requests` and :attr:`FakeOpenAI.headers`.
 
+Hostile servers, for the client's bounds: ``drip`` (the whole response, headers included, a
+few bytes a second), ``silent`` (reads the request, never answers), ``flood`` (the text
+repeated to some megabytes) and ``endless`` (a reply that never ends), each streamed or not.
+
 Usage::
 
     with FakeOpenAI() as llm:
         llm.reply("The talks were mediated by the United States [1].")
-        chat = OpenAIChat(llm.url, "fake", api_key="sk-test", timeout=5, max_tokens=64)
+        chat = OpenAIChat(llm.url, "fake", api_key="sk-test", timeout=5, max_tokens=64,
+                          max_chars=4000)
         assert chat.complete(messages).startswith("The talks")
         assert llm.requests[-1]["max_tokens"] == 64
         assert llm.headers[-1]["authorization"] == "Bearer sk-test"
@@ -23,13 +28,14 @@ Usage::
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -82,6 +88,10 @@ class _Reply:
     refusal: str | None = None
     body: bytes | None = None
     script: Script | None = None
+    drip: float = 0.0
+    silent: bool = False
+    flood: int = 0
+    endless: bool = False
 
 
 class FakeOpenAI:
@@ -120,7 +130,8 @@ class FakeOpenAI:
 
     def reply(self, text: str, *, status: int = 200, delay: float = 0.0,
               stream_chunk_delay: float = 0.0, finish_reason: str = "stop",
-              refusal: str | None = None, body: bytes | None = None) -> None:
+              refusal: str | None = None, body: bytes | None = None, drip: float = 0.0,
+              silent: bool = False, flood: int = 0, endless: bool = False) -> None:
         """Answer every following chat request like this (until changed).
 
         Args:
@@ -135,11 +146,17 @@ class FakeOpenAI:
                 or ``delta.refusal`` pieces when streamed.
             body: Raw bytes sent verbatim with ``status`` instead of any reply (malformed
                 JSON, a broken event stream).
+            drip: Send the whole response (status line and headers too) at this many bytes
+                a second; 0: at once.
+            silent: Read the request, then never answer (until the server closes).
+            flood: Repeat the text until the reply holds at least this many bytes.
+            endless: Repeat the text for ever: streamed, piece after piece; as JSON, a
+                ``content`` string that never closes.
         """
         with self._lock:
             script = self._reply.script if not text else None
             self._reply = _Reply(text, status, delay, stream_chunk_delay, finish_reason,
-                                 refusal, body, script)
+                                 refusal, body, script, drip, silent, flood, endless)
 
     def reply_with(self, script: Script) -> None:
         """Answer each following chat request with ``script(request_body)`` as the text,
@@ -240,8 +257,13 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.server_fake
         fake._record(request, Headers(self.headers.items()))
         reply = fake.current()
+        if reply.silent:
+            fake.closing.wait()
+            return
         if reply.delay and fake.closing.wait(reply.delay):
             return  # the server is closing: nobody is waiting for this reply any more
+        if reply.drip:
+            self.wfile = _Drip(self.wfile, reply.drip, fake.closing)
         self._answer(request, reply)
 
     def _answer(self, request: dict[str, Any], reply: _Reply) -> None:
@@ -261,8 +283,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if stream:
             self._stream(request, reply, text)
+        elif reply.endless:
+            self._endless_json(request, text)
         else:
-            self._json(200, _completion(request, reply, text))
+            self._json(200, _completion(request, reply, _flooded(text, reply.flood)))
 
     def _stream(self, request: dict[str, Any], reply: _Reply, text: str) -> None:
         """Send ``text`` as server-sent events, a few characters at a time."""
@@ -272,14 +296,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Connection", "close")
         self.end_headers()
         field = "refusal" if reply.refusal is not None else "content"
-        pieces = _PIECES.findall(reply.refusal if reply.refusal is not None else text)
+        pieces = _pieces(reply.refusal if reply.refusal is not None else text, reply)
         chunk = _chunker(request)
         # Like real servers: the role first, then the pieces, then an empty delta that carries
         # finish_reason, then usage when asked for, then [DONE].
         self._event(chunk({"role": "assistant", "content": "" if field == "content" else None}))
         for piece in pieces:
-            if reply.stream_chunk_delay and self.server_fake.closing.wait(
-                    reply.stream_chunk_delay):
+            if self.server_fake.closing.wait(reply.stream_chunk_delay or 0):
                 return
             self._event(chunk({field: piece}))
         self._event(chunk({}, reply.finish_reason))
@@ -287,6 +310,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._event({**chunk({}), "choices": [], "usage": _usage(request, text)})
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
+        self.close_connection = True
+
+    def _endless_json(self, request: dict[str, Any], text: str) -> None:
+        """A ``chat.completion`` whose ``content`` string never closes."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Connection", "close")
+        self.end_headers()
+        head = json.dumps(_completion(request, _Reply(), "\x00")).partition('\\u0000')[0]
+        self.wfile.write(head.encode())
+        piece = json.dumps(text.rstrip() + " ")[1:-1].encode()
+        while not self.server_fake.closing.is_set():
+            self.wfile.write(piece)
         self.close_connection = True
 
     def _event(self, payload: dict[str, Any]) -> None:
@@ -310,6 +346,48 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.wfile.flush()
         self.close_connection = True
+
+
+class _Drip:
+    """A response writer that sends a few bytes at a time, ``rate`` bytes a second."""
+
+    def __init__(self, raw: Any, rate: float, closing: threading.Event) -> None:
+        self._raw, self._rate, self._closing = raw, rate, closing
+        self._step = max(1, round(rate / 10))  # ten writes a second, at least a byte each
+
+    def write(self, data: bytes) -> int:
+        for at in range(0, len(data), self._step):
+            self._raw.write(data[at:at + self._step])
+            self._raw.flush()
+            if self._closing.wait(self._step / self._rate):
+                raise BrokenPipeError("the fake server is closing")
+        return len(data)
+
+    def flush(self) -> None:
+        self._raw.flush()
+
+    def __getattr__(self, name: str) -> Any:  # ``closed`` and the rest: the real writer's
+        return getattr(self._raw, name)
+
+
+def _pieces(text: str, reply: _Reply) -> Iterable[str]:
+    """The streamed pieces of ``text``: once, or repeated for a flood or for ever."""
+    if not (reply.flood or reply.endless):
+        return _PIECES.findall(text)
+    unit = text.rstrip() + " "
+    pieces = _PIECES.findall(unit)
+    if reply.endless:
+        return itertools.cycle(pieces)
+    return itertools.islice(itertools.cycle(pieces),
+                            -(-reply.flood // len(unit.encode())) * len(pieces))
+
+
+def _flooded(text: str, size: int) -> str:
+    """``text`` repeated to at least ``size`` bytes (``size`` 0: ``text`` itself)."""
+    if not size:
+        return text
+    unit = text.rstrip() + " "
+    return unit * -(-size // len(unit.encode()))
 
 
 def _completion(request: dict[str, Any], reply: _Reply, text: str) -> dict[str, Any]:

@@ -40,7 +40,8 @@ def llm() -> Iterator[FakeOpenAI]:
 
 
 def chat(server: FakeOpenAI, timeout: float = 5, max_tokens: int = 64) -> OpenAIChat:
-    return OpenAIChat(server.url, "fake", KEY, timeout=timeout, max_tokens=max_tokens)
+    return OpenAIChat(server.url, "fake", KEY, timeout=timeout, max_tokens=max_tokens,
+                      max_chars=4000)
 
 
 def streamed(client: OpenAIChat) -> tuple[str, list[str]]:
@@ -162,6 +163,10 @@ def test_closing_does_not_wait_for_a_delayed_reply() -> None:
 
 # --- the real model --------------------------------------------------------------------------
 
+def real(url: str, timeout: float, max_tokens: int) -> OpenAIChat:
+    return OpenAIChat(url, MODEL, "", timeout=timeout, max_tokens=max_tokens, max_chars=4000)
+
+
 @pytest.mark.llm
 def test_a_real_local_llm_honours_the_http_contract() -> None:
     if reason := llm_unavailable_reason():
@@ -169,12 +174,12 @@ def test_a_real_local_llm_honours_the_http_contract() -> None:
     with running_llm() as url:
         # The base model never ends its turn by itself, so max_tokens bounds every call
         # (~20 tokens/s with one thread on a busy machine).
-        text = OpenAIChat(url, MODEL, "", timeout=60, max_tokens=48).complete(MESSAGES)
+        text = real(url, 60, 48).complete(MESSAGES)
         assert text.strip()
-        text, pieces = streamed(OpenAIChat(url, MODEL, "", timeout=60, max_tokens=16))
+        text, pieces = streamed(real(url, 60, 16))
         assert len(pieces) >= 2 and "".join(pieces) == text
         # A whole 48-token JSON reply cannot be ready in 0.2 s.
         with pytest.raises(LlmError, match="did not answer within"):
-            OpenAIChat(url, MODEL, "", timeout=0.2, max_tokens=48).complete(MESSAGES)
+            real(url, 0.2, 48).complete(MESSAGES)
         # The server dropped the abandoned requests and still answers.
-        assert OpenAIChat(url, MODEL, "", timeout=60, max_tokens=8).complete(MESSAGES)
+        assert real(url, 60, 8).complete(MESSAGES)

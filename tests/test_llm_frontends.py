@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import itertools
 import json
+import os
 import re
 import subprocess
 from collections.abc import Callable, Iterator
@@ -68,6 +69,8 @@ def kabar_ask(settings: Settings, server: FakeOpenAI, *args: str, timeout: float
            "KABAR_EMBEDDING_MODEL": settings.embedding_model, "KABAR_LLM_URL": server.url,
            "KABAR_LLM_MODEL": "fake", "KABAR_LLM_API_KEY": KEY,
            "KABAR_LLM_TIMEOUT": str(timeout), "PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+    if "PYTHONPATH" in os.environ:  # a checkout run from a shared virtualenv: its own code
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run([str(KABAR), "ask", "--no-update", *args], env=env, text=True,
                           capture_output=True, timeout=180, preexec_fn=default_signals,
                           check=False)

@@ -29,7 +29,8 @@ def writer_for(settings: Settings) -> AnswerWriter:
     from retrieval.answering.chat import OpenAIChat
 
     return LlmWriter(OpenAIChat(settings.llm_url, settings.llm_model, settings.llm_api_key,
-                                settings.llm_timeout, settings.llm_max_tokens))
+                                settings.llm_timeout, settings.llm_max_tokens,
+                                max_chars=settings.llm_max_reply_chars))
 
 
 __all__ = ["WRITERS", "AnswerWriter", "Evidence", "ExtractiveWriter", "LlmWriter", "writer_for"]

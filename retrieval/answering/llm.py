@@ -7,7 +7,9 @@ asked. Otherwise the retrieved passages go to the model numbered ``[1]``…``[k]
 cites support it (:mod:`.verify`). The kept sentences, renumbered, are the answer, and each
 source quotes the passage sentences that support them. A failed request, a refusal, an empty
 reply or a reply of which nothing verifies gives the extractive answer, saying why in
-``Answer.fallback``.
+``Answer.fallback``; so does a server too slow for ``KABAR_LLM_TIMEOUT``, which bounds the
+whole call (:mod:`.chat`). A reply longer than ``KABAR_LLM_MAX_REPLY_CHARS`` is read only up
+to its last whole sentence within the cap, and a sentence said twice is checked once.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from retrieval.answering.chat import ChatClient
 from retrieval.answering.extractive import ExtractiveWriter
 from retrieval.answering.lead import article_date_text
 from retrieval.answering.prompt import NOT_FOUND, Block, messages
-from retrieval.answering.verify import Facts, Verdict, check, claims, facts
+from retrieval.answering.verify import Claim, Facts, Verdict, check, claims, facts
 from retrieval.answering.writer import AnswerWriter, Evidence
 from retrieval.errors import LlmError
 from retrieval.search import Searcher
@@ -62,7 +64,7 @@ class LlmWriter:
             log.info("answering without the LLM: %s", exc)
             return dataclasses.replace(base, fallback=str(exc))
         sent = {n: facts(searcher, n, chunk) for n, chunk in enumerate(chunks, 1)}
-        verdicts = [check(searcher, claim, lang, sent) for claim in claims(reply)]
+        verdicts = [check(searcher, claim, lang, sent) for claim in _distinct(claims(reply))]
         kept = [v for v in verdicts if v.kept]
         dropped = len(verdicts) - len(kept)
         log.info("LLM answer: %d sentences kept, %d dropped (%s)", len(kept), dropped,
@@ -82,6 +84,19 @@ def _block(searcher: Searcher, n: int, chunk: int) -> Block:
     date = article_date_text(view, number, "en")
     return Block(n, view.article_title(number), ", ".join(p for p in (outlet, date) if p),
                  view.chunk_text(chunk))
+
+
+def _distinct(said: Sequence[Claim]) -> list[Claim]:
+    """The claims, each sentence once: a model stuck in a loop repeats itself, and the
+    answer (and verification's work) should not grow with the repeats."""
+    seen: set[str] = set()
+    out = []
+    for claim in said:
+        key = " ".join(claim.text.casefold().split())
+        if key not in seen:
+            seen.add(key)
+            out.append(claim)
+    return out
 
 
 def _accumulating(on_text: Callable[[str], None] | None) -> Callable[[str], None] | None:
