@@ -5,12 +5,15 @@ embedder needs neither (``tests/test_speed.py`` checks ``sys.modules``). It read
 folder :func:`retrieval.building.onnx_export.export` wrote. The ONNX Runtime session is
 created at the first question, so an engine that is never asked costs nothing. (Creating it
 on a background thread was tried: it holds the interpreter lock for most of its ~0.2 s and
-made a one-shot question slower, not faster.)
+made a one-shot question slower, not faster.) Both files are read once, as regular files
+bounded by their recorded sizes, and their checksums compared on the bytes that are loaded
+(:mod:`.onnx_files`): a damaged model falls back to torch with a one-line notice.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -19,7 +22,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retrieval.building.onnx_files import META_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxMeta
+from retrieval.building.onnx_files import (
+    META_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    DamagedExport,
+    OnnxMeta,
+    check_digest,
+    read_export_file,
+)
 from retrieval.errors import ModelLoadError
 
 if TYPE_CHECKING:
@@ -43,6 +54,9 @@ class OnnxEmbedder:
         passage_prompt: Text put before each passage.
         fallback: Returns the torch embedder to use if the session cannot be created
             after all (a damaged file); ``None`` makes that an error.
+
+    Raises:
+        DamagedExport: ``tokenizer.json`` is not what ``meta.json`` recorded.
         threads: Intra-op threads. 1 suits questions: for one short text a second thread
             costs more than it saves on a shared machine; 0 lets ONNX Runtime use every
             core (bulk embedding).
@@ -56,7 +70,14 @@ class OnnxEmbedder:
         self._meta = meta
         self._prompts = (query_prompt, passage_prompt)
         self._fallback = fallback
-        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        # Checked bytes, not the path: a tokenizer.json of the same size with a shifted
+        # vocabulary would change every question's vector without a word.
+        data = read_export_file(folder, meta, TOKENIZER_FILE)
+        try:
+            self._tokenizer = Tokenizer.from_str(data.decode("utf-8"))
+        except Exception as exc:  # tokenizers raises a bare Exception for what it rejects
+            raise DamagedExport(f"{TOKENIZER_FILE} cannot be parsed "
+                                f"({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
         # A model's tokenizer.json carries its own truncation and padding (MiniLM's: 128
         # tokens, padded to 128); sentence-transformers uses max_seq_length and pads per
         # batch, so this must too, or long texts are cut short and short ones padded out.
@@ -103,8 +124,7 @@ class OnnxEmbedder:
             options.inter_op_num_threads = 1  # one graph at a time
             options.intra_op_num_threads = self._threads
             options.log_severity_level = 3
-            self._session = ort.InferenceSession(str(self._path), options,
-                                                 providers=["CPUExecutionProvider"])
+            self._session = _checked_session(ort, self._path, self._meta, options)
         except Exception as exc:  # ORT raises several types for a damaged or foreign file
             if self._fallback is None:
                 raise ModelLoadError(
@@ -157,3 +177,24 @@ class OnnxEmbedder:
             feed["token_type_ids"][row, :n] = enc.type_ids
         wanted = {name: feed[name] for name in self._meta.input_names}
         return np.asarray(session.run(["sentence_embedding"], wanted)[0], dtype=np.float32)
+
+
+def _checked_session(ort: Any, path: Path, meta: OnnxMeta, options: Any) -> Any:
+    """A session made from the model's bytes, read once, whose checksum is what
+    ``meta.json`` recorded (else :class:`DamagedExport`).
+
+    The bytes are hashed on a second thread while ONNX Runtime builds the session from the
+    same bytes (hashlib releases the interpreter lock), so checking costs little time; and
+    what runs is exactly what was checked (no second read of the file).
+    """
+    data = read_export_file(path.parent, meta, MODEL_FILE, check=False)
+    digest: list[str] = []
+    hasher = threading.Thread(target=lambda: digest.append(hashlib.sha256(data).hexdigest()),
+                              name="kabar-onnx-sha256", daemon=True)
+    hasher.start()
+    try:
+        session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    finally:
+        hasher.join()
+    check_digest(meta, MODEL_FILE, digest[0] if digest else "")
+    return session
