@@ -145,7 +145,7 @@ def quick_check(folder: Path, meta: OnnxMeta) -> None:
         try:
             info = (folder / name).lstat()
         except OSError as exc:
-            raise DamagedExport(f"{name} cannot be read ({exc.strerror or exc})") from None
+            raise DamagedExport(f"{name} cannot be read: {exc.strerror or exc}") from None
         if not stat.S_ISREG(info.st_mode):
             raise DamagedExport(f"{name} is not a regular file")
         if info.st_size != expected.size:
@@ -165,7 +165,7 @@ def read_export_file(folder: Path, meta: OnnxMeta, name: str, check: bool = True
     except UnsafeFileError as exc:
         raise DamagedExport(f"{name} is {exc.strerror}") from None
     except OSError as exc:
-        raise DamagedExport(f"{name} cannot be read ({exc.strerror or exc})") from None
+        raise DamagedExport(f"{name} cannot be read: {exc.strerror or exc}") from None
     if len(data) != expected.size:
         raise DamagedExport(f"{name} has {len(data)} bytes, not {expected.size}")
     if check:
@@ -176,7 +176,7 @@ def read_export_file(folder: Path, meta: OnnxMeta, name: str, check: bool = True
 def check_digest(meta: OnnxMeta, name: str, sha256: str) -> None:
     """Raise :class:`DamagedExport` unless ``sha256`` is what ``meta.json`` recorded."""
     if sha256 != _expected(meta, name).sha256:
-        raise DamagedExport(f"{name} is altered (checksum mismatch)")
+        raise DamagedExport(f"{name} does not match its checksum")
 
 
 def verify_export(folder: Path, meta: OnnxMeta) -> None:

@@ -104,7 +104,7 @@ def ensure_export(settings: Settings, get_embedder: Callable[[], Embedder],
         if _refusal(folder) is not None:
             return  # refused by this exporter before; the notice was given then
     except DamagedExport as exc:
-        log.warning("%s; making it again", _damaged(exc))
+        log.warning("the ONNX export of %s is damaged (%s): exporting it again", model_id, exc)
         drop(folder)
     _export(model_id, folder, get_embedder)
 
@@ -148,7 +148,7 @@ def _usable(folder: Path, model_id: str) -> OnnxMeta:
     except UnsafeFileError as exc:
         raise DamagedExport(f"{META_FILE} is {exc.strerror}") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise DamagedExport(f"{META_FILE} cannot be used ({exc})") from None
+        raise DamagedExport(f"{META_FILE} cannot be used: {exc}") from None
     if meta.exporter != EXPORTER_VERSION or meta.model_id != model_id:
         raise _Unavailable("its ONNX export is from an older Kabar; `kabar index` makes it "
                            "again")
