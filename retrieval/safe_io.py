@@ -17,13 +17,14 @@ content, never a mix.
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import secrets
 import stat
 from pathlib import Path
 
 __all__ = ["UnsafeFileError", "create_exclusive", "fsync_dir", "make_folder_exclusive",
-           "read_regular", "write_atomic"]
+           "open_regular", "read_regular", "sha256_of", "write_atomic"]
 
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 _WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -36,15 +37,14 @@ class UnsafeFileError(OSError):
     """A file that is not a plain regular file, or is larger than it may be."""
 
 
-def read_regular(path: Path, limit: int) -> bytes:
-    """The bytes of ``path``, which must be a regular file of at most ``limit`` bytes.
+def open_regular(path: Path, limit: int) -> int:
+    """A read-only descriptor of ``path``, which must be a regular file of at most
+    ``limit`` bytes (the caller closes it).
 
     Raises:
         FileNotFoundError: It does not exist.
-        UnsafeFileError: It is a link, FIFO, device, socket or folder, or holds more than
-            ``limit`` bytes, or grew while it was read (at most ``limit + 1`` bytes are
-            ever read).
-        OSError: It cannot be read.
+        UnsafeFileError: It is a link, FIFO, device, socket or folder, or is larger.
+        OSError: It cannot be opened.
     """
     try:
         fd = os.open(path, _READ_FLAGS)
@@ -61,15 +61,47 @@ def read_regular(path: Path, limit: int) -> bytes:
             raise UnsafeFileError(errno.EINVAL, f"{kind}, not a regular file", str(path))
         if info.st_size > limit:
             raise UnsafeFileError(errno.EFBIG, f"larger than {limit} bytes", str(path))
-        with open(fd, "rb", closefd=False) as f:
-            # One byte more than it said it holds: a file that grows while it is read is
-            # caught, and one that lies about its size cannot make this read past the limit.
-            data = f.read(info.st_size + 1)
-    finally:
+    except BaseException:
         os.close(fd)
-    if len(data) > info.st_size:
+        raise
+    return fd
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``, which must be a regular file of at most ``limit`` bytes.
+
+    Raises:
+        FileNotFoundError: It does not exist.
+        UnsafeFileError: It is a link, FIFO, device, socket or folder, or holds more than
+            ``limit`` bytes, or grew while it was read (at most ``limit + 1`` bytes are
+            ever read).
+        OSError: It cannot be read.
+    """
+    fd = open_regular(path, limit)
+    with open(fd, "rb", closefd=True) as f:
+        size = os.fstat(fd).st_size
+        # One byte more than it said it holds: a file that grows while it is read is
+        # caught, and one that lies about its size cannot make this read past the limit.
+        data = f.read(size + 1)
+    if len(data) > size:
         raise UnsafeFileError(errno.EAGAIN, "changed while it was read", str(path))
     return data
+
+
+def sha256_of(fd: int, limit: int) -> tuple[str, int]:
+    """SHA-256 (hex) and length of an open file's bytes, read a block at a time (cache
+    friendly, no copy of the whole file) and never past ``limit + 1`` bytes."""
+    block = bytearray(1 << 20)
+    view = memoryview(block)
+    digest = hashlib.sha256()
+    offset = 0
+    while offset <= limit:
+        n = os.preadv(fd, [view[:min(len(block), limit + 1 - offset)]], offset)
+        if not n:
+            break
+        digest.update(view[:n])
+        offset += n
+    return digest.hexdigest(), offset
 
 
 def create_exclusive(folder: Path, prefix: str, suffix: str = ".tmp",

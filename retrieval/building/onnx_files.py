@@ -23,12 +23,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from retrieval.errors import KabarError
-from retrieval.safe_io import UnsafeFileError, read_regular
+from retrieval.safe_io import UnsafeFileError, open_regular, read_regular
 from retrieval.store.manifest import FileSum
 
 __all__ = ["EXPORTER_VERSION", "META_FILE", "MODEL_FILE", "TOKENIZER_FILE", "DamagedExport",
            "OnnxMeta", "check_digest", "drop", "failure_file", "file_sums", "model_folder",
-           "quick_check", "read_export_file", "read_meta", "verify_export"]
+           "open_export_file", "quick_check", "read_export_file", "read_meta", "verify_export"]
 
 #: Bumped when the export's files or meaning change; an older export is made again.
 #: 2: ``meta.json`` holds the checksum of every file (1 checked the model's size only).
@@ -150,6 +150,21 @@ def quick_check(folder: Path, meta: OnnxMeta) -> None:
             raise DamagedExport(f"{name} is not a regular file")
         if info.st_size != expected.size:
             raise DamagedExport(f"{name} has {info.st_size} bytes, not {expected.size}")
+
+
+def open_export_file(folder: Path, meta: OnnxMeta, name: str) -> int:
+    """A read-only descriptor of a file of the export, a regular file no larger than its
+    recorded size (the caller closes it and checks the checksum).
+
+    Raises:
+        DamagedExport: It is missing, not a regular file or larger.
+    """
+    try:
+        return open_regular(folder / name, _expected(meta, name).size)
+    except UnsafeFileError as exc:
+        raise DamagedExport(f"{name} is {exc.strerror}") from None
+    except OSError as exc:
+        raise DamagedExport(f"{name} cannot be read: {exc.strerror or exc}") from None
 
 
 def read_export_file(folder: Path, meta: OnnxMeta, name: str, check: bool = True) -> bytes:
