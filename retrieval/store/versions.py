@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.errors import ConfigError, CorruptIndexError, IndexMismatchError, NoIndexError
-from retrieval.safe_io import UnsafeFileError, read_regular
+from retrieval.safe_io import UnsafeFileError, make_folder_exclusive, read_regular
 from retrieval.store import codec, vectors
 from retrieval.store.bm25 import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
@@ -236,10 +236,12 @@ def stamp_manifest(manifest: Manifest, blobs: dict[str, bytes], vector_kind: str
 def _publish(index_dir: Path, name: str, blobs: dict[str, bytes]) -> None:
     """Write a version folder beside the others, then switch ``CURRENT`` to it."""
     versions = index_dir / _VERSIONS
-    tmp, final = versions / f".tmp-{name}", versions / name
+    final = versions / name
+    tmp: Path | None = None
     try:
         _make_folder(versions)
-        tmp.mkdir()
+        # An unpredictable name, made by mkdir (which never reuses what is there).
+        tmp = make_folder_exclusive(versions, f".tmp-{name}-")
         for file_name, data in blobs.items():
             write_synced(tmp / file_name, data)
         os.replace(tmp, final)
@@ -249,7 +251,8 @@ def _publish(index_dir: Path, name: str, blobs: dict[str, bytes]) -> None:
         # Nothing half-written may stay behind to fill the disk; the published version was
         # never touched (CURRENT is replaced last, atomically).
         for leftover in (tmp, final):
-            shutil.rmtree(leftover, ignore_errors=True)
+            if leftover is not None:
+                shutil.rmtree(leftover, ignore_errors=True)
         if isinstance(exc, OSError):
             raise write_error(exc, index_dir) from None
         raise
