@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import KABAR
 from fake_telegram import FakeTelegram
 from test_safety import MEDIATOR, TOKEN, ask_bot, kabar, kabar_bot, one_line_error
 
@@ -31,6 +32,8 @@ from retrieval.building.onnx_files import (
     META_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,
+    OnnxMeta,
+    file_sums,
     model_folder,
     read_meta,
 )
@@ -42,6 +45,8 @@ from retrieval.search import diskcache, places
 from retrieval.search.lexicon import Lexicon
 
 pytestmark = pytest.mark.timeout(300)
+#: The tests that drive the real ``kabar`` command.
+needs_kabar = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
 
 QUESTION = "What was agreed in Paris?"
 
@@ -62,6 +67,7 @@ def plant(path: Path, kind: str) -> None:
 # --- the index folder ---------------------------------------------------------------------
 
 
+@needs_kabar
 @pytest.mark.parametrize(("name", "kind"), [("dense.faiss", "fifo"), ("manifest.json", "fifo"),
                                             ("articles.jsonl", "zero"), ("CURRENT", "fifo"),
                                             ("CURRENT", "zero")])
@@ -82,6 +88,7 @@ def test_a_fifo_or_dev_zero_in_the_published_version_is_one_line_then_repaired(
     assert status.returncode == 0 and json.loads(status.stdout)["articles"] == 5
 
 
+@needs_kabar
 def test_plain_index_names_the_damage_it_repairs(tmp_path: Path, seeds: Path) -> None:
     assert kabar(tmp_path, seeds, "index").returncode == 0
     plant(version_folder(tmp_path / "index") / "sentences.npy", "fifo")
@@ -138,6 +145,7 @@ def test_a_running_engine_keeps_its_version_when_the_new_one_holds_a_fifo(
     assert engine.info().version == old.name and engine.answer(MEDIATOR).text
 
 
+@needs_kabar
 @pytest.mark.e2e
 def test_the_live_bot_keeps_answering_and_stops_on_sigterm(tmp_path: Path,
                                                             seeds: Path) -> None:
@@ -236,17 +244,28 @@ class _ExportedLike(HashingEmbedder):
         return "example/exported-like"
 
 
+def _fake_export(folder: Path, model_id: str) -> None:
+    """An export's files with a current meta.json (checksums and all), without torch."""
+    folder.mkdir(parents=True)
+    (folder / MODEL_FILE).write_bytes(b"graph" * 100)
+    (folder / TOKENIZER_FILE).write_bytes(b"{}")
+    meta = OnnxMeta(model_id, 128, ("input_ids",), 0, False, 64, files=file_sums(folder))
+    (folder / META_FILE).write_text(meta.to_json(), encoding="utf-8")
+
+
+@pytest.mark.parametrize("name", [META_FILE, MODEL_FILE, TOKENIZER_FILE])
 @pytest.mark.parametrize("kind", ["fifo", "zero"])
-def test_a_special_meta_json_falls_back_at_once(
-        hashing_settings: Settings, caplog: pytest.LogCaptureFixture, kind: str) -> None:
+def test_a_special_file_in_the_export_falls_back_at_once(
+        hashing_settings: Settings, caplog: pytest.LogCaptureFixture, kind: str,
+        name: str) -> None:
     model = _ExportedLike(64)
     settings = hashing_settings.replace(embedding_model=model.model_id)
     folder = model_folder(settings.index_dir, model.model_id)
-    folder.mkdir(parents=True)
-    plant(folder / META_FILE, kind)
+    _fake_export(folder, model.model_id)
+    plant(folder / name, kind)
     with caplog.at_level(logging.WARNING):
         assert query_embedder(settings, lambda: model) is model
-    assert "ONNX export is damaged" in caplog.text and META_FILE in caplog.text
+    assert "ONNX export is damaged" in caplog.text and name in caplog.text
     caplog.clear()
     with caplog.at_level(logging.WARNING):
         ensure_export(settings, lambda: model)  # plain `kabar index`: damage is dropped
