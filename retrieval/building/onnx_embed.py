@@ -5,9 +5,10 @@ embedder needs neither (``tests/test_speed.py`` checks ``sys.modules``). It read
 folder :func:`retrieval.building.onnx_export.export` wrote. The ONNX Runtime session is
 created at the first question, so an engine that is never asked costs nothing. (Creating it
 on a background thread was tried: it holds the interpreter lock for most of its ~0.2 s and
-made a one-shot question slower, not faster.) Both files are read once, as regular files
-bounded by their recorded sizes, and their checksums compared on the bytes that are loaded
-(:mod:`.onnx_files`): a damaged model falls back to torch with a one-line notice.
+made a one-shot question slower, not faster.) Both files are opened as regular files bounded
+by their recorded sizes and their checksums compared (the tokenizer's on the bytes parsed,
+the model's on the same open file ONNX Runtime reads, while it reads it; :mod:`.onnx_files`):
+a damaged export falls back to torch with a one-line notice.
 """
 
 from __future__ import annotations

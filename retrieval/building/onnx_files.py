@@ -5,10 +5,11 @@ The export lives in the index folder, ``<index>/models/<model-key>/`` (see
 finds it without any other setting, every index built with the model shares one export,
 and removing the index removes it too.
 
-``meta.json`` records the size and SHA-256 of every other file of the export. Each is read
-as a regular file only, no further than its recorded size, and its bytes are checked before
-they are used (:func:`read_export_file`): damage of the same size (NaN weights, a shifted
-vocabulary) is found like a truncation, and the export is made again.
+``meta.json`` records the size and SHA-256 of every other file of the export. Each is opened
+as a regular file only, read no further than its recorded size, and its checksum compared
+where it is loaded (:func:`read_export_file`, :func:`open_export_file`) and by ``kabar index``
+(:func:`verify_export`): damage of the same size (NaN weights, a shifted vocabulary) is found
+like a truncation, and the export is made again.
 """
 
 from __future__ import annotations
