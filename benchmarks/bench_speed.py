@@ -23,6 +23,7 @@ Run from the repository root: ``python benchmarks/bench_speed.py [--shared PATH]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import random
@@ -56,7 +57,13 @@ from retrieval import store
 from retrieval.building.assemble import encode_in_blocks
 from retrieval.building.embed import SentenceTransformerEmbedder, load_embedder
 from retrieval.building.onnx_embed import OnnxEmbedder
-from retrieval.building.onnx_files import META_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxMeta
+from retrieval.building.onnx_files import (
+    META_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    OnnxMeta,
+    file_sums,
+)
 from retrieval.building.onnx_files import model_folder as export_folder
 from retrieval.building.progress import Quiet
 from retrieval.building.runtime import query_embedder
@@ -135,7 +142,10 @@ def int8_copy(folder: Path, dest: Path) -> Path:
     quantize_dynamic(str(folder / MODEL_FILE), str(dest / MODEL_FILE),
                      weight_type=QuantType.QInt8, per_channel=True)
     shutil.copy(folder / TOKENIZER_FILE, dest / TOKENIZER_FILE)
-    shutil.copy(folder / META_FILE, dest / META_FILE)
+    meta = OnnxMeta.from_json((folder / META_FILE).read_text(encoding="utf-8"))
+    # The loader checks every file against meta.json's checksums: record the new model's.
+    (dest / META_FILE).write_text(dataclasses.replace(meta, files=file_sums(dest)).to_json(),
+                                  encoding="utf-8")
     return dest
 
 
@@ -148,7 +158,9 @@ def encoders(settings: Settings, folder: Path, work: Path) -> dict[str, Encode]:
     model = today.sentence_transformer
     meta = OnnxMeta.from_json((folder / META_FILE).read_text(encoding="utf-8"))
     ort32 = OnnxEmbedder(folder, meta, query, passage, threads=0)
-    ort8 = OnnxEmbedder(int8_copy(folder, work / "int8"), meta, query, passage, threads=0)
+    int8 = int8_copy(folder, work / "int8")
+    ort8 = OnnxEmbedder(int8, OnnxMeta.from_json((int8 / META_FILE).read_bytes()), query,
+                        passage, threads=0)
     found: dict[str, Encode] = {
         "raw model.encode fp32": lambda t: model.encode(
             t, batch_size=settings.batch_size, normalize_embeddings=True,

@@ -70,8 +70,9 @@ def open_app(settings: Settings, update: bool = True, progress: bool = False) ->
         store.open_store(settings).current_version()  # raises what is damaged, if anything
         raise NoIndexError(f"no index at {settings.index_dir}/ — run `kabar index`")
     if update and not problem:
-        # An index built before questions had an ONNX export gets one now, once.
-        ensure_export(settings, get_embedder)
+        # An index built before questions had an ONNX export gets one now, once. Its
+        # checksums are compared where the model is loaded (`kabar index` compares them here).
+        ensure_export(settings, get_embedder, verify=False)
     # The query side starts loading here (ONNX on a thread) while the lexicon loads.
     encoder = query_embedder(settings, get_embedder)
     return App(Engine(settings, encoder, Lexicon.load()), report, problem)

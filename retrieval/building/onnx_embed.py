@@ -5,13 +5,17 @@ embedder needs neither (``tests/test_speed.py`` checks ``sys.modules``). It read
 folder :func:`retrieval.building.onnx_export.export` wrote. The ONNX Runtime session is
 created at the first question, so an engine that is never asked costs nothing. (Creating it
 on a background thread was tried: it holds the interpreter lock for most of its ~0.2 s and
-made a one-shot question slower, not faster.)
+made a one-shot question slower, not faster.) Both files are opened as regular files bounded
+by their recorded sizes and their checksums compared (the tokenizer's on the bytes parsed,
+the model's on the same open file ONNX Runtime reads, while it reads it; :mod:`.onnx_files`):
+a damaged export falls back to torch with a one-line notice.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,8 +23,18 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retrieval.building.onnx_files import META_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxMeta
+from retrieval.building.onnx_files import (
+    META_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    DamagedExport,
+    OnnxMeta,
+    check_digest,
+    open_export_file,
+    read_export_file,
+)
 from retrieval.errors import ModelLoadError
+from retrieval.safe_io import sha256_of
 
 if TYPE_CHECKING:
     from retrieval.building.embed import Embedder
@@ -43,6 +57,9 @@ class OnnxEmbedder:
         passage_prompt: Text put before each passage.
         fallback: Returns the torch embedder to use if the session cannot be created
             after all (a damaged file); ``None`` makes that an error.
+
+    Raises:
+        DamagedExport: ``tokenizer.json`` is not what ``meta.json`` recorded.
         threads: Intra-op threads. 1 suits questions: for one short text a second thread
             costs more than it saves on a shared machine; 0 lets ONNX Runtime use every
             core (bulk embedding).
@@ -56,7 +73,14 @@ class OnnxEmbedder:
         self._meta = meta
         self._prompts = (query_prompt, passage_prompt)
         self._fallback = fallback
-        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        # Checked bytes, not the path: a tokenizer.json of the same size with a shifted
+        # vocabulary would change every question's vector without a word.
+        data = read_export_file(folder, meta, TOKENIZER_FILE)
+        try:
+            self._tokenizer = Tokenizer.from_str(data.decode("utf-8"))
+        except Exception as exc:  # tokenizers raises a bare Exception for what it rejects
+            raise DamagedExport(f"{TOKENIZER_FILE} cannot be parsed "
+                                f"({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
         # A model's tokenizer.json carries its own truncation and padding (MiniLM's: 128
         # tokens, padded to 128); sentence-transformers uses max_seq_length and pads per
         # batch, so this must too, or long texts are cut short and short ones padded out.
@@ -103,8 +127,7 @@ class OnnxEmbedder:
             options.inter_op_num_threads = 1  # one graph at a time
             options.intra_op_num_threads = self._threads
             options.log_severity_level = 3
-            self._session = ort.InferenceSession(str(self._path), options,
-                                                 providers=["CPUExecutionProvider"])
+            self._session = _checked_session(ort, self._path, self._meta, options)
         except Exception as exc:  # ORT raises several types for a damaged or foreign file
             if self._fallback is None:
                 raise ModelLoadError(
@@ -157,3 +180,46 @@ class OnnxEmbedder:
             feed["token_type_ids"][row, :n] = enc.type_ids
         wanted = {name: feed[name] for name in self._meta.input_names}
         return np.asarray(session.run(["sentence_embedding"], wanted)[0], dtype=np.float32)
+
+
+def _checked_session(ort: Any, path: Path, meta: OnnxMeta, options: Any) -> Any:
+    """A session of the model whose bytes match the checksum ``meta.json`` recorded (else
+    :class:`DamagedExport`), and which is a regular file (no FIFO, device or link).
+
+    The file is opened once, checked to be regular, and both ONNX Runtime (through
+    ``/proc/self/fd``: the same file, whatever is renamed meanwhile) and a second thread,
+    which hashes it a block at a time, read that one open file; hashlib and ONNX Runtime
+    release the interpreter lock, so the check costs ~0.07 s of CPU and little time.
+    Without ``/proc`` the bytes are read once, hashed, and given to ONNX Runtime.
+    """
+    size = meta.files[MODEL_FILE].size if MODEL_FILE in meta.files else 0
+    fd = open_export_file(path.parent, meta, MODEL_FILE)
+    try:
+        source = f"/proc/self/fd/{fd}"
+        if not os.path.exists(source):
+            data = read_export_file(path.parent, meta, MODEL_FILE)
+            return ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+        hashed: list[tuple[str, int] | OSError] = []
+        hasher = threading.Thread(target=_hash_into, args=(fd, size, hashed),
+                                  name="kabar-onnx-sha256", daemon=True)
+        hasher.start()
+        try:
+            session = ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+        finally:
+            hasher.join()
+    finally:
+        os.close(fd)
+    result = hashed[0] if hashed else OSError("not read")
+    if isinstance(result, OSError):
+        raise DamagedExport(f"{MODEL_FILE} cannot be read: {result.strerror or result}")
+    if result[1] != size:
+        raise DamagedExport(f"{MODEL_FILE} has {result[1]} bytes, not {size}")
+    check_digest(meta, MODEL_FILE, result[0])
+    return session
+
+
+def _hash_into(fd: int, size: int, out: list[tuple[str, int] | OSError]) -> None:
+    try:
+        out.append(sha256_of(fd, size))
+    except OSError as exc:
+        out.append(exc)

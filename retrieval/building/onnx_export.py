@@ -17,9 +17,7 @@ Where the export is kept: :mod:`.onnx_files`.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -28,8 +26,16 @@ from typing import Any
 import numpy as np
 
 from retrieval.building.onnx_embed import OnnxEmbedder
-from retrieval.building.onnx_files import META_FILE, MODEL_FILE, TOKENIZER_FILE, OnnxMeta
+from retrieval.building.onnx_files import (
+    META_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    OnnxMeta,
+    drop,
+    file_sums,
+)
 from retrieval.errors import KabarError
+from retrieval.safe_io import make_folder_exclusive
 
 __all__ = ["ExportRefused", "export"]
 
@@ -59,15 +65,17 @@ def export(model: Any, model_id: str, dest: Path) -> OnnxMeta:
             or the export does not agree with torch; the message says which.
     """
     _check_supported(model)
-    tmp = dest.with_name(f".tmp-{dest.name}-{uuid.uuid4().hex[:6]}")
-    tmp.mkdir(parents=True)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # A new folder with a random name (mkdir is exclusive): nothing planted beside the
+    # export is ever written through.
+    tmp = make_folder_exclusive(dest.parent, f".tmp-{dest.name}-")
     try:
         names = _trace(model, tmp / MODEL_FILE)
         _save_tokenizer(model, tmp / TOKENIZER_FILE)
-        meta = _meta(model, model_id, names, tmp / MODEL_FILE)
+        meta = _meta(model, model_id, names, tmp)
         meta = _checked(model, tmp, meta)
         (tmp / META_FILE).write_text(meta.to_json(), encoding="utf-8")
-        shutil.rmtree(dest, ignore_errors=True)
+        drop(dest)
         try:
             tmp.replace(dest)
         except OSError:
@@ -140,19 +148,17 @@ def _save_tokenizer(model: Any, path: Path) -> None:
     backend.save(str(path))
 
 
-def _meta(model: Any, model_id: str, names: list[str], graph: Path) -> OnnxMeta:
+def _meta(model: Any, model_id: str, names: list[str], folder: Path) -> OnnxMeta:
     import sentence_transformers
 
     tokenizer = model.tokenizer
     dim = model.get_embedding_dimension() if hasattr(model, "get_embedding_dimension") \
         else model.get_sentence_embedding_dimension()
-    data = graph.read_bytes()
     return OnnxMeta(
         model_id=model_id, max_seq_length=int(model.max_seq_length), input_names=tuple(names),
         pad_id=int(tokenizer.pad_token_id or 0),
         lower_case=bool(getattr(model[0], "do_lower_case", False)), dim=int(dim),
-        size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-        library=sentence_transformers.__version__)
+        files=file_sums(folder), library=sentence_transformers.__version__)
 
 
 def _checked(model: Any, folder: Path, meta: OnnxMeta) -> OnnxMeta:

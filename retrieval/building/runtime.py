@@ -4,6 +4,10 @@
 the model when ``kabar index`` has made one, else through torch with a one-line notice;
 ``onnx`` makes a missing export an error; ``torch`` never exports and never uses one.
 Passages are always embedded by torch (:mod:`.embed`), which the export needs anyway.
+
+Nothing of the export is trusted: ``kabar index`` compares every file's checksum with
+``meta.json`` and drops and makes again an export that is damaged (a link, a FIFO, the same
+size with other bytes); a question checks the bytes it loads (:mod:`.onnx_files`).
 """
 
 from __future__ import annotations
@@ -16,18 +20,25 @@ from retrieval.building.embed import Embedder
 from retrieval.building.onnx_files import (
     EXPORTER_VERSION,
     META_FILE,
-    MODEL_FILE,
-    TOKENIZER_FILE,
+    DamagedExport,
     OnnxMeta,
+    drop,
     failure_file,
     model_folder,
+    quick_check,
+    read_meta,
+    verify_export,
 )
 from retrieval.config import Settings
 from retrieval.errors import KabarError, ModelLoadError
+from retrieval.safe_io import UnsafeFileError, read_regular, write_atomic
 
 __all__ = ["ensure_export", "query_embedder"]
 
 log = logging.getLogger(__name__)
+
+#: A refusal record is one line of reason: anything near this is damage.
+_REFUSAL_MAX = 16 << 10
 
 
 class _Unavailable(KabarError):
@@ -50,35 +61,55 @@ def query_embedder(settings: Settings, get_embedder: Callable[[], Embedder]) -> 
     folder = model_folder(settings.index_dir, settings.embedding_model)
     try:
         meta = _usable(folder, settings.embedding_model)
-    except _Unavailable as exc:
-        if settings.query_runtime == "onnx":
-            raise ModelLoadError(f"KABAR_QUERY_RUNTIME=onnx but {exc} — run `kabar index`, "
-                                 "or set KABAR_QUERY_RUNTIME=auto") from None
-        log.warning("answering with torch (slower start): %s", exc)
-        return get_embedder()
-    from retrieval.building.onnx_embed import OnnxEmbedder
+        from retrieval.building.onnx_embed import OnnxEmbedder
 
-    query, passage = settings.prompts()
-    return OnnxEmbedder(folder, meta, query, passage, fallback=get_embedder)
+        query, passage = settings.prompts()
+        # The tokenizer is read and checked here; the model at the first question.
+        return OnnxEmbedder(folder, meta, query, passage, fallback=get_embedder)
+    except (_Unavailable, DamagedExport) as exc:
+        why = str(exc) if isinstance(exc, _Unavailable) else _damaged(exc)
+    if settings.query_runtime == "onnx":
+        raise ModelLoadError(f"KABAR_QUERY_RUNTIME=onnx but {why} — run `kabar index`, "
+                             "or set KABAR_QUERY_RUNTIME=auto") from None
+    log.warning("answering with torch (slower start): %s", why)
+    return get_embedder()
 
 
-def ensure_export(settings: Settings, get_embedder: Callable[[], Embedder]) -> None:
-    """Export the model for fast questions if it is not exported yet (at index time).
+def ensure_export(settings: Settings, get_embedder: Callable[[], Embedder],
+                  verify: bool = True) -> None:
+    """Make the model's ONNX export for fast questions when it is missing or damaged.
 
-    Cheap when the export is there (a few file checks). A model that cannot be exported is
-    recorded with its reason and reported once as a one-line notice; questions then use
-    torch. Only the torch embedder can be exported: anything else is left alone.
+    Args:
+        settings: Index folder, model id and ``query_runtime``.
+        get_embedder: Loads the torch embedder (only when exporting).
+        verify: Compare every file's checksum (a 90 MB model: ~0.15 s), so that damage of
+            the same size is found and the export made again; ``False`` checks only that
+            the files are regular and of their sizes (the checksums are then compared where
+            the model is loaded, whose fallback to torch marks the export for re-making).
+
+    A model that cannot be exported is recorded with its reason and reported once as a
+    one-line notice; questions then use torch. Only the torch embedder can be exported:
+    anything else is left alone.
     """
     model_id = settings.embedding_model
     if settings.query_runtime == "torch" or model_id.startswith("hashing:"):
         return
     folder = model_folder(settings.index_dir, model_id)
     try:
-        _usable(folder, model_id)
+        meta = _usable(folder, model_id)
+        if verify:
+            verify_export(folder, meta)
         return
     except _Unavailable:
         if _refusal(folder) is not None:
             return  # refused by this exporter before; the notice was given then
+    except DamagedExport as exc:
+        log.warning("the ONNX export of %s is damaged (%s): exporting it again", model_id, exc)
+        drop(folder)
+    _export(model_id, folder, get_embedder)
+
+
+def _export(model_id: str, folder: Path, get_embedder: Callable[[], Embedder]) -> None:
     model = getattr(get_embedder(), "sentence_transformer", None)
     if model is None:
         return
@@ -99,45 +130,50 @@ def ensure_export(settings: Settings, get_embedder: Callable[[], Embedder]) -> N
 
 
 def _usable(folder: Path, model_id: str) -> OnnxMeta:
-    """The export's meta data, after cheap checks (size, not checksum: that costs 0.2 s)."""
+    """The export's meta data, after cheap checks: regular files of the recorded sizes
+    (the checksums are compared on the bytes where they are loaded, or by ``kabar index``).
+
+    Raises:
+        _Unavailable: There is no export (or it was refused, or is an older exporter's).
+        DamagedExport: The export is there but damaged.
+    """
     reason = _refusal(folder)
     if reason is not None:
         raise _Unavailable(f"{model_id} cannot be exported to ONNX: {reason}")
     try:
-        meta = OnnxMeta.from_json(_read(folder / META_FILE))
-        size = (folder / MODEL_FILE).stat().st_size
-        tokenizer = (folder / TOKENIZER_FILE).is_file()
+        meta = read_meta(folder)
     except FileNotFoundError:
         raise _Unavailable(f"{model_id} has no ONNX export yet (`kabar index` makes it)"
                            ) from None
+    except UnsafeFileError as exc:
+        raise DamagedExport(f"{META_FILE} is {exc.strerror}") from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise _Unavailable(f"its ONNX export is damaged ({exc}); `kabar index` makes it "
-                           "again") from None
+        raise DamagedExport(f"{META_FILE} cannot be used: {exc}") from None
     if meta.exporter != EXPORTER_VERSION or meta.model_id != model_id:
         raise _Unavailable("its ONNX export is from an older Kabar; `kabar index` makes it "
                            "again")
-    if size != meta.size or not tokenizer:
-        raise _Unavailable("its ONNX export is incomplete; `kabar index` makes it again")
+    quick_check(folder, meta)
     return meta
+
+
+def _damaged(exc: DamagedExport) -> str:
+    return f"its ONNX export is damaged ({exc}); `kabar index` makes it again"
 
 
 def _refusal(folder: Path) -> str | None:
     """Why this exporter refused the model before, or ``None`` (an older exporter's refusal
     does not count: a newer one may manage)."""
     try:
-        reason, _, version = _read(failure_file(folder)).partition("\n")
+        raw = read_regular(failure_file(folder), _REFUSAL_MAX).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+    reason, _, version = raw.partition("\n")
     return reason if version.strip() == str(EXPORTER_VERSION) else None
-
-
-def _read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
 
 
 def _record_refusal(folder: Path, reason: str) -> None:
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
-        failure_file(folder).write_text(f"{reason}\n{EXPORTER_VERSION}\n", encoding="utf-8")
+        write_atomic(failure_file(folder), f"{reason}\n{EXPORTER_VERSION}\n".encode())
     except OSError:
         pass  # without the record the next build tries again; nothing else is lost

