@@ -17,7 +17,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.errors import ConfigError, CorruptIndexError
+from retrieval.redaction import redact_urls
 from retrieval.store import milvus_local
 from retrieval.store.disk import REBUILD
 
@@ -86,8 +86,9 @@ def connect(uri: str, token: str = "", wait: float = 0.0) -> Any:
 
 
 def shown_uri(uri: str) -> str:
-    """``uri`` without any ``user:password@`` part, for messages."""
-    return re.sub(r"//[^@/]*@", "//", uri)
+    """``uri`` with any credentials in it (``user:password@``, ``?token=``) shown as ``***``,
+    for messages: the same redaction every error and log line gets."""
+    return redact_urls(uri)
 
 
 def is_lite(uri: str) -> bool:
