@@ -28,8 +28,12 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from retrieval.answering.dates import date_clash, when_in
+from retrieval.answering.polarity import polarity_clash
 from retrieval.answering.spans import number_values
-from retrieval.answering.when import article_day, find_when
+from retrieval.answering.structure import Sentence, read
+from retrieval.answering.voice import addressed_to_reader
+from retrieval.answering.when import Day, article_day, find_when
 from retrieval.search import Searcher
 from retrieval.search.query import Concept
 from retrieval.search.terms import stem, terms
@@ -39,6 +43,7 @@ __all__ = ["Claim", "Facts", "Verdict", "check", "claims", "facts"]
 _CITES = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _NUMBER = re.compile(r"\d+")
+_TRAIL = re.compile(r"[.!?]*")
 _CAPITAL = re.compile(r"\b[A-Z][\w'’-]*")
 #: Words that carry no claim of their own: an answer's "yes", the "hari" of "hari Jumat".
 #: Hedges on a number ("at least 30") are not content either: the number itself is checked.
@@ -67,6 +72,8 @@ class Facts:
     numbers: frozenset[float]  # numbers of its text and the parts of its dates
     months: frozenset[int]
     weekdays: frozenset[int]
+    days: tuple[Day, ...] = ()  # every date it gives, resolved
+    sentences: tuple[Sentence, ...] = ()  # its title and sentences, read for structure
 
 
 @dataclass(frozen=True)
@@ -93,8 +100,8 @@ def claims(reply: str) -> list[Claim]:
         cites = tuple(dict.fromkeys(int(n) for n in re.findall(r"\d+", m.group(0))))
         start = m.end()
         # Punctuation after the marker ("[1].") belongs to the sentence.
-        trail = re.match(r"[.!?]*", reply[start:])
-        start += trail.end() if trail else 0
+        trail = _TRAIL.match(reply, start)
+        start = trail.end() if trail else start
         *uncited, last = _SENTENCE_END.split(segment.strip()) or [""]
         out += [Claim(t.strip(), ()) for t in uncited if _wordy(t)]
         if _wordy(last):
@@ -127,9 +134,11 @@ def _chunk_facts(searcher: Searcher, chunk: int) -> Facts:
     numbers = {v for values in number_values(f"{title} {text}") for v in values}
     numbers |= {float(x) for d in days for x in (d.day, d.year, d.month) if x is not None}
     words = f"{title} {art.meta.outlet or ''} {text}"
+    sentences = (title, *(view.sentence_text(j) for j in view.sentences_of_chunk(chunk)))
     return Facts(0, chunk, frozenset(terms(words, art.lang)) | frozenset(terms(words, "en")),
                  frozenset(numbers), frozenset(d.month for d in days if d.month),
-                 frozenset(d.weekday for d in days if d.weekday is not None))
+                 frozenset(d.weekday for d in days if d.weekday is not None),
+                 tuple(dict.fromkeys(days)), tuple(read(t) for t in sentences if t.strip()))
 
 
 def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]) -> Verdict:
@@ -141,25 +150,28 @@ def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]
     cited = [sent[n] for n in claim.cites]
     present = frozenset().union(*(f.terms for f in cited))
     text = _CITES.sub(" ", claim.text)
+    voice = addressed_to_reader(text)
+    if voice:
+        return Verdict(claim, False, voice)
     concepts = searcher.concepts(_without_dates(text), lang)
     why = _numbers_and_dates(text, cited) or _names_and_content(searcher, text, concepts,
-                                                                 present)
+                                                                 present) \
+        or _structure(text, concepts, cited)
     return Verdict(claim, not why, why, concepts)
+
+
+def _structure(text: str, concepts: Sequence[Concept], cited: Sequence[Facts]) -> str:
+    """What the claim's structure says against its cited sentences: polarity, roles, what
+    its numbers count."""
+    sentences = [s for f in cited for s in f.sentences]
+    return polarity_clash(read(text), concepts, sentences)
 
 
 def _numbers_and_dates(text: str, cited: Sequence[Facts]) -> str:
     numbers = frozenset().union(*(f.numbers for f in cited))
     if any(not values & numbers for values in number_values(text)):
         return "number"
-    for when in find_when(text, None):
-        day = when.day
-        if day.month is not None and day.month not in frozenset().union(
-                *(f.months for f in cited)):
-            return "date"
-        if day.weekday is not None and day.weekday not in frozenset().union(
-                *(f.weekdays for f in cited)):
-            return "date"
-    return ""
+    return date_clash(text, (d for f in cited for d in f.days))
 
 
 def _names_and_content(searcher: Searcher, text: str, concepts: Sequence[Concept],
@@ -185,9 +197,10 @@ def _names(searcher: Searcher, text: str) -> set[str]:
     tewas"). A possessive counts as its name ("Astana's"), a compound as its parts
     ("Syrian-Israeli")."""
     names: set[str] = set()
+    lead = len(text) - len(text.lstrip())
     for m in _CAPITAL.finditer(text):
         word = re.sub(r"['’]s?$", "", m.group(0).casefold())
-        first = not text[:m.start()].strip()
+        first = m.start() == lead
         if first and _ordinary(searcher, word):
             continue
         names.update(part for part in word.split("-") if part)
@@ -221,8 +234,11 @@ def _is_name(concept: Concept, names: set[str]) -> bool:
 def _without_dates(text: str) -> str:
     """``text`` with its dates taken out (checked on their own) and its digits (numbers are
     checked by value, not as words)."""
-    for when in reversed(find_when(text, None)):
-        text = text[:when.start] + " " + text[when.end:]
+    pieces, start = [], 0
+    for when in when_in(text):
+        pieces += [text[start:when.start], " "]
+        start = when.end
+    text = "".join(pieces) + text[start:]
     return _FILLER.sub(" ", _NUMBER.sub(" ", text))
 
 

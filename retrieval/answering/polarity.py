@@ -1,0 +1,104 @@
+"""Polarity: a claim must not say the opposite of the passage sentence it rests on.
+
+Each clause of the claim is aligned with the cited passage sentences that share most of its
+concepts (by weight; ties all count). Then, for every concept of the clause found there:
+
+* negation: when the aligned sentences hold the concept only negated and the claim does not
+  negate it, or the other way round ("pertemuan tersebut tidak menghasilkan kesepakatan
+  akhir" vs "the meeting produced a final agreement");
+* opposites: when a word of the claim stands for a pole of a pair (:mod:`.opposites`) and the
+  aligned sentences that speak of that pair say only its opposite — a word of the other pole,
+  or the same pole negated ("sepakat untuk melanjutkan perundingan" vs "agreed to end the
+  talks").
+
+A concept the claim uses with both polarities, or the sentences hold with both, is not a
+clash: only a clear contradiction drops a sentence. Linear in the claim's length.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from retrieval.answering.structure import Sentence, positions
+from retrieval.search.query import Concept
+
+__all__ = ["aligned", "polarity_clash"]
+
+
+def aligned(claim: Sentence, concepts: Sequence[Concept], sentences: Sequence[Sentence]
+            ) -> dict[int, list[float]]:
+    """For each clause of the claim, each passage sentence's share of its concepts
+    (weights of the clause's concepts the sentence holds)."""
+    scores: dict[int, list[float]] = defaultdict(lambda: [0.0] * len(sentences))
+    for concept in concepts:
+        clauses = {claim.words[i].clause for i in positions(concept, claim)}
+        held = [concept.found_in(s.terms) for s in sentences]
+        for clause in clauses:
+            row = scores[clause]
+            for j, hit in enumerate(held):
+                row[j] += concept.weight if hit else 0.0
+    return scores
+
+
+def _best(row: Sequence[float], among: Sequence[int]) -> list[int]:
+    top = max((row[j] for j in among), default=0.0)
+    return [j for j in among if row[j] == top]
+
+
+def polarity_clash(claim: Sentence, concepts: Sequence[Concept],
+                   sentences: Sequence[Sentence]) -> str:
+    """"polarity" or "opposite" when the claim contradicts the sentences it aligns with,
+    else ""."""
+    scores = aligned(claim, concepts, sentences)
+    for concept in concepts:
+        holding = [j for j, s in enumerate(sentences) if concept.found_in(s.terms)]
+        if not holding:
+            continue
+        for i in positions(concept, claim):
+            word = claim.words[i]
+            best = _best(scores[word.clause], holding)
+            if not any(_agree(claim, i, concepts, sentences[j], concept) for j in best):
+                return "polarity"
+    return _opposite(claim, sentences, scores)
+
+
+def _agree(claim: Sentence, i: int, concepts: Sequence[Concept], sentence: Sentence,
+           concept: Concept) -> bool:
+    """Whether claim word ``i`` (of ``concept``) has its polarity in ``sentence``, or differs
+    only by a negation about something else: a negation counts when what it negates (its
+    scope's head) is said on both sides."""
+    word = claim.words[i]
+    for k in positions(concept, sentence):
+        other = sentence.words[k]
+        if other.negated == word.negated:
+            return True
+        if word.negated and not any(c.found_in(sentence.terms) for c in concepts
+                                    if set(positions(c, claim)) & set(word.head)):
+            return True
+        if other.negated and not any(set(positions(c, sentence)) & set(other.head)
+                                     for c in concepts if c.found_in(claim.terms)):
+            return True
+    return False
+
+
+def _opposite(claim: Sentence, sentences: Sequence[Sentence],
+              scores: dict[int, list[float]]) -> str:
+    said: dict[tuple[int, int], set[bool]] = defaultdict(set)
+    for word in claim.words:
+        for pair, second in word.poles:
+            said[(pair, word.clause)].add(word.negated != second)
+    if not said:
+        return ""
+    held: dict[int, dict[int, set[bool]]] = defaultdict(lambda: defaultdict(set))
+    for j, sentence in enumerate(sentences):
+        for word in sentence.words:
+            for pair, second in word.poles:
+                held[pair][j].add(word.negated != second)
+    for (pair, clause), polarities in said.items():
+        among = list(held[pair]) if pair in held else []
+        there = {p for j in _best(scores.get(clause, [0.0] * len(sentences)), among)
+                 for p in held[pair][j]}
+        if there and not there & polarities:
+            return "opposite"
+    return ""

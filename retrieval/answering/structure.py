@@ -1,0 +1,141 @@
+"""A sentence as words that know their clause, whether they are negated and their poles.
+
+Both sides of a check are read this way: the LLM's sentence (English or Indonesian) and the
+sentences of the cited passages (Indonesian or English). A word carries its stems in both
+languages, so a concept of the claim (:class:`retrieval.search.query.Concept`, with its
+translations) finds it whatever the language.
+
+* Clauses end at punctuation and at contrastive conjunctions ("but", "namun", "while").
+* A negator (:data:`.opposites.NEGATORS`: not, never, failed, without, tidak, belum,
+  gagal, tanpa…) negates the words after it in its clause, up to a coordinating "and"/"dan"
+  or :data:`_SCOPE` content words: "did not produce a final agreement" negates "produce",
+  "final" and "agreement". Two negators cancel out.
+* A word of a pair of opposites (:mod:`.opposites`) records its pole.
+
+:func:`read` is linear in the text's length.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from retrieval.answering.opposites import NEGATOR_PHRASES, NEGATORS, NOT_NEGATIONS, pole_of
+from retrieval.search.query import Concept
+from retrieval.search.terms import STOPWORDS, stem
+
+__all__ = ["Sentence", "Word", "positions", "read"]
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’-][^\W\d_]+)*|[,;:()\[\]\"“”–—!?]|\.(?!\d)")
+_CONTRAST = frozenset("""
+    but however although though while whereas namun tetapi tapi sedangkan sementara
+    meskipun walaupun padahal melainkan
+""".split())
+_COORDINATE = frozenset("and or nor dan atau serta maupun".split())
+#: Content words a negator reaches, and those of them that say what is negated (the
+#: predicate right after it: "did not *produce*", "belum secara *terbuka mengomentari*").
+_SCOPE = 6
+_HEAD = 2
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word of a sentence."""
+
+    text: str  # lowercased
+    start: int
+    end: int
+    stems: frozenset[str]  # its stems in both languages, and the word itself
+    clause: int
+    negated: bool
+    head: tuple[int, ...]  # when negated: where the first content words of the scope are
+    poles: tuple[tuple[int, bool], ...]  # (pair, second pole) of :mod:`.opposites`
+    capital: bool
+    stop: bool  # a stopword or a negator: no content of its own
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence's words and the positions of each stem."""
+
+    words: tuple[Word, ...]
+    terms: frozenset[str]
+    where: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def read(text: str) -> Sentence:
+    """``text`` as :class:`Word` s (see the module docstring)."""
+    tokens: list[tuple[str, int, int, int]] = []  # word, start, end, clause
+    clause = 0
+    for m in _TOKEN.finditer(text):
+        low = m.group(0).casefold()
+        if not low[0].isalnum() or low in _CONTRAST:
+            clause += 1
+            continue
+        tokens.append((low, m.start(), m.end(), clause))
+    heads = _negations([(t[0], t[3]) for t in tokens])
+    words: list[Word] = []
+    for (low, start, end, clause), head in zip(tokens, heads, strict=True):
+        low = re.sub(r"['’]s$", "", low)
+        stems = frozenset({low, stem(low, "id"), stem(low, "en")}) if low[0].isalpha() \
+            else frozenset({re.sub(r"[.,]", "", low)})
+        stop = low in STOPWORDS or _negator(low)
+        words.append(Word(low, start, end, stems, clause, head is not None, head or (),
+                          pole_of(low, stems), text[start].isupper(), stop))
+    where: dict[str, list[int]] = {}
+    for i, word in enumerate(words):
+        for s in word.stems:
+            where.setdefault(s, []).append(i)
+    return Sentence(tuple(words), frozenset(where),
+                    {k: tuple(v) for k, v in where.items()})
+
+
+def _negator(word: str) -> bool:
+    return word in NEGATORS or word.endswith(("n't", "n’t"))
+
+
+@dataclass
+class _Scope:
+    reach: int  # content words it may still negate
+    head: list[int]  # its first content words
+
+
+def _negations(tokens: list[tuple[str, int]]) -> list[tuple[int, ...] | None]:
+    """For each (word, clause): the head of the innermost negation scope when an odd number
+    of negators reach it, else None."""
+    out: list[tuple[int, ...] | None] = [None] * len(tokens)
+    scopes: list[_Scope] = []
+    for i, (word, clause) in enumerate(tokens):
+        if (i and clause != tokens[i - 1][1]) or word in _COORDINATE:
+            scopes = []
+        pair = f"{word} {tokens[i + 1][0]}" if i + 1 < len(tokens) else ""
+        if pair in NOT_NEGATIONS or word in _COORDINATE:
+            continue
+        if _negator(word) or pair in NEGATOR_PHRASES:
+            scopes.append(_Scope(_SCOPE, []))
+            continue
+        if word in STOPWORDS:
+            continue
+        for scope in scopes:
+            if len(scope.head) < _HEAD:
+                scope.head.append(i)
+        if len(scopes) % 2:
+            out[i] = tuple(scopes[-1].head)
+        for scope in scopes:
+            scope.reach -= 1
+        scopes = [s for s in scopes if s.reach > 0]
+    return out
+
+
+def positions(concept: Concept, sentence: Sentence) -> list[int]:
+    """Where in ``sentence`` the concept's forms are (a multiword form's words when all of
+    them are there)."""
+    found: set[int] = set()
+    for term in concept.singles:
+        found.update(sentence.where.get(term, ()))
+    for phrase in concept.phrases:
+        if phrase <= sentence.terms:
+            for term in phrase:
+                found.update(sentence.where.get(term, ()))
+    return sorted(found)
