@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from retrieval.answering.counts import count_clash, spelled_values
 from retrieval.answering.dates import date_clash, when_in
 from retrieval.answering.polarity import polarity_clash
 from retrieval.answering.spans import number_values
@@ -129,16 +130,18 @@ def _chunk_facts(searcher: Searcher, chunk: int) -> Facts:
     text = view.chunk_text(chunk)
     title = view.article_title(number)
     published = article_day(art.meta.date, art.meta.date_text)
+    sentences = (title, *(view.sentence_text(j) for j in view.sentences_of_chunk(chunk)))
     days = [w.day for w in find_when(f"{title}. {text}", published)]
     days += [published] if published is not None else []
     numbers = {v for values in number_values(f"{title} {text}") for v in values}
     numbers |= {float(x) for d in days for x in (d.day, d.year, d.month) if x is not None}
+    read_sentences = tuple(read(t) for t in sentences if t.strip())
+    numbers |= {v for s in read_sentences for v in spelled_values(s)}
     words = f"{title} {art.meta.outlet or ''} {text}"
-    sentences = (title, *(view.sentence_text(j) for j in view.sentences_of_chunk(chunk)))
     return Facts(0, chunk, frozenset(terms(words, art.lang)) | frozenset(terms(words, "en")),
                  frozenset(numbers), frozenset(d.month for d in days if d.month),
                  frozenset(d.weekday for d in days if d.weekday is not None),
-                 tuple(dict.fromkeys(days)), tuple(read(t) for t in sentences if t.strip()))
+                 tuple(dict.fromkeys(days)), read_sentences)
 
 
 def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]) -> Verdict:
@@ -154,22 +157,27 @@ def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]
     if voice:
         return Verdict(claim, False, voice)
     concepts = searcher.concepts(_without_dates(text), lang)
-    why = _numbers_and_dates(text, cited) or _names_and_content(searcher, text, concepts,
-                                                                 present) \
-        or _structure(text, concepts, cited)
+    words = read(text)
+    why = _numbers_and_dates(text, words, cited) \
+        or _names_and_content(searcher, text, concepts, present) \
+        or _structure(text, words, concepts, cited)
     return Verdict(claim, not why, why, concepts)
 
 
-def _structure(text: str, concepts: Sequence[Concept], cited: Sequence[Facts]) -> str:
-    """What the claim's structure says against its cited sentences: polarity, roles, what
-    its numbers count."""
+def _structure(text: str, words: Sentence, concepts: Sequence[Concept],
+               cited: Sequence[Facts]) -> str:
+    """What the claim's structure says against its cited sentences: polarity, what its
+    numbers count."""
     sentences = [s for f in cited for s in f.sentences]
-    return polarity_clash(read(text), concepts, sentences)
+    dates = [(w.start, w.end) for w in when_in(text)]
+    return polarity_clash(words, concepts, sentences) \
+        or count_clash(words, concepts, sentences, dates)
 
 
-def _numbers_and_dates(text: str, cited: Sequence[Facts]) -> str:
+def _numbers_and_dates(text: str, words: Sentence, cited: Sequence[Facts]) -> str:
     numbers = frozenset().union(*(f.numbers for f in cited))
-    if any(not values & numbers for values in number_values(text)):
+    if any(not values & numbers for values in number_values(text)) or any(
+            v not in numbers for v in spelled_values(words)):
         return "number"
     return date_clash(text, (d for f in cited for d in f.days))
 
