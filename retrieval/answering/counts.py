@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from retrieval.answering.spans import number_values
@@ -82,10 +83,11 @@ def _group(words: Sequence[Word], i: int, clause: int, wide: bool) -> tuple[int,
 
 
 def count_clash(claim: Sentence, concepts: Sequence[Concept], sentences: Sequence[Sentence],
-                dates: Sequence[tuple[int, int]] = ()) -> str:
+                dates: Sequence[tuple[int, int]] = (), names: AbstractSet[str] = frozenset()
+                ) -> str:
     """"count" when a number of the claim counts, in every cited sentence that gives the
     number a group, something else; else "". ``dates``: character spans of the claim's
-    dates, whose numbers are days and years."""
+    dates, whose numbers are days and years; ``names``: its words that are names."""
     theirs = [(s, c) for s in sentences for c in counts(s, wide=True) if c.group]
     if not theirs:
         return ""
@@ -97,7 +99,7 @@ def count_clash(claim: Sentence, concepts: Sequence[Concept], sentences: Sequenc
     for count in counts(claim, wide=False):
         if _within(starts, claim.words[count.start].start):
             continue
-        needed = [(owners[i], claim.words[i].capital and i > 0) for i in count.group
+        needed = [(owners[i], claim.words[i].text in names) for i in count.group
                   if claim.words[i].text not in _ANY and i in owners]
         same = [(s, c) for s, c in theirs if c.values & count.values]
         if needed and same and not any(_holds(needed, s, c, theirs) for s, c in same):

@@ -20,12 +20,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 
 from retrieval.answering.opposites import NEGATOR_PHRASES, NEGATORS, NOT_NEGATIONS, pole_of
 from retrieval.search.query import Concept
 from retrieval.search.terms import STOPWORDS, stem
 
-__all__ = ["Sentence", "Word", "positions", "read"]
+__all__ = ["Sentence", "Word", "is_root", "positions", "read"]
 
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’-][^\W\d_]+)*|[,;:()\[\]\"“”–—!?]|\.(?!\d)")
 _CONTRAST = frozenset("""
@@ -139,3 +141,14 @@ def positions(concept: Concept, sentence: Sentence) -> list[int]:
             for term in phrase:
                 found.update(sentence.where.get(term, ()))
     return sorted(found)
+
+
+def is_root(word: str) -> bool:
+    """Whether ``word`` is in Sastrawi's dictionary of Indonesian root words."""
+    return word in _id_roots()
+
+
+@cache
+def _id_roots() -> frozenset[str]:
+    data = resources.files("Sastrawi.Stemmer").joinpath("data/kata-dasar.txt")
+    return frozenset(data.read_text(encoding="utf-8").split())

@@ -25,14 +25,13 @@ import re
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
 from retrieval.answering.counts import count_clash, spelled_values
 from retrieval.answering.dates import date_clash, when_in
 from retrieval.answering.polarity import polarity_clash
+from retrieval.answering.roles import Role, role_clash, roles
 from retrieval.answering.spans import number_values
-from retrieval.answering.structure import Sentence, read
+from retrieval.answering.structure import Sentence, is_root, read
 from retrieval.answering.voice import addressed_to_reader
 from retrieval.answering.when import Day, article_day, find_when
 from retrieval.search import Searcher
@@ -75,6 +74,7 @@ class Facts:
     weekdays: frozenset[int]
     days: tuple[Day, ...] = ()  # every date it gives, resolved
     sentences: tuple[Sentence, ...] = ()  # its title and sentences, read for structure
+    roles: tuple[tuple[Role, ...], ...] = ()  # the roles each of those sentences gives
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,8 @@ def _chunk_facts(searcher: Searcher, chunk: int) -> Facts:
     return Facts(0, chunk, frozenset(terms(words, art.lang)) | frozenset(terms(words, "en")),
                  frozenset(numbers), frozenset(d.month for d in days if d.month),
                  frozenset(d.weekday for d in days if d.weekday is not None),
-                 tuple(dict.fromkeys(days)), read_sentences)
+                 tuple(dict.fromkeys(days)), read_sentences,
+                 tuple(tuple(roles(s)) for s in read_sentences))
 
 
 def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]) -> Verdict:
@@ -160,18 +161,20 @@ def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]
     words = read(text)
     why = _numbers_and_dates(text, words, cited) \
         or _names_and_content(searcher, text, concepts, present) \
-        or _structure(text, words, concepts, cited)
+        or _structure(text, words, concepts, cited, _names(searcher, text))
     return Verdict(claim, not why, why, concepts)
 
 
 def _structure(text: str, words: Sentence, concepts: Sequence[Concept],
-               cited: Sequence[Facts]) -> str:
+               cited: Sequence[Facts], names: set[str]) -> str:
     """What the claim's structure says against its cited sentences: polarity, what its
     numbers count."""
     sentences = [s for f in cited for s in f.sentences]
     dates = [(w.start, w.end) for w in when_in(text)]
     return polarity_clash(words, concepts, sentences) \
-        or count_clash(words, concepts, sentences, dates)
+        or role_clash(words, concepts, [(s, r) for f in cited for s, r in zip(
+            f.sentences, f.roles, strict=True)], names) \
+        or count_clash(words, concepts, sentences, dates, names)
 
 
 def _numbers_and_dates(text: str, words: Sentence, cited: Sequence[Facts]) -> str:
@@ -218,21 +221,13 @@ def _names(searcher: Searcher, text: str) -> set[str]:
 def _ordinary(searcher: Searcher, word: str) -> bool:
     """Whether a word is a common word of either language: an Indonesian word whose root is
     in Sastrawi's dictionary of root words, or a word the lexicon knows that is no alias."""
-    roots = _id_roots()
     # Sastrawi's stemmer keeps the prefix se- ("sebanyak", "setelah"); it is tried here.
-    if word in roots or stem(word, "id") in roots or (word.startswith("se") and word[2:] in
-                                                          roots):
+    if is_root(word) or is_root(stem(word, "id")) or (word.startswith("se") and
+                                                      is_root(word[2:])):
         return True
     # The alias table holds names ("egypt", "mesir") and a few synonym sets ("korban"):
     # an alias is a name unless it is a root word above.
     return searcher.lexicon.knows(word) and not searcher.lexicon.is_alias(word)
-
-
-@cache
-def _id_roots() -> frozenset[str]:
-    """Sastrawi's dictionary of Indonesian root words (the one its stemmer uses)."""
-    data = resources.files("Sastrawi.Stemmer").joinpath("data/kata-dasar.txt")
-    return frozenset(data.read_text(encoding="utf-8").split())
 
 
 def _is_name(concept: Concept, names: set[str]) -> bool:

@@ -20,8 +20,8 @@ All patterns are linear in the sentence's length.
 from __future__ import annotations
 
 import re
-from functools import cache
-from importlib import resources
+
+from retrieval.answering.structure import is_root
 
 __all__ = ["addressed_to_reader"]
 
@@ -89,16 +89,8 @@ def _is_order(sentence: str) -> bool:
 def _imperative_form(word: str) -> bool:
     """An Indonesian imperative: a root word of Sastrawi's dictionary with the suffix -kan
     or -i and no prefix ("kirimkan", "kunjungi", "laporkan"; not "dimulai", "menyerang")."""
-    roots = _id_roots()
     for suffix in ("kan", "i"):
         root = word[:-len(suffix)]
-        if word.endswith(suffix) and len(root) >= 3 and root in roots and word not in roots:
+        if word.endswith(suffix) and len(root) >= 3 and is_root(root) and not is_root(word):
             return True
     return False
-
-
-@cache
-def _id_roots() -> frozenset[str]:
-    """Sastrawi's dictionary of Indonesian root words."""
-    data = resources.files("Sastrawi.Stemmer").joinpath("data/kata-dasar.txt")
-    return frozenset(data.read_text(encoding="utf-8").split())
