@@ -83,11 +83,12 @@ def _group(words: Sequence[Word], i: int, clause: int, wide: bool) -> tuple[int,
 
 
 def count_clash(claim: Sentence, concepts: Sequence[Concept], sentences: Sequence[Sentence],
-                dates: Sequence[tuple[int, int]] = (), names: AbstractSet[str] = frozenset()
-                ) -> str:
+                dates: Sequence[tuple[int, int]] = (), names: AbstractSet[str] = frozenset(),
+                english: bool = False) -> str:
     """"count" when a number of the claim counts, in every cited sentence that gives the
     number a group, something else; else "". ``dates``: character spans of the claim's
-    dates, whose numbers are days and years; ``names``: its words that are names."""
+    dates, whose numbers are days and years; ``names``: its words that are names;
+    ``english``: its head nouns come last."""
     theirs = [(s, c) for s in sentences for c in counts(s, wide=True) if c.group]
     if not theirs:
         return ""
@@ -101,6 +102,9 @@ def count_clash(claim: Sentence, concepts: Sequence[Concept], sentences: Sequenc
             continue
         needed = [(owners[i], claim.words[i].text in names) for i in count.group
                   if claim.words[i].text not in _ANY and i in owners]
+        if needed:  # the head noun: last in English ("Syrian *children*"), else first
+            head = needed[-1] if english else needed[0]
+            needed = [(o, True if (o, n) == head else n) for o, n in needed]
         same = [(s, c) for s, c in theirs if c.values & count.values]
         if needed and same and not any(_holds(needed, s, c, theirs) for s, c in same):
             return "count"
@@ -116,7 +120,8 @@ def _within(spans: Sequence[tuple[int, int]], offset: int) -> bool:
 def _holds(needed: Sequence[tuple[Sequence[Concept], bool]], sentence: Sentence,
            count: Count, theirs: Sequence[tuple[Sentence, Count]]) -> bool:
     """Whether the passage count's group says every needed word of the claim's group (each
-    given as the concepts that stand for it, and whether it is a name). An ordinary word
+    given as the concepts that stand for it, and whether it must be in the group: a name or
+    the head noun). An ordinary word
     the sentence says outside any number's group ("*beranggotakan* 17 negara" for "17
     member countries") qualifies the count there too; a name, or a word another number
     of the sentence counts, does not."""

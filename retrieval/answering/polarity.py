@@ -25,6 +25,9 @@ from retrieval.search.query import Concept
 
 __all__ = ["aligned", "polarity_clash"]
 
+#: Claim words either side of a word that place it in a passage sentence.
+_NEIGHBOURS = 3
+
 
 def aligned(claim: Sentence, concepts: Sequence[Concept], sentences: Sequence[Sentence]
             ) -> dict[int, list[float]]:
@@ -63,13 +66,30 @@ def polarity_clash(claim: Sentence, concepts: Sequence[Concept],
     return _opposite(claim, sentences, scores)
 
 
+def _nearest(claim: Sentence, i: int, concepts: Sequence[Concept], sentence: Sentence,
+             where: list[int]) -> list[int]:
+    """Of ``where`` (a concept's places in ``sentence``), those closest to what stands next
+    to claim word ``i`` ("sovereignty can be *negotiated*" is "kedaulatan ... tidak dapat
+    *dinegosiasikan*", not the "perundingan" at the sentence's start)."""
+    if len(where) < 2:
+        return where
+    near = {j for j in range(max(0, i - _NEIGHBOURS), i + _NEIGHBOURS + 1) if j != i}
+    anchors = {k for c in concepts if near & set(positions(c, claim)) and i not in
+               positions(c, claim) for k in positions(c, sentence)}
+    if not anchors:
+        return where
+    distance = {k: min(abs(k - a) for a in anchors) for k in where}
+    best = min(distance.values())
+    return [k for k in where if distance[k] == best]
+
+
 def _agree(claim: Sentence, i: int, concepts: Sequence[Concept], sentence: Sentence,
            concept: Concept) -> bool:
     """Whether claim word ``i`` (of ``concept``) has its polarity in ``sentence``, or differs
     only by a negation about something else: a negation counts when what it negates (its
     scope's head) is said on both sides."""
     word = claim.words[i]
-    for k in positions(concept, sentence):
+    for k in _nearest(claim, i, concepts, sentence, positions(concept, sentence)):
         other = sentence.words[k]
         if other.negated == word.negated:
             return True

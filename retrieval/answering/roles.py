@@ -43,6 +43,11 @@ _IRREGULAR = frozenset("""
     given told seized caught kept left shot spoke spoken wrote written broke broken chose
     chosen drove sought stood
 """.split())
+#: Words of time that end a filler ("in Paris *last week*").
+_TIME = frozenset("""
+    last next this yesterday today tomorrow week weeks month months year years day days
+    lalu depan kemarin hari ini besok pekan minggu bulan tahun pagi siang sore malam
+""".split())
 _FILLER = 3
 _REACH = 4  # content words back from a location to the predicates it places
 
@@ -108,7 +113,8 @@ def _after(words: Sequence[Word], i: int) -> tuple[int, ...]:
                     and word.clause == clause + 1):
                 break
             clause = word.clause
-        if word.text in _MARKERS or (word.stop and out) or _verb(words, i):
+        if word.text in _MARKERS or word.text in _TIME or (word.stop and out) or \
+                _verb(words, i):
             break
         if not word.stop and word.text[0].isalpha():
             out.append(i)
@@ -188,7 +194,9 @@ def _held(kind: str, predicate: Sequence[Concept], fillers: Sequence[Sequence[Co
         if not where:
             continue
         found = True
-        same = [r for r in theirs if r.kind == kind and r.predicate in where]
+        # A place is a name: "di tepi selatan wilayah" places nothing against "in Rafah".
+        same = [r for r in theirs if r.kind == kind and r.predicate in where and (
+            kind != "location" or any(sentence.words[i].capital for i in r.filler))]
         if not same:
             continue
         places = [{i for c in owners for i in positions(c, sentence)} for owners in fillers]

@@ -39,6 +39,12 @@ _COORDINATE = frozenset("and or nor dan atau serta maupun".split())
 #: predicate right after it: "did not *produce*", "belum secara *terbuka mengomentari*").
 _SCOPE = 6
 _HEAD = 2
+#: Modal and linking words: in a scope, but not what it negates ("tidak *boleh menjadi*
+#: pertemuan" negates "pertemuan").
+_AUXILIARY = frozenset("""
+    boleh dapat bisa mampu harus perlu ingin mau akan menjadi jadi pernah secara lagi
+    able can could must should would will may might be been being become became do does did
+""".split())
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ def _negations(tokens: list[tuple[str, int]]) -> list[tuple[int, ...] | None]:
         if word in STOPWORDS:
             continue
         for scope in scopes:
-            if len(scope.head) < _HEAD:
+            if len(scope.head) < _HEAD and word not in _AUXILIARY:
                 scope.head.append(i)
         if len(scopes) % 2:
             out[i] = tuple(scopes[-1].head)

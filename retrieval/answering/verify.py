@@ -161,12 +161,12 @@ def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]
     words = read(text)
     why = _numbers_and_dates(text, words, cited) \
         or _names_and_content(searcher, text, concepts, present) \
-        or _structure(text, words, concepts, cited, _names(searcher, text))
+        or _structure(text, words, concepts, cited, _names(searcher, text), lang)
     return Verdict(claim, not why, why, concepts)
 
 
 def _structure(text: str, words: Sentence, concepts: Sequence[Concept],
-               cited: Sequence[Facts], names: set[str]) -> str:
+               cited: Sequence[Facts], names: set[str], lang: str) -> str:
     """What the claim's structure says against its cited sentences: polarity, what its
     numbers count."""
     sentences = [s for f in cited for s in f.sentences]
@@ -174,7 +174,7 @@ def _structure(text: str, words: Sentence, concepts: Sequence[Concept],
     return polarity_clash(words, concepts, sentences) \
         or role_clash(words, concepts, [(s, r) for f in cited for s, r in zip(
             f.sentences, f.roles, strict=True)], names) \
-        or count_clash(words, concepts, sentences, dates, names)
+        or count_clash(words, concepts, sentences, dates, names, lang == "en")
 
 
 def _numbers_and_dates(text: str, words: Sentence, cited: Sequence[Facts]) -> str:
