@@ -38,6 +38,9 @@ _MARKERS = {"oleh": "agent", "by": "agent", "dengan": "partner", "with": "partne
             "di": "location", "in": "location", "at": "location"}
 _BE = frozenset("is are was were be been being telah sudah".split())
 _AND = frozenset("and dan serta".split())
+#: Words before a verb that say it is another's purpose, not its subject's act ("meminta
+#: Israel *untuk* tidak melakukan").
+_PURPOSE = frozenset("untuk to agar supaya that bahwa".split())
 _IRREGULAR = frozenset("""
     met held led hit struck took taken sent made began begun won lost fought brought gave
     given told seized caught kept left shot spoke spoken wrote written broke broken chose
@@ -131,7 +134,8 @@ def _before(words: Sequence[Word], i: int, reach: int, content: bool) -> list[in
     j = i - 1
     while j >= 0 and words[j].clause == clause and len(out) < reach:
         word = words[j]
-        if not content and (_verb(words, j) or word.text in _MARKERS):
+        if not content and (_verb(words, j) or word.text in _MARKERS or
+                            word.text in _PURPOSE):
             break
         if not word.stop and word.text[0].isalpha() and not (content and word.capital):
             out.append(j)
@@ -202,9 +206,13 @@ def _held(kind: str, predicate: Sequence[Concept], fillers: Sequence[Sequence[Co
         places = [{i for c in owners for i in positions(c, sentence)} for owners in fillers]
         if any(set(r.filler) & p for r in same for p in places):
             return "held"
-        # Given to others: a clash when the claimed one is a named agent or place, or
-        # holds another role in the sentence (a swap: the victims named as the attackers).
+        # Given to others: a clash when the claimed one is a name and the sentence names
+        # another there or holds the claimed one too (not "sekutu dekatnya", which may be
+        # the claimed one), or when it holds another role there (a swap: the victims
+        # named as the attackers).
         roles_held = {i for r in theirs if r.kind != "location" for i in r.filler}
-        clash = clash or (name and kind in ("agent", "location")) or any(
-            p & roles_held for p in places)
+        named_there = any(sentence.words[i].capital for r in same for i in r.filler)
+        clash = clash or (name and kind in ("agent", "location", "partner")
+                          and (named_there or any(places))) or any(p & roles_held
+                                                                    for p in places)
     return "clash" if clash else "open" if found else "absent"

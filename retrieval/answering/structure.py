@@ -35,6 +35,9 @@ _CONTRAST = frozenset("""
     meskipun walaupun padahal melainkan
 """.split())
 _COORDINATE = frozenset("and or nor dan atau serta maupun".split())
+#: Words that open a clause of its own inside a sentence: a negation before them does not
+#: reach into it ("does not believe *that* Assad can lead": the leading is not negated).
+_COMPLEMENT = frozenset("that bahwa whether apakah because karena sebab".split())
 #: Content words a negator reaches, and those of them that say what is negated (the
 #: predicate right after it: "did not *produce*", "belum secara *terbuka mengomentari*").
 _SCOPE = 6
@@ -115,10 +118,10 @@ def _negations(tokens: list[tuple[str, int]]) -> list[tuple[int, ...] | None]:
     out: list[tuple[int, ...] | None] = [None] * len(tokens)
     scopes: list[_Scope] = []
     for i, (word, clause) in enumerate(tokens):
-        if (i and clause != tokens[i - 1][1]) or word in _COORDINATE:
+        if (i and clause != tokens[i - 1][1]) or word in _COORDINATE or word in _COMPLEMENT:
             scopes = []
         pair = f"{word} {tokens[i + 1][0]}" if i + 1 < len(tokens) else ""
-        if pair in NOT_NEGATIONS or word in _COORDINATE:
+        if pair in NOT_NEGATIONS or word in _COORDINATE or word in _COMPLEMENT:
             continue
         if _negator(word) or pair in NEGATOR_PHRASES:
             scopes.append(_Scope(_SCOPE, []))

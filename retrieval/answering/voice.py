@@ -88,9 +88,9 @@ def _is_order(sentence: str) -> bool:
 
 def _imperative_form(word: str) -> bool:
     """An Indonesian imperative: a root word of Sastrawi's dictionary with the suffix -kan
-    or -i and no prefix ("kirimkan", "kunjungi", "laporkan"; not "dimulai", "menyerang")."""
-    for suffix in ("kan", "i"):
-        root = word[:-len(suffix)]
-        if word.endswith(suffix) and len(root) >= 3 and is_root(root) and not is_root(word):
-            return True
-    return False
+    or -i and no prefix ("kirimkan", "kunjungi", "laporkan"; not "dimulai", "menyerang",
+    nor the noun "pasukan")."""
+    if is_root(word) or (word.endswith("kan") and is_root(word[:-2])):
+        return False  # a root itself, or a noun in -an of a root in -k ("pasukan")
+    return any(word.endswith(suffix) and len(word) - len(suffix) >= 3
+               and is_root(word[:-len(suffix)]) for suffix in ("kan", "i"))
