@@ -34,6 +34,7 @@ _SCALES = frozenset("ribu juta miliar milyar triliun thousand million billion tr
 #: Words that count anything: a claim need not repeat the passage's noun for them.
 _ANY = frozenset("people person persons individuals orang jiwa total sebanyak some about "
                  "around approximately sekitar kurang lebih".split())
+_PARTITIVE = frozenset("antara antaranya among of dari".split())
 _CLAIM_GROUP = 2
 _PASSAGE_GROUP = 4
 
@@ -76,6 +77,8 @@ def _group(words: Sequence[Word], i: int, clause: int, wide: bool) -> tuple[int,
         if word.stop or word.text in _SCALES:
             if group and not wide:
                 break
+            if not group and not wide and word.text in _PARTITIVE:
+                return ()  # "10 ribu di antara warga yang ...": a part of them, said later
         elif word.text.isalpha() or "-" in word.text:
             group.append(i)
         i += 1
@@ -102,7 +105,9 @@ def count_clash(claim: Sentence, concepts: Sequence[Concept], sentences: Sequenc
             continue
         needed = [(owners[i], claim.words[i].text in names) for i in count.group
                   if claim.words[i].text not in _ANY and i in owners]
-        if needed:  # the head noun: last in English ("Syrian *children*"), else first
+        first = claim.words[count.group[0]].text if count.group else ""
+        if needed and first not in _ANY:
+            # The head noun: last in English ("Syrian *children*"), else first.
             head = needed[-1] if english else needed[0]
             needed = [(o, True if (o, n) == head else n) for o, n in needed]
         same = [(s, c) for s, c in theirs if c.values & count.values]

@@ -66,6 +66,21 @@ def polarity_clash(claim: Sentence, concepts: Sequence[Concept],
     return _opposite(claim, sentences, scores)
 
 
+def _said_plainly(head: Sequence[int], negating: Sentence, other: Sentence,
+                  concepts: Sequence[Concept]) -> bool:
+    """Whether what one side negates (its scope's ``head``) is in the other side, and not
+    negated there too (then the two differ only in how far the negation reaches)."""
+    said = False
+    for concept in concepts:
+        if not set(positions(concept, negating)) & set(head):
+            continue
+        there = positions(concept, other)
+        if there and all(other.words[k].negated for k in there):
+            return False
+        said = said or bool(there)
+    return said
+
+
 def _nearest(claim: Sentence, i: int, concepts: Sequence[Concept], sentence: Sentence,
              where: list[int]) -> list[int]:
     """Of ``where`` (a concept's places in ``sentence``), those closest to what stands next
@@ -93,11 +108,9 @@ def _agree(claim: Sentence, i: int, concepts: Sequence[Concept], sentence: Sente
         other = sentence.words[k]
         if other.negated == word.negated:
             return True
-        if word.negated and not any(c.found_in(sentence.terms) for c in concepts
-                                    if set(positions(c, claim)) & set(word.head)):
+        if word.negated and not _said_plainly(word.head, claim, sentence, concepts):
             return True
-        if other.negated and not any(set(positions(c, sentence)) & set(other.head)
-                                     for c in concepts if c.found_in(claim.terms)):
+        if other.negated and not _said_plainly(other.head, sentence, claim, concepts):
             return True
     return False
 

@@ -8,18 +8,28 @@ passage never gives it.
 
 Roles are read from word patterns of both languages, over any predicate:
 
-* agent — after "oleh"/"by" (a passive: "dimediasi oleh X", "mediated by X"), or before
-  an active verb (Indonesian meN-/ber- forms, English past forms: "X mediated", "X
-  menyerang");
-* patient — after an active verb, or before a passive one (di- forms, "was/were ...ed");
+* agent — after "oleh"/"by" (a passive: "dimediasi oleh X", "mediated by X"), or the
+  subject of an active verb (Indonesian meN-/ber- forms, English past forms: "X
+  mediated", "X menyerang"): the words from the clause's start to the verb;
+* patient — the object after an active verb;
 * partner — after "dengan"/"with" ("bertemu dengan X", "met with X");
 * location — after "di"/"in"/"at", for the predicates before it in the clause.
 
-A role's filler is the content words there (up to :data:`_FILLER`). A claim's role
-clashes with a cited sentence when the sentence gives the same predicate (any form or
-translation: the claim's concepts) that role filled by others only, and the claim's filler
-is in the sentence too or is a name. An agent named in the claim must also have its
-predicate somewhere in the cited passages. Linear in the claim's length.
+A role's filler is the content words there (up to :data:`_FILLER`). A claim's role (the
+same predicate in any form or translation: the claim's concepts) clashes with a cited
+sentence when
+
+* the sentence gives that role to another name only ("dimediasi oleh Amerika Serikat" vs
+  "mediated by Syria"; a place: "di Kairo" vs "in Paris") — a filler that names nobody
+  ("sekutu dekatnya") may be anyone;
+* the claimed agent is the patient there, or the claimed patient the agent (a swap: the
+  victims named as the attackers);
+* a named agent given with "by"/"oleh" has a predicate no cited sentence says ("hosted by
+  the United States"), or a named subject is only a place there ("dimulai di Paris,
+  Prancis" vs "France mediated").
+
+Patterns this light misread often, so only these clear contradictions count. Linear in the
+claim's length.
 """
 
 from __future__ import annotations
@@ -37,7 +47,6 @@ __all__ = ["Role", "role_clash", "roles"]
 _MARKERS = {"oleh": "agent", "by": "agent", "dengan": "partner", "with": "partner",
             "di": "location", "in": "location", "at": "location"}
 _BE = frozenset("is are was were be been being telah sudah".split())
-_AND = frozenset("and dan serta".split())
 #: Words before a verb that say it is another's purpose, not its subject's act ("meminta
 #: Israel *untuk* tidak melakukan").
 _PURPOSE = frozenset("untuk to agar supaya that bahwa".split())
@@ -52,16 +61,21 @@ _TIME = frozenset("""
     lalu depan kemarin hari ini besok pekan minggu bulan tahun pagi siang sore malam
 """.split())
 _FILLER = 3
+#: How much of what the best sentence holds of the claim a sentence must hold for its roles
+#: to count against the claim.
+_ALIGNED = 0.75
 _REACH = 4  # content words back from a location to the predicates it places
 
 
 @dataclass(frozen=True)
 class Role:
-    """A predicate's role in a sentence: word positions of the predicate and the filler."""
+    """A predicate's role in a sentence: word positions of the predicate and the filler;
+    ``marked``: read from "by"/"oleh", not from word order."""
 
     kind: str
     predicate: int
     filler: tuple[int, ...]
+    marked: bool = False
 
 
 def _verb(words: Sequence[Word], i: int) -> str:
@@ -72,10 +86,12 @@ def _verb(words: Sequence[Word], i: int) -> str:
         return ""
     if text.endswith("ed") or text in _IRREGULAR:
         before = [w.text for w in words[max(0, i - 2):i] if w.clause == word.clause]
-        return "passive" if any(b in _BE for b in before) else "active"
+        by = i + 1 < len(words) and words[i + 1].text == "by"
+        return "passive" if by or any(b in _BE for b in before) else "active"
     root = stem(text, "id")
-    if root == text or root.startswith("di") or not is_root(root):
-        return ""
+    if root == text or root.startswith("di") or not is_root(root) or \
+            text.startswith("memper"):
+        return ""  # not a derived verb; or a causative, whose object does the act
     return "passive" if text.startswith("di") else \
         "active" if text.startswith(("me", "ber")) else ""
 
@@ -84,28 +100,27 @@ def roles(sentence: Sentence) -> list[Role]:
     """The roles :mod:`roles` reads in ``sentence``."""
     words = sentence.words
     out: list[Role] = []
+    last: tuple[int, ...] = ()  # the last subject: a clause without one shares it
     for i, word in enumerate(words):
         kind = _MARKERS.get(word.text)
         if kind is not None:
             filler = _after(words, i + 1)
             if filler:
-                preds = _before(words, i, _REACH if kind == "location" else 1, content=True)
-                out += [Role(kind, p, filler) for p in preds]
+                preds = _predicates(words, i, _REACH if kind == "location" else 1)
+                out += [Role(kind, p, filler, kind == "agent") for p in preds]
             continue
-        voice = _verb(words, i)
-        if voice:
-            before = tuple(_before(words, i, _FILLER + 1, content=False))
+        if _verb(words, i) == "active":
+            subject = _subject(words, i) or (last if _opens_clause(words, i) else ())
+            last = subject or last
             after = _after(words, i + 1)
-            first, second = ("agent", "patient") if voice == "active" else \
-                ("patient", "agent")
-            out += [Role(first, i, before)] if before else []
-            out += [Role(second, i, after)] if after and voice == "active" else []
+            out += [Role("agent", i, subject)] if subject else []
+            out += [Role("patient", i, after)] if after else []
     return out
 
 
 def _after(words: Sequence[Word], i: int) -> tuple[int, ...]:
     """The content words from ``i`` on in its clause: a filler (leading stopwords
-    skipped, ending at the next stopword or marker)."""
+    skipped, ending at the next stopword, marker, verb or word of time)."""
     out: list[int] = []
     clause = words[i].clause if i < len(words) else -1
     while i < len(words) and len(out) < _FILLER:
@@ -125,50 +140,109 @@ def _after(words: Sequence[Word], i: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _before(words: Sequence[Word], i: int, reach: int, content: bool) -> list[int]:
-    """Up to ``reach`` content words before ``i`` in its clause: the predicates of a
-    marker (``content``: no names), or the filler before a verb (stopping at another
-    verb)."""
+def _predicates(words: Sequence[Word], i: int, reach: int) -> list[int]:
+    """Up to ``reach`` content words (no names) before marker ``i`` in its clause."""
     out: list[int] = []
-    clause = words[i].clause
     j = i - 1
-    while j >= 0 and words[j].clause == clause and len(out) < reach:
+    while j >= 0 and words[j].clause == words[i].clause and len(out) < reach:
         word = words[j]
-        if not content and (_verb(words, j) or word.text in _MARKERS or
-                            word.text in _PURPOSE):
-            break
-        if not word.stop and word.text[0].isalpha() and not (content and word.capital):
+        if not word.stop and word.text[0].isalpha() and not word.capital:
             out.append(j)
-        elif not content and word.stop and out and word.text not in _BE | _AND:
-            break
         j -= 1
     return out
+
+
+def _opens_clause(words: Sequence[Word], i: int) -> bool:
+    """Whether only stopwords stand before word ``i`` in its clause, which is not the
+    sentence's first ("Israel melakukan intervensi ..., *menyerang* gedung-gedung")."""
+    j = i - 1
+    while j >= 0 and words[j].clause == words[i].clause:
+        if not words[j].stop:
+            return False
+        j -= 1
+    return j >= 0
+
+
+def _subject(words: Sequence[Word], i: int) -> tuple[int, ...]:
+    """The subject of the active verb ``i``: its clause's words before it, when they are
+    one group (content words joined by "and"/"dan", with auxiliaries), else none."""
+    out: list[int] = []
+    j = i - 1
+    while j >= 0 and words[j].clause == words[i].clause:
+        word = words[j]
+        if word.text in _MARKERS or word.text in _PURPOSE or _verb(words, j):
+            return ()
+        if not word.stop and word.text[0].isalpha():
+            out.append(j)
+        j -= 1
+    # Titles make a subject long ("Menteri Luar Negeri AS John Kerry"): its last words.
+    return tuple(out[:_FILLER + 1]) if 0 < len(out) <= 2 * _FILLER + 2 else ()
 
 
 def role_clash(claim: Sentence, concepts: Sequence[Concept],
                cited: Sequence[tuple[Sentence, Sequence[Role]]], names: AbstractSet[str]
                ) -> str:
-    """"role" when a role of the claim is held by others in the cited sentences (each with
-    its roles), or a named agent's predicate is nowhere in them; else "". ``names``: the
-    claim's words that are names (lowercased)."""
+    """"role" when a role of the claim contradicts the cited sentences (each with its
+    roles; see the module docstring), else "". A clash counts in the sentences that hold
+    most of the claim. ``names``: the claim's words that are names (lowercased)."""
     owners: dict[int, list[Concept]] = {}
     for concept in concepts:
         for i in positions(concept, claim):
             owners.setdefault(i, []).append(concept)
+    scores = [sum(c.weight for c in concepts if c.found_in(s.terms)) for s, _ in cited]
     for role in roles(claim):
         predicate = owners.get(role.predicate, [])
         fillers = [owners[i] for i in role.filler if i in owners]
-        name = any(claim.words[i].text in names for i in role.filler)
-        place = all(claim.words[i].text in names for i in role.filler)
-        if not predicate or not fillers or (role.kind == "location" and not place):
+        named = [claim.words[i].text in names for i in role.filler]
+        if not predicate or not fillers or (role.kind == "location" and not all(named)):
             continue  # "in the violence", "in Israeli attacks": no place
-        verdict = _held(role.kind, predicate, fillers, name, cited)
-        if verdict == "clash" or (verdict == "absent" and name and role.kind == "agent"):
-            return "role"
-        if verdict != "held" and name and role.kind == "agent" and _only_a_place(fillers,
-                                                                                 cited):
+        verdict = _held(role.kind, predicate, fillers, any(named), cited)
+        if verdict != "held" and _held(role.kind, predicate, fillers, any(named),
+                                       _anchored(predicate, cited, scores)) == "clash":
+            return "role"  # contradicted by the sentence the claim rests on
+        if role.kind == "agent" and any(named) and verdict != "held" and (
+                (verdict == "absent" and role.marked) or _only_a_place(fillers, cited)):
             return "role"
     return ""
+
+
+def _anchored(predicate: Sequence[Concept], cited: Sequence[tuple[Sentence, Sequence[Role]]],
+              scores: Sequence[float]) -> list[tuple[Sentence, Sequence[Role]]]:
+    """Of the sentences saying the predicate, those holding most of the claim — when that
+    is nearly as much as the sentence holding most of it does (else the predicate is
+    another sense of the word: "held Israel responsible" is no "mengadakan")."""
+    having = [k for k, (s, _) in enumerate(cited) if any(c.found_in(s.terms)
+                                                       for c in predicate)]
+    top = max((scores[k] for k in having), default=0.0)
+    if top < _ALIGNED * max(scores, default=0.0):
+        return []
+    return [cited[k] for k in having if scores[k] >= top]
+
+
+def _held(kind: str, predicate: Sequence[Concept], fillers: Sequence[Sequence[Concept]],
+          name: bool, cited: Sequence[tuple[Sentence, Sequence[Role]]]) -> str:
+    """"held", "clash", "open" (not said) or "absent" (the predicate is in no cited
+    sentence)."""
+    found = clash = False
+    swapped = {"agent": "patient", "patient": "agent"}.get(kind, "")
+    for sentence, theirs in cited:
+        where = {i for c in predicate for i in positions(c, sentence)}
+        if not where:
+            continue
+        found = True
+        places = {i for owners in fillers for c in owners for i in positions(c, sentence)}
+        same = [r for r in theirs if r.kind == kind and r.predicate in where]
+        if any(set(r.filler) & places for r in same):
+            return "held"
+        # Given to another name ("a place is a name": "di tepi selatan wilayah" places
+        # nothing against "in Rafah").
+        roles_held = {i for r in theirs if r.kind != "location" for i in r.filler}
+        others = name and same and (bool(places & roles_held) or (kind != "patient" and any(
+            sentence.words[i].capital for r in same for i in r.filler)))
+        swap = any(set(r.filler) & places for r in theirs
+                   if r.kind == swapped and r.predicate in where)
+        clash = clash or others or swap
+    return "clash" if clash else "open" if found else "absent"
 
 
 def _only_a_place(fillers: Sequence[Sequence[Concept]],
@@ -185,34 +259,3 @@ def _only_a_place(fillers: Sequence[Sequence[Concept]],
         if where - places:
             return False
     return seen
-
-
-def _held(kind: str, predicate: Sequence[Concept], fillers: Sequence[Sequence[Concept]],
-          name: bool, cited: Sequence[tuple[Sentence, Sequence[Role]]]) -> str:
-    """"held", "clash" (the role is given to others there), "open" (not said) or "absent"
-    (the predicate is in no cited sentence)."""
-    found = False
-    clash = False
-    for sentence, theirs in cited:
-        where = {i for c in predicate for i in positions(c, sentence)}
-        if not where:
-            continue
-        found = True
-        # A place is a name: "di tepi selatan wilayah" places nothing against "in Rafah".
-        same = [r for r in theirs if r.kind == kind and r.predicate in where and (
-            kind != "location" or any(sentence.words[i].capital for i in r.filler))]
-        if not same:
-            continue
-        places = [{i for c in owners for i in positions(c, sentence)} for owners in fillers]
-        if any(set(r.filler) & p for r in same for p in places):
-            return "held"
-        # Given to others: a clash when the claimed one is a name and the sentence names
-        # another there or holds the claimed one too (not "sekutu dekatnya", which may be
-        # the claimed one), or when it holds another role there (a swap: the victims
-        # named as the attackers).
-        roles_held = {i for r in theirs if r.kind != "location" for i in r.filler}
-        named_there = any(sentence.words[i].capital for r in same for i in r.filler)
-        clash = clash or (name and kind in ("agent", "location", "partner")
-                          and (named_there or any(places))) or any(p & roles_held
-                                                                    for p in places)
-    return "clash" if clash else "open" if found else "absent"

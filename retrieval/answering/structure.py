@@ -38,6 +38,8 @@ _COORDINATE = frozenset("and or nor dan atau serta maupun".split())
 #: Words that open a clause of its own inside a sentence: a negation before them does not
 #: reach into it ("does not believe *that* Assad can lead": the leading is not negated).
 _COMPLEMENT = frozenset("that bahwa whether apakah because karena sebab".split())
+#: Negators that stand before a noun: the verb before them is negated too.
+_DETERMINERS = frozenset("no none nothing tiada".split())
 #: Content words a negator reaches, and those of them that say what is negated (the
 #: predicate right after it: "did not *produce*", "belum secara *terbuka mengomentari*").
 _SCOPE = 6
@@ -85,21 +87,30 @@ def read(text: str) -> Sentence:
             clause += 1
             continue
         tokens.append((low, m.start(), m.end(), clause))
-    heads = _negations([(t[0], t[3]) for t in tokens])
+    heads = _negations([(t[0], t[3], text[t[1]].isupper()) for t in tokens])
     words: list[Word] = []
     for (low, start, end, clause), head in zip(tokens, heads, strict=True):
         low = re.sub(r"['’]s$", "", low)
         stems = frozenset({low, stem(low, "id"), stem(low, "en")}) if low[0].isalpha() \
             else frozenset({re.sub(r"[.,]", "", low)})
         stop = low in STOPWORDS or _negator(low)
+        poles = () if _person(low, stems) else pole_of(low, stems)
         words.append(Word(low, start, end, stems, clause, head is not None, head or (),
-                          pole_of(low, stems), text[start].isupper(), stop))
+                          poles, text[start].isupper(), stop))
     where: dict[str, list[int]] = {}
     for i, word in enumerate(words):
         for s in word.stems:
             where.setdefault(s, []).append(i)
     return Sentence(tuple(words), frozenset(where),
                     {k: tuple(v) for k, v in where.items()})
+
+
+def _person(word: str, stems: frozenset[str]) -> bool:
+    """A noun for a person who does the act ("pendukung", "supporters"): it names someone,
+    it says nothing happened, so it carries no pole."""
+    derived = len(stems - {word}) > 0
+    return derived and ((word.startswith("pe") and not word.endswith("an"))
+                        or word.endswith(("er", "ers")))
 
 
 def _negator(word: str) -> bool:
@@ -109,34 +120,42 @@ def _negator(word: str) -> bool:
 @dataclass
 class _Scope:
     reach: int  # content words it may still negate
-    head: list[int]  # its first content words
+    head: list[int]  # its first content words that are no names: what it negates
 
 
-def _negations(tokens: list[tuple[str, int]]) -> list[tuple[int, ...] | None]:
-    """For each (word, clause): the head of the innermost negation scope when an odd number
-    of negators reach it, else None."""
-    out: list[tuple[int, ...] | None] = [None] * len(tokens)
-    scopes: list[_Scope] = []
-    for i, (word, clause) in enumerate(tokens):
+def _negations(tokens: list[tuple[str, int, bool]]) -> list[tuple[int, ...] | None]:
+    """For each (word, clause, capitalised): the head of the negation scope it is in, else
+    None.
+
+    A negator starts a new scope (in "cannot be defeated without reducing" the reducing
+    is negated once, by "without"). A determiner negator ("produced *no* agreement")
+    negates the word before it too.
+    """
+    out: list[_Scope | None] = [None] * len(tokens)
+    scope: _Scope | None = None
+    for i, (word, clause, capital) in enumerate(tokens):
         if (i and clause != tokens[i - 1][1]) or word in _COORDINATE or word in _COMPLEMENT:
-            scopes = []
+            scope = None
         pair = f"{word} {tokens[i + 1][0]}" if i + 1 < len(tokens) else ""
         if pair in NOT_NEGATIONS or word in _COORDINATE or word in _COMPLEMENT:
             continue
         if _negator(word) or pair in NEGATOR_PHRASES:
-            scopes.append(_Scope(_SCOPE, []))
+            scope = _Scope(_SCOPE, [])
+            before = i - 1
+            if word in _DETERMINERS and before >= 0 and tokens[before][1] == clause and \
+                    tokens[before][0] not in STOPWORDS:
+                scope.head.append(before)
+                out[before] = scope
             continue
-        if word in STOPWORDS:
+        if word in STOPWORDS or scope is None:
             continue
-        for scope in scopes:
-            if len(scope.head) < _HEAD and word not in _AUXILIARY:
-                scope.head.append(i)
-        if len(scopes) % 2:
-            out[i] = tuple(scopes[-1].head)
-        for scope in scopes:
-            scope.reach -= 1
-        scopes = [s for s in scopes if s.reach > 0]
-    return out
+        if len(scope.head) < _HEAD and word not in _AUXILIARY and not capital:
+            scope.head.append(i)
+        out[i] = scope
+        scope.reach -= 1
+        if scope.reach <= 0:
+            scope = None
+    return [tuple(s.head) if s is not None else None for s in out]
 
 
 def positions(concept: Concept, sentence: Sentence) -> list[int]:
