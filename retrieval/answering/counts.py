@@ -36,6 +36,7 @@ _ANY = frozenset("people person persons individuals orang jiwa total sebanyak so
                  "around approximately sekitar kurang lebih".split())
 _PARTITIVE = frozenset("antara antaranya among of dari".split())
 _CLAIM_GROUP = 2
+_WINDOW = 10  # words after a number read for its group
 _PASSAGE_GROUP = 4
 
 
@@ -70,7 +71,8 @@ def counts(sentence: Sentence, wide: bool) -> list[Count]:
 def _group(words: Sequence[Word], i: int, clause: int, wide: bool) -> tuple[int, ...]:
     group: list[int] = []
     limit = _PASSAGE_GROUP if wide else _CLAIM_GROUP
-    while i < len(words) and words[i].clause == clause and len(group) < limit:
+    end = min(len(words), i + _WINDOW)
+    while i < end and words[i].clause == clause and len(group) < limit:
         word = words[i]
         if word.text[0].isdigit():
             break

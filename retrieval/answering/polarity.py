@@ -49,31 +49,48 @@ def _best(row: Sequence[float], among: Sequence[int]) -> list[int]:
     return [j for j in among if row[j] == top]
 
 
+class _Places:
+    """Which concepts stand at each word of a sentence (built once per sentence and claim),
+    so each question about a word costs what its neighbourhood costs."""
+
+    def __init__(self, concepts: Sequence[Concept]) -> None:
+        self._concepts = concepts
+        self._at: dict[int, dict[int, list[Concept]]] = {}
+
+    def at(self, sentence: Sentence) -> dict[int, list[Concept]]:
+        found = self._at.get(id(sentence))
+        if found is None:
+            found = self._at[id(sentence)] = {}
+            for concept in self._concepts:
+                for k in positions(concept, sentence):
+                    found.setdefault(k, []).append(concept)
+        return found
+
+
 def polarity_clash(claim: Sentence, concepts: Sequence[Concept],
                    sentences: Sequence[Sentence]) -> str:
     """"polarity" or "opposite" when the claim contradicts the sentences it aligns with,
     else ""."""
     scores = aligned(claim, concepts, sentences)
+    places = _Places(concepts)
     for concept in concepts:
         holding = [j for j, s in enumerate(sentences) if concept.found_in(s.terms)]
         if not holding:
             continue
         for i in positions(concept, claim):
-            word = claim.words[i]
-            best = _best(scores[word.clause], holding)
-            if not any(_agree(claim, i, concepts, sentences[j], concept) for j in best):
+            best = _best(scores[claim.words[i].clause], holding)
+            if not any(_agree(claim, i, places, sentences[j], concept) for j in best):
                 return "polarity"
     return _opposite(claim, sentences, scores)
 
 
 def _said_plainly(head: Sequence[int], negating: Sentence, other: Sentence,
-                  concepts: Sequence[Concept]) -> bool:
+                  places: _Places) -> bool:
     """Whether what one side negates (its scope's ``head``) is in the other side, and not
     negated there too (then the two differ only in how far the negation reaches)."""
     said = False
-    for concept in concepts:
-        if not set(positions(concept, negating)) & set(head):
-            continue
+    at = places.at(negating)
+    for concept in {id(c): c for h in head for c in at.get(h, [])}.values():
         there = positions(concept, other)
         if there and all(other.words[k].negated for k in there):
             return False
@@ -81,16 +98,17 @@ def _said_plainly(head: Sequence[int], negating: Sentence, other: Sentence,
     return said
 
 
-def _nearest(claim: Sentence, i: int, concepts: Sequence[Concept], sentence: Sentence,
+def _nearest(claim: Sentence, i: int, places: _Places, sentence: Sentence,
              where: list[int]) -> list[int]:
     """Of ``where`` (a concept's places in ``sentence``), those closest to what stands next
     to claim word ``i`` ("sovereignty can be *negotiated*" is "kedaulatan ... tidak dapat
     *dinegosiasikan*", not the "perundingan" at the sentence's start)."""
     if len(where) < 2:
         return where
-    near = {j for j in range(max(0, i - _NEIGHBOURS), i + _NEIGHBOURS + 1) if j != i}
-    anchors = {k for c in concepts if near & set(positions(c, claim)) and i not in
-               positions(c, claim) for k in positions(c, sentence)}
+    at = places.at(claim)
+    mine = {id(c) for c in at.get(i, [])}
+    anchors = {k for j in range(max(0, i - _NEIGHBOURS), i + _NEIGHBOURS + 1) if j != i
+               for c in at.get(j, []) if id(c) not in mine for k in positions(c, sentence)}
     if not anchors:
         return where
     distance = {k: min(abs(k - a) for a in anchors) for k in where}
@@ -98,19 +116,19 @@ def _nearest(claim: Sentence, i: int, concepts: Sequence[Concept], sentence: Sen
     return [k for k in where if distance[k] == best]
 
 
-def _agree(claim: Sentence, i: int, concepts: Sequence[Concept], sentence: Sentence,
+def _agree(claim: Sentence, i: int, places: _Places, sentence: Sentence,
            concept: Concept) -> bool:
     """Whether claim word ``i`` (of ``concept``) has its polarity in ``sentence``, or differs
     only by a negation about something else: a negation counts when what it negates (its
     scope's head) is said on both sides."""
     word = claim.words[i]
-    for k in _nearest(claim, i, concepts, sentence, positions(concept, sentence)):
+    for k in _nearest(claim, i, places, sentence, positions(concept, sentence)):
         other = sentence.words[k]
         if other.negated == word.negated:
             return True
-        if word.negated and not _said_plainly(word.head, claim, sentence, concepts):
+        if word.negated and not _said_plainly(word.head, claim, sentence, places):
             return True
-        if other.negated and not _said_plainly(other.head, sentence, claim, concepts):
+        if other.negated and not _said_plainly(other.head, sentence, claim, places):
             return True
     return False
 

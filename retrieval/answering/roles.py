@@ -61,6 +61,8 @@ _TIME = frozenset("""
     lalu depan kemarin hari ini besok pekan minggu bulan tahun pagi siang sore malam
 """.split())
 _FILLER = 3
+#: Words a pattern looks through at most (keeps the reading linear in a long text).
+_WINDOW = 12
 #: How much of what the best sentence holds of the claim a sentence must hold for its roles
 #: to count against the claim.
 _ALIGNED = 0.75
@@ -123,7 +125,8 @@ def _after(words: Sequence[Word], i: int) -> tuple[int, ...]:
     skipped, ending at the next stopword, marker, verb or word of time)."""
     out: list[int] = []
     clause = words[i].clause if i < len(words) else -1
-    while i < len(words) and len(out) < _FILLER:
+    stop = i + _WINDOW
+    while i < min(len(words), stop) and len(out) < _FILLER:
         word = words[i]
         if word.clause != clause:
             # A name after a name across a comma is the same place ("di Paris, Prancis").
@@ -144,7 +147,7 @@ def _predicates(words: Sequence[Word], i: int, reach: int) -> list[int]:
     """Up to ``reach`` content words (no names) before marker ``i`` in its clause."""
     out: list[int] = []
     j = i - 1
-    while j >= 0 and words[j].clause == words[i].clause and len(out) < reach:
+    while j >= max(0, i - _WINDOW) and words[j].clause == words[i].clause and len(out) < reach:
         word = words[j]
         if not word.stop and word.text[0].isalpha() and not word.capital:
             out.append(j)
@@ -156,11 +159,11 @@ def _opens_clause(words: Sequence[Word], i: int) -> bool:
     """Whether only stopwords stand before word ``i`` in its clause, which is not the
     sentence's first ("Israel melakukan intervensi ..., *menyerang* gedung-gedung")."""
     j = i - 1
-    while j >= 0 and words[j].clause == words[i].clause:
+    while j >= max(0, i - _WINDOW) and words[j].clause == words[i].clause:
         if not words[j].stop:
             return False
         j -= 1
-    return j >= 0
+    return j >= 0 and words[j].clause != words[i].clause
 
 
 def _subject(words: Sequence[Word], i: int) -> tuple[int, ...]:
@@ -169,6 +172,8 @@ def _subject(words: Sequence[Word], i: int) -> tuple[int, ...]:
     out: list[int] = []
     j = i - 1
     while j >= 0 and words[j].clause == words[i].clause:
+        if j < i - _WINDOW:
+            return ()  # no subject of a few words: a long clause before the verb
         word = words[j]
         if word.text in _MARKERS or word.text in _PURPOSE or _verb(words, j):
             return ()
