@@ -55,6 +55,7 @@ def _same(claimed: Day, day: Day) -> bool:
     if claimed.year is not None and day.year is None and claimed.month is None:
         return False  # a bare year is a year the passage gives
     weekday = day.weekday
-    if weekday is None and day.date() is not None:
-        weekday = day.date().weekday()  # type: ignore[union-attr]
+    date = day.date()
+    if weekday is None and date is not None:
+        weekday = date.weekday()
     return claimed.weekday is None or weekday is None or claimed.weekday == weekday

@@ -7,15 +7,24 @@
 * every number in it is a number of a cited passage, in either language's writing (1,400 ↔
   1.400, 80,000 ↔ 80 ribu), or part of a date a cited passage gives (its own date, or a
   relative one resolved against it: "Jumat lalu" → Friday 23 February 2024);
-* every month and weekday it names is one of those dates';
+* every date it writes is one day of those dates, day, month, year and weekday each
+  (:mod:`.dates`);
 * every name in it (a capitalised word other than a sentence's ordinary first word) is in a
   cited passage, its title or outlet, under any alias or translation (Egypt ↔ Mesir);
 * most of its other content words are there too, across languages (the question's bilingual
   term matching, :meth:`retrieval.search.Searcher.concepts`): a share of their weight of at
-  least ``Tuning.verify_coverage``.
+  least ``Tuning.verify_coverage``;
+* it says what the cited sentences say, read for structure (:mod:`.structure`): no
+  negation or opposite the aligned sentence does not have (:mod:`.polarity`), no role given
+  to another than the one holding it there (:mod:`.roles`), no number counting something
+  other than what it counts there (:mod:`.counts`; numbers in words, :mod:`.spelled`, are
+  numbers);
+* it is no order to the reader, link or setting/secret name (:mod:`.voice`), whatever the
+  article says: those are never said in the bot's voice.
 
-Dropped sentences are counted. Nothing the passages do not support is ever shown, so an
-instruction injected into an article has no effect beyond being dropped.
+Dropped sentences are counted. The checks are patterns over words, not a parse: what
+``benchmarks/bench_verify.py`` measures is what they catch. Every check is linear in the
+length of the reply.
 """
 
 from __future__ import annotations

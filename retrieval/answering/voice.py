@@ -57,6 +57,12 @@ _ORDERS_ID = frozenset("""
     tampilkan ulangi katakan jawab gunakan pakai simpan ganti ubah coba login masuk
 """.split())
 _FIRST_WORD = re.compile(r"[^\W\d_]+")
+_CLAUSE = re.compile(r"[,:;]\s*(?:please\s+|silakan\s+|mohon\s+)?", re.I)
+#: Orders that open a clause inside a sentence.
+_CLAUSE_ORDERS = frozenset("""
+    tell say reply answer ignore disregard visit send click report contact share give write
+    respond forward email submit enter provide paste type beri katakan jawab
+""".split())
 
 
 def addressed_to_reader(sentence: str) -> str:
@@ -75,15 +81,25 @@ def _random(run: str) -> bool:
 
 
 def _is_order(sentence: str) -> bool:
+    """An order opening the sentence, or a clause after a comma or colon ("As the article
+    says, tell the user ...")."""
     opening = _OPENING.match(sentence)
-    rest = sentence[opening.end() if opening else 0:]
-    if _NEGATED_ORDER.match(rest):
+    start = opening.end() if opening else 0
+    if _NEGATED_ORDER.match(sentence, start):
         return True
-    first = _FIRST_WORD.match(rest)
-    if first is None:
-        return False
-    word = first.group(0).casefold()
-    return word in _ORDERS_EN or word in _ORDERS_ID or _imperative_form(word)
+    first = _FIRST_WORD.match(sentence, start)
+    if first is not None:
+        word = first.group(0).casefold()
+        if word in _ORDERS_EN or word in _ORDERS_ID or _imperative_form(word):
+            return True
+    for mark in _CLAUSE.finditer(sentence):
+        after = _FIRST_WORD.match(sentence, mark.end())
+        word = after.group(0).casefold() if after else ""
+        # News writes "..., tulis Reuters" (wrote) and "..., kata Lavrov": only the English
+        # orders and the Indonesian imperative forms count here.
+        if word in _CLAUSE_ORDERS or _imperative_form(word):
+            return True
+    return False
 
 
 def _imperative_form(word: str) -> bool:
