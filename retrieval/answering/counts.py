@@ -87,14 +87,16 @@ def _group(words: Sequence[Word], i: int, clause: int, wide: bool) -> tuple[int,
     return tuple(group)
 
 
-def count_clash(claim: Sentence, concepts: Sequence[Concept], sentences: Sequence[Sentence],
+def count_clash(claim: Sentence, concepts: Sequence[Concept],
+                cited: Sequence[tuple[Sentence, Sequence[Count]]],
                 dates: Sequence[tuple[int, int]] = (), names: AbstractSet[str] = frozenset(),
                 english: bool = False) -> str:
     """"count" when a number of the claim counts, in every cited sentence that gives the
-    number a group, something else; else "". ``dates``: character spans of the claim's
+    number a group, something else; else "". ``cited``: the cited sentences with their
+    counts (:func:`counts`, wide). ``dates``: character spans of the claim's
     dates, whose numbers are days and years; ``names``: its words that are names;
     ``english``: its head nouns come last."""
-    theirs = [(s, c) for s in sentences for c in counts(s, wide=True) if c.group]
+    theirs = [(s, c) for s, found in cited for c in found if c.group]
     if not theirs:
         return ""
     owners: dict[int, list[Concept]] = {}

@@ -9,7 +9,7 @@ in an undated article, the weekday of a bare date) is not held against the claim
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from retrieval.answering.when import Day, WhenSpan, find_when
 
@@ -36,11 +36,11 @@ def when_in(text: str) -> list[WhenSpan]:
     return out
 
 
-def date_clash(text: str, days: Iterable[Day]) -> str:
-    """"date" when a date of ``text`` is no day of ``days``, else ""."""
-    known = list(days)
-    for when in when_in(text):
-        if not any(_same(when.day, day) for day in known):
+def date_clash(dates: Iterable[WhenSpan], days: Sequence[Day]) -> str:
+    """"date" when one of a claim's ``dates`` (:func:`when_in`) is none of ``days``, else
+    ""."""
+    for when in dates:
+        if not any(_same(when.day, day) for day in days):
             return "date"
     return ""
 

@@ -35,14 +35,14 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from retrieval.answering.counts import count_clash, spelled_values
+from retrieval.answering.counts import Count, count_clash, counts, spelled_values
 from retrieval.answering.dates import date_clash, when_in
 from retrieval.answering.polarity import polarity_clash
 from retrieval.answering.roles import Role, role_clash, roles
 from retrieval.answering.spans import number_values
 from retrieval.answering.structure import Sentence, is_root, read
 from retrieval.answering.voice import addressed_to_reader
-from retrieval.answering.when import Day, article_day, find_when
+from retrieval.answering.when import Day, WhenSpan, article_day, find_when
 from retrieval.search import Searcher
 from retrieval.search.query import Concept
 from retrieval.search.terms import stem, terms
@@ -84,6 +84,7 @@ class Facts:
     days: tuple[Day, ...] = ()  # every date it gives, resolved
     sentences: tuple[Sentence, ...] = ()  # its title and sentences, read for structure
     roles: tuple[tuple[Role, ...], ...] = ()  # the roles each of those sentences gives
+    counts: tuple[tuple[Count, ...], ...] = ()  # and the numbers with what they count
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,9 @@ def _chunk_facts(searcher: Searcher, chunk: int) -> Facts:
                  frozenset(numbers), frozenset(d.month for d in days if d.month),
                  frozenset(d.weekday for d in days if d.weekday is not None),
                  tuple(dict.fromkeys(days)), read_sentences,
-                 tuple(tuple(roles(s)) for s in read_sentences))
+                 tuple(tuple(roles(s)) for s in read_sentences),
+                 tuple(tuple(c for c in counts(s, wide=True) if c.group)
+                       for s in read_sentences))
 
 
 def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]) -> Verdict:
@@ -166,32 +169,35 @@ def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]
     voice = addressed_to_reader(text)
     if voice:
         return Verdict(claim, False, voice)
-    concepts = searcher.concepts(_without_dates(text), lang)
+    dates = when_in(text)
+    concepts = searcher.concepts(_without_dates(text, dates), lang)
     words = read(text)
-    why = _numbers_and_dates(text, words, cited) \
+    why = _numbers_and_dates(text, words, dates, cited) \
         or _names_and_content(searcher, text, concepts, present) \
-        or _structure(text, words, concepts, cited, _names(searcher, text), lang)
+        or _structure(words, concepts, cited, [(w.start, w.end) for w in dates],
+                      _names(searcher, text), lang)
     return Verdict(claim, not why, why, concepts)
 
 
-def _structure(text: str, words: Sentence, concepts: Sequence[Concept],
-               cited: Sequence[Facts], names: set[str], lang: str) -> str:
-    """What the claim's structure says against its cited sentences: polarity, what its
-    numbers count."""
+def _structure(words: Sentence, concepts: Sequence[Concept], cited: Sequence[Facts],
+               dates: Sequence[tuple[int, int]], names: set[str], lang: str) -> str:
+    """What the claim's structure says against its cited sentences: polarity, roles, what
+    its numbers count."""
     sentences = [s for f in cited for s in f.sentences]
-    dates = [(w.start, w.end) for w in when_in(text)]
     return polarity_clash(words, concepts, sentences) \
         or role_clash(words, concepts, [(s, r) for f in cited for s, r in zip(
             f.sentences, f.roles, strict=True)], names) \
-        or count_clash(words, concepts, sentences, dates, names, lang == "en")
+        or count_clash(words, concepts, [(s, c) for f in cited for s, c in zip(
+            f.sentences, f.counts, strict=True)], dates, names, lang == "en")
 
 
-def _numbers_and_dates(text: str, words: Sentence, cited: Sequence[Facts]) -> str:
+def _numbers_and_dates(text: str, words: Sentence, dates: Sequence[WhenSpan],
+                       cited: Sequence[Facts]) -> str:
     numbers = frozenset().union(*(f.numbers for f in cited))
     if any(not values & numbers for values in number_values(text)) or any(
             v not in numbers for v in spelled_values(words)):
         return "number"
-    return date_clash(text, (d for f in cited for d in f.days))
+    return date_clash(dates, [d for f in cited for d in f.days])
 
 
 def _names_and_content(searcher: Searcher, text: str, concepts: Sequence[Concept],
@@ -243,11 +249,11 @@ def _is_name(concept: Concept, names: set[str]) -> bool:
     return any(part in names for part in concept.word.split())
 
 
-def _without_dates(text: str) -> str:
-    """``text`` with its dates taken out (checked on their own) and its digits (numbers are
-    checked by value, not as words)."""
+def _without_dates(text: str, dates: Sequence[WhenSpan]) -> str:
+    """``text`` with its ``dates`` taken out (checked on their own) and its digits (numbers
+    are checked by value, not as words)."""
     pieces, start = [], 0
-    for when in when_in(text):
+    for when in dates:
         pieces += [text[start:when.start], " "]
         start = when.end
     text = "".join(pieces) + text[start:]
