@@ -206,9 +206,29 @@ def role_clash(claim: Sentence, concepts: Sequence[Concept],
                                        _anchored(predicate, cited, scores)) == "clash":
             return "role"  # contradicted by the sentence the claim rests on
         if role.kind == "agent" and any(named) and verdict != "held" and (
-                (verdict == "absent" and role.marked) or _only_a_place(fillers, cited)):
+                (verdict == "absent" and role.marked) or _only_a_place(fillers, cited)
+                or (verdict == "absent" and _another_does_it(fillers, cited, scores))):
             return "role"
     return ""
+
+
+def _another_does_it(fillers: Sequence[Sequence[Concept]],
+                     cited: Sequence[tuple[Sentence, Sequence[Role]]],
+                     scores: Sequence[float]) -> bool:
+    """Whether the sentence holding most of the claim names others, and never the claimed
+    agent, as who acts ("John Kerry mengajukan proposal ..., kata Sergey Lavrov" against
+    "Lavrov submitted a proposal", whatever word the claim uses for the act)."""
+    top = max(scores, default=0.0)
+    best = [pair for pair, score in zip(cited, scores, strict=True) if top and score >= top]
+    others = False
+    for sentence, theirs in best:
+        where = {i for owners in fillers for c in owners for i in positions(c, sentence)}
+        for role in theirs:
+            if where & set(role.filler) and role.kind in ("agent", "location"):
+                return False  # it acts there, or it is a place ("the Astana talks")
+            others = others or (role.kind == "agent" and any(
+                sentence.words[i].capital for i in role.filler))
+    return others
 
 
 def _anchored(predicate: Sequence[Concept], cited: Sequence[tuple[Sentence, Sequence[Role]]],
