@@ -32,7 +32,7 @@ _URL = re.compile(r"\b(?:https?|ftp)://|\bwww\.[\w-]|(?<=[\w-])\.[a-z]{2,6}/\w"
 _SETTING = re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b")
 _SECRET_WORDS = re.compile(
     r"\b(?:api[ -]?keys?|access[ -]tokens?|bot[ -]tokens?|session[ -]tokens?|secret[ -]keys?"
-    r"|tokens? (?:akses|bot|api|sesi)|passwords?|passwd|kata sandi|sandi|kunci api"
+    r"|tokens? (?:akses|bot|api|sesi)|passwords?|passwd|kata sandi|kunci api"
     r"|credentials?|kredensial|private keys?)\b", re.I)
 # A run of 16+ letters/digits/dashes holding both letters and digits: a key, not a word.
 _RUN = re.compile(r"[\w-]{16,}")
