@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.meaning:
         with tempfile.TemporaryDirectory() as tmp:
             engine = _engine(Path(tmp), None, "hashing:64")
-            _meaning(engine.searcher, args.show)
+            final_json("verify-meaning", _meaning(engine.searcher, args.show))
         return 0
     docs = {i["id"]: frozenset(i["docs"]) for path in DEV if path.is_file()
             for i in read_jsonl(path)}
@@ -158,10 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         cases, paths, skipped = _retrieve(engine, probe, read_jsonl(RECORDS), docs)
         outcomes = [_verify(case, kind, reply)
                     for case in cases for kind, reply in _replies(case, cases, rng)]
-        _report(outcomes, paths)
+        figures = _report(outcomes, paths)
         if args.show:
             _show(outcomes, skipped)
-        _meaning(engine.searcher, args.show)
+        figures["meaning"] = _meaning(engine.searcher, args.show)
+    final_json("verify", figures)
     return 0
 
 
@@ -303,7 +304,7 @@ def _missing(verdicts: Sequence[Verdict], sent: dict[int, Any]) -> str:
     return ", ".join(dict.fromkeys(out))
 
 
-def _report(outcomes: Sequence[Outcome], paths: Counter[str]) -> None:
+def _report(outcomes: Sequence[Outcome], paths: Counter[str]) -> dict[str, Any]:
     rows: list[list[object]] = []
     figures: dict[str, Any] = {"paths": dict(sorted(paths.items()))}
     groups = {f"{FAITHFUL} {lang}": [o for o in outcomes
@@ -335,7 +336,7 @@ def _report(outcomes: Sequence[Outcome], paths: Counter[str]) -> None:
         print(f"{name} >= {goal}: {figures[name]:.3f} {passfail(figures[name] >= goal)}")
     p95 = figures["verify_ms_total"][1]
     print(f"verification p95 <= 5 ms: {p95:.2f} {passfail(p95 <= 5.0)}")
-    final_json("verify", figures)
+    return figures
 
 
 def _show(outcomes: Sequence[Outcome], skipped: Sequence[str]) -> None:
@@ -351,7 +352,7 @@ def _show(outcomes: Sequence[Outcome], skipped: Sequence[str]) -> None:
     sys.stdout.flush()
 
 
-def _meaning(searcher: Searcher, show: bool) -> None:
+def _meaning(searcher: Searcher, show: bool) -> dict[str, Any]:
     """The crafted set checked as the writer checks a reply citing the evidence's passage."""
     view = searcher.view
     texts = [_norm(view.chunk_text(c)) for c in range(view.num_chunks)]
@@ -386,7 +387,7 @@ def _meaning(searcher: Searcher, show: bool) -> None:
         for rec, kept, why in results:
             if kept != (rec["kind"] == FAITHFUL):
                 print(f"  [{rec['id']} {rec['split']}] {rec['sentence']} ({why or 'kept'})")
-    final_json("verify-meaning", figures)
+    return figures
 
 
 if __name__ == "__main__":
