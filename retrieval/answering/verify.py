@@ -7,15 +7,24 @@
 * every number in it is a number of a cited passage, in either language's writing (1,400 ↔
   1.400, 80,000 ↔ 80 ribu), or part of a date a cited passage gives (its own date, or a
   relative one resolved against it: "Jumat lalu" → Friday 23 February 2024);
-* every month and weekday it names is one of those dates';
+* every date it writes is one day of those dates, day, month, year and weekday each
+  (:mod:`.dates`);
 * every name in it (a capitalised word other than a sentence's ordinary first word) is in a
   cited passage, its title or outlet, under any alias or translation (Egypt ↔ Mesir);
 * most of its other content words are there too, across languages (the question's bilingual
   term matching, :meth:`retrieval.search.Searcher.concepts`): a share of their weight of at
-  least ``Tuning.verify_coverage``.
+  least ``Tuning.verify_coverage``;
+* it says what the cited sentences say, read for structure (:mod:`.structure`): no
+  negation or opposite the aligned sentence does not have (:mod:`.polarity`), no role given
+  to another than the one holding it there (:mod:`.roles`), no number counting something
+  other than what it counts there (:mod:`.counts`; numbers in words, :mod:`.spelled`, are
+  numbers);
+* it is no order to the reader, link or setting/secret name (:mod:`.voice`), whatever the
+  article says: those are never said in the bot's voice.
 
-Dropped sentences are counted. Nothing the passages do not support is ever shown, so an
-instruction injected into an article has no effect beyond being dropped.
+Dropped sentences are counted. The checks are patterns over words, not a parse: what
+``benchmarks/bench_verify.py`` measures is what they catch. Every check is linear in the
+length of the reply.
 """
 
 from __future__ import annotations
@@ -25,11 +34,15 @@ import re
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 
+from retrieval.answering.counts import Count, count_clash, counts, spelled_values
+from retrieval.answering.dates import date_clash, when_in
+from retrieval.answering.polarity import polarity_clash
+from retrieval.answering.roles import Role, role_clash, roles
 from retrieval.answering.spans import number_values
-from retrieval.answering.when import article_day, find_when
+from retrieval.answering.structure import Sentence, is_root, read
+from retrieval.answering.voice import addressed_to_reader
+from retrieval.answering.when import Day, WhenSpan, article_day, find_when
 from retrieval.search import Searcher
 from retrieval.search.query import Concept
 from retrieval.search.terms import stem, terms
@@ -39,6 +52,7 @@ __all__ = ["Claim", "Facts", "Verdict", "check", "claims", "facts"]
 _CITES = re.compile(r"(?:\s*\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\])+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _NUMBER = re.compile(r"\d+")
+_TRAIL = re.compile(r"[.!?]*")
 _CAPITAL = re.compile(r"\b[A-Z][\w'’-]*")
 #: Words that carry no claim of their own: an answer's "yes", the "hari" of "hari Jumat".
 #: Hedges on a number ("at least 30") are not content either: the number itself is checked.
@@ -67,6 +81,10 @@ class Facts:
     numbers: frozenset[float]  # numbers of its text and the parts of its dates
     months: frozenset[int]
     weekdays: frozenset[int]
+    days: tuple[Day, ...] = ()  # every date it gives, resolved
+    sentences: tuple[Sentence, ...] = ()  # its title and sentences, read for structure
+    roles: tuple[tuple[Role, ...], ...] = ()  # the roles each of those sentences gives
+    counts: tuple[tuple[Count, ...], ...] = ()  # and the numbers with what they count
 
 
 @dataclass(frozen=True)
@@ -93,8 +111,8 @@ def claims(reply: str) -> list[Claim]:
         cites = tuple(dict.fromkeys(int(n) for n in re.findall(r"\d+", m.group(0))))
         start = m.end()
         # Punctuation after the marker ("[1].") belongs to the sentence.
-        trail = re.match(r"[.!?]*", reply[start:])
-        start += trail.end() if trail else 0
+        trail = _TRAIL.match(reply, start)
+        start = trail.end() if trail else start
         *uncited, last = _SENTENCE_END.split(segment.strip()) or [""]
         out += [Claim(t.strip(), ()) for t in uncited if _wordy(t)]
         if _wordy(last):
@@ -122,14 +140,21 @@ def _chunk_facts(searcher: Searcher, chunk: int) -> Facts:
     text = view.chunk_text(chunk)
     title = view.article_title(number)
     published = article_day(art.meta.date, art.meta.date_text)
+    sentences = (title, *(view.sentence_text(j) for j in view.sentences_of_chunk(chunk)))
     days = [w.day for w in find_when(f"{title}. {text}", published)]
     days += [published] if published is not None else []
     numbers = {v for values in number_values(f"{title} {text}") for v in values}
     numbers |= {float(x) for d in days for x in (d.day, d.year, d.month) if x is not None}
+    read_sentences = tuple(read(t) for t in sentences if t.strip())
+    numbers |= {v for s in read_sentences for v in spelled_values(s)}
     words = f"{title} {art.meta.outlet or ''} {text}"
     return Facts(0, chunk, frozenset(terms(words, art.lang)) | frozenset(terms(words, "en")),
                  frozenset(numbers), frozenset(d.month for d in days if d.month),
-                 frozenset(d.weekday for d in days if d.weekday is not None))
+                 frozenset(d.weekday for d in days if d.weekday is not None),
+                 tuple(dict.fromkeys(days)), read_sentences,
+                 tuple(tuple(roles(s)) for s in read_sentences),
+                 tuple(tuple(c for c in counts(s, wide=True) if c.group)
+                       for s in read_sentences))
 
 
 def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]) -> Verdict:
@@ -141,25 +166,38 @@ def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]
     cited = [sent[n] for n in claim.cites]
     present = frozenset().union(*(f.terms for f in cited))
     text = _CITES.sub(" ", claim.text)
-    concepts = searcher.concepts(_without_dates(text), lang)
-    why = _numbers_and_dates(text, cited) or _names_and_content(searcher, text, concepts,
-                                                                 present)
+    voice = addressed_to_reader(text)
+    if voice:
+        return Verdict(claim, False, voice)
+    dates = when_in(text)
+    concepts = searcher.concepts(_without_dates(text, dates), lang)
+    words = read(text)
+    why = _numbers_and_dates(text, words, dates, cited) \
+        or _names_and_content(searcher, text, concepts, present) \
+        or _structure(words, concepts, cited, [(w.start, w.end) for w in dates],
+                      _names(searcher, text), lang)
     return Verdict(claim, not why, why, concepts)
 
 
-def _numbers_and_dates(text: str, cited: Sequence[Facts]) -> str:
+def _structure(words: Sentence, concepts: Sequence[Concept], cited: Sequence[Facts],
+               dates: Sequence[tuple[int, int]], names: set[str], lang: str) -> str:
+    """What the claim's structure says against its cited sentences: polarity, roles, what
+    its numbers count."""
+    sentences = [s for f in cited for s in f.sentences]
+    return polarity_clash(words, concepts, sentences) \
+        or role_clash(words, concepts, [(s, r) for f in cited for s, r in zip(
+            f.sentences, f.roles, strict=True)], names) \
+        or count_clash(words, concepts, [(s, c) for f in cited for s, c in zip(
+            f.sentences, f.counts, strict=True)], dates, names, lang == "en")
+
+
+def _numbers_and_dates(text: str, words: Sentence, dates: Sequence[WhenSpan],
+                       cited: Sequence[Facts]) -> str:
     numbers = frozenset().union(*(f.numbers for f in cited))
-    if any(not values & numbers for values in number_values(text)):
+    if any(not values & numbers for values in number_values(text)) or any(
+            v not in numbers for v in spelled_values(words)):
         return "number"
-    for when in find_when(text, None):
-        day = when.day
-        if day.month is not None and day.month not in frozenset().union(
-                *(f.months for f in cited)):
-            return "date"
-        if day.weekday is not None and day.weekday not in frozenset().union(
-                *(f.weekdays for f in cited)):
-            return "date"
-    return ""
+    return date_clash(dates, [d for f in cited for d in f.days])
 
 
 def _names_and_content(searcher: Searcher, text: str, concepts: Sequence[Concept],
@@ -185,9 +223,10 @@ def _names(searcher: Searcher, text: str) -> set[str]:
     tewas"). A possessive counts as its name ("Astana's"), a compound as its parts
     ("Syrian-Israeli")."""
     names: set[str] = set()
+    lead = len(text) - len(text.lstrip())
     for m in _CAPITAL.finditer(text):
         word = re.sub(r"['’]s?$", "", m.group(0).casefold())
-        first = not text[:m.start()].strip()
+        first = m.start() == lead
         if first and _ordinary(searcher, word):
             continue
         names.update(part for part in word.split("-") if part)
@@ -197,32 +236,27 @@ def _names(searcher: Searcher, text: str) -> set[str]:
 def _ordinary(searcher: Searcher, word: str) -> bool:
     """Whether a word is a common word of either language: an Indonesian word whose root is
     in Sastrawi's dictionary of root words, or a word the lexicon knows that is no alias."""
-    roots = _id_roots()
     # Sastrawi's stemmer keeps the prefix se- ("sebanyak", "setelah"); it is tried here.
-    if word in roots or stem(word, "id") in roots or (word.startswith("se") and word[2:] in
-                                                          roots):
+    if is_root(word) or is_root(stem(word, "id")) or (word.startswith("se") and
+                                                      is_root(word[2:])):
         return True
     # The alias table holds names ("egypt", "mesir") and a few synonym sets ("korban"):
     # an alias is a name unless it is a root word above.
     return searcher.lexicon.knows(word) and not searcher.lexicon.is_alias(word)
 
 
-@cache
-def _id_roots() -> frozenset[str]:
-    """Sastrawi's dictionary of Indonesian root words (the one its stemmer uses)."""
-    data = resources.files("Sastrawi.Stemmer").joinpath("data/kata-dasar.txt")
-    return frozenset(data.read_text(encoding="utf-8").split())
-
-
 def _is_name(concept: Concept, names: set[str]) -> bool:
     return any(part in names for part in concept.word.split())
 
 
-def _without_dates(text: str) -> str:
-    """``text`` with its dates taken out (checked on their own) and its digits (numbers are
-    checked by value, not as words)."""
-    for when in reversed(find_when(text, None)):
-        text = text[:when.start] + " " + text[when.end:]
+def _without_dates(text: str, dates: Sequence[WhenSpan]) -> str:
+    """``text`` with its ``dates`` taken out (checked on their own) and its digits (numbers
+    are checked by value, not as words)."""
+    pieces, start = [], 0
+    for when in dates:
+        pieces += [text[start:when.start], " "]
+        start = when.end
+    text = "".join(pieces) + text[start:]
     return _FILLER.sub(" ", _NUMBER.sub(" ", text))
 
 
