@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
+from retrieval.answering.numbers import SCALES, spelled_numbers
 from retrieval.answering.spans import number_values
-from retrieval.answering.spelled import spelled_numbers
 from retrieval.answering.structure import Sentence, Word, positions
 from retrieval.search.query import Concept
 
@@ -55,8 +55,8 @@ def counts(sentence: Sentence, wide: bool) -> list[Count]:
     passage's, whose group may run on past a stopword."""
     words = sentence.words
     found: list[tuple[int, int, frozenset[float]]] = []
-    for spelled in spelled_numbers([w.text for w in words]):
-        found.append((spelled.start, spelled.end, frozenset({float(spelled.value)})))
+    for start, end, value in _spelled([w.text for w in words]):
+        found.append((start, end, frozenset({value})))
     for i, word in enumerate(words):
         if word.text[0].isdigit():
             end = i + 1 if i + 1 < len(words) and words[i + 1].text in _SCALES and \
@@ -149,5 +149,22 @@ def spelled_values(sentence: Sentence) -> list[float]:
     """The values of the numbers ``sentence`` writes in words of more than one digit group
     ("thirty-one", "dua puluh"), which the check by value must see too."""
     words = [w.text for w in sentence.words]
-    return [float(s.value) for s in spelled_numbers(words)
-            if s.end - s.start > 1 or "-" in words[s.start] or s.value >= 12]
+    return [value for start, end, value in _spelled(words)
+            if end - start > 1 or "-" in words[start] or value >= 12]
+
+
+def _spelled(words: Sequence[str]) -> list[tuple[int, int, float]]:
+    """The numbers ``words`` write in words, as (first word, word after the last, value):
+    :func:`retrieval.answering.numbers.spelled_numbers` read over the words joined by spaces,
+    its character offsets mapped back to word positions, a split-off scale multiplied in."""
+    starts, offset = {}, 0
+    for i, word in enumerate(words):
+        starts[offset] = i
+        offset += len(word) + 1
+    ends = {start + len(words[i]): i + 1 for start, i in starts.items()}
+    out = []
+    for spelled in spelled_numbers(" ".join(words)):
+        if spelled.start in starts and spelled.end in ends:
+            value = float(spelled.value) * SCALES.get(spelled.scale, 1)
+            out.append((starts[spelled.start], ends[spelled.end], value))
+    return out

@@ -143,7 +143,8 @@ def _chunk_facts(searcher: Searcher, chunk: int) -> Facts:
     sentences = (title, *(view.sentence_text(j) for j in view.sentences_of_chunk(chunk)))
     days = [w.day for w in find_when(f"{title}. {text}", published)]
     days += [published] if published is not None else []
-    numbers = {v for values in number_values(f"{title} {text}") for v in values}
+    # Read by the article's conventions: "7,500" is 7500 in English, "7,5" is 7.5 in Indonesian.
+    numbers = {v for values in number_values(f"{title} {text}", art.lang) for v in values}
     numbers |= {float(x) for d in days for x in (d.day, d.year, d.month) if x is not None}
     read_sentences = tuple(read(t) for t in sentences if t.strip())
     numbers |= {v for s in read_sentences for v in spelled_values(s)}
@@ -172,7 +173,7 @@ def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]
     dates = when_in(text)
     concepts = searcher.concepts(_without_dates(text, dates), lang)
     words = read(text)
-    why = _numbers_and_dates(text, words, dates, cited) \
+    why = _numbers_and_dates(text, words, dates, cited, lang) \
         or _names_and_content(searcher, text, concepts, present) \
         or _structure(words, concepts, cited, [(w.start, w.end) for w in dates],
                       _names(searcher, text), lang)
@@ -192,9 +193,9 @@ def _structure(words: Sentence, concepts: Sequence[Concept], cited: Sequence[Fac
 
 
 def _numbers_and_dates(text: str, words: Sentence, dates: Sequence[WhenSpan],
-                       cited: Sequence[Facts]) -> str:
+                       cited: Sequence[Facts], lang: str) -> str:
     numbers = frozenset().union(*(f.numbers for f in cited))
-    if any(not values & numbers for values in number_values(text)) or any(
+    if any(not values & numbers for values in number_values(text, lang)) or any(
             v not in numbers for v in spelled_values(words)):
         return "number"
     return date_clash(dates, [d for f in cited for d in f.days])
