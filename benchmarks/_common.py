@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 
 from bot.logs import quiet_libraries
-from retrieval.building.embed import Embedder
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SHARED = ROOT.parent / "shared"

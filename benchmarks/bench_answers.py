@@ -43,9 +43,10 @@ from _common import (
 )
 
 from bot.format import answer_json
-from retrieval.building import build_index, load_embedder
+from retrieval.building import build_index
+from retrieval.embedding import load_embedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 BLIND = "blind (60)"
 GOALS = {"support": (">=", 0.9), "abstain_ok": (">=", 0.9), "cite_precision": (">=", 0.95),

@@ -45,11 +45,11 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from fake_telegram import FakeTelegram, Sent, app_thread  # noqa: E402  (after the path set-up)
 
 from bot import telegram as tg  # noqa: E402
-from retrieval.building.embed import load_embedder  # noqa: E402
 from retrieval.building.indexer import build_index  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
+from retrieval.embedding.embed import load_embedder  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
-from retrieval.search.lexicon import Lexicon  # noqa: E402
+from retrieval.text.lexicon import Lexicon  # noqa: E402
 
 #: The seeds dev set's questions (``shared/eval/seeds-dev.jsonl``), each followed by a variant
 #: in the other language.

@@ -38,9 +38,9 @@ from _common import (
 
 from retrieval import store
 from retrieval.building import build_index
-from retrieval.building.embed import Embedder, load_embedder
+from retrieval.embedding.embed import Embedder, load_embedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 
 class Timed:

@@ -34,7 +34,7 @@ from _common import (
     verdict,
 )
 
-from retrieval.building.embed import load_embedder
+from retrieval.embedding.embed import load_embedder
 from retrieval.store import vectors as vector_indexes
 
 _DIM, _CANDIDATES, _BATCH = 384, 50, 50_000

@@ -51,8 +51,8 @@ from _common import (
 )
 
 from retrieval import store
-from retrieval.building.embed import Embedder, SentenceTransformerEmbedder, load_embedder
 from retrieval.building.indexer import BuildReport, build_index
+from retrieval.embedding.embed import Embedder, SentenceTransformerEmbedder, load_embedder
 
 APPENDED = " Kalimat ini ditambahkan untuk mengukur pembaruan indeks secara bertahap."
 

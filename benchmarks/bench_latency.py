@@ -66,13 +66,13 @@ from _common import (
 
 from retrieval import store
 from retrieval.building.chunks import chunk_sentences, split_sentences
-from retrieval.building.embed import Embedder, load_embedder
 from retrieval.building.indexer import BuildReport, build_index
-from retrieval.building.runtime import query_embedder
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder, load_embedder
+from retrieval.embedding.runtime import query_embedder
 from retrieval.engine import Engine
 from retrieval.reading.clean import parse_article
-from retrieval.search.lexicon import Lexicon
+from retrieval.text.lexicon import Lexicon
 from retrieval.tuning import TUNING, effective
 
 SEED = 20240224

@@ -47,10 +47,10 @@ from _common import (
 
 from bot.format import answer_json
 from retrieval.building import build_index
-from retrieval.building.embed import Embedder, load_embedder
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder, load_embedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 K = 10
 

@@ -58,12 +58,12 @@ from _common import (
 
 from bot.format import answer_json
 from retrieval import store
-from retrieval.building.embed import Embedder, load_embedder
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder, load_embedder
 from retrieval.engine import Engine
 from retrieval.search import Searcher
-from retrieval.search.lexicon import Lexicon
+from retrieval.text.lexicon import Lexicon
 from retrieval.tuning import effective
 
 K = 10

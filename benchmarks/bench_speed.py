@@ -55,21 +55,21 @@ from _common import (
 
 from retrieval import store
 from retrieval.building.assemble import encode_in_blocks
-from retrieval.building.embed import SentenceTransformerEmbedder, load_embedder
-from retrieval.building.onnx_embed import OnnxEmbedder
-from retrieval.building.onnx_files import (
+from retrieval.building.progress import Quiet
+from retrieval.config import Settings
+from retrieval.embedding.embed import SentenceTransformerEmbedder, load_embedder
+from retrieval.embedding.onnx_embed import OnnxEmbedder
+from retrieval.embedding.onnx_files import (
     META_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,
     OnnxMeta,
     file_sums,
 )
-from retrieval.building.onnx_files import model_folder as export_folder
-from retrieval.building.progress import Quiet
-from retrieval.building.runtime import query_embedder
-from retrieval.config import Settings
+from retrieval.embedding.onnx_files import model_folder as export_folder
+from retrieval.embedding.runtime import query_embedder
 from retrieval.engine import Engine
-from retrieval.search.lexicon import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 Encode = Callable[[list[str]], np.ndarray]
 

@@ -57,9 +57,11 @@ from retrieval.answering.llm import LlmWriter
 from retrieval.answering.prompt import NOT_FOUND
 from retrieval.answering.verify import Verdict, check, claims, facts
 from retrieval.answering.writer import Evidence
-from retrieval.building import build_index, load_embedder
+from retrieval.building import build_index
+from retrieval.embedding import load_embedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon, Searcher
+from retrieval.search import Searcher
+from retrieval.text.lexicon import Lexicon
 from retrieval.types import Answer
 
 RECORDS = ROOT / "benchmarks" / "data" / "llm-faithful.jsonl"

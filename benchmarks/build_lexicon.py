@@ -1,7 +1,7 @@
-"""Regenerate ``retrieval/search/data/eng-ind.tsv`` (``--pivot``: ``eng-ind-pivot.tsv``).
+"""Regenerate ``retrieval/text/data/eng-ind.tsv`` (``--pivot``: ``eng-ind-pivot.tsv``).
 
 The source is the FreeDict/WikDict English-Indonesian dictionary (CC-BY-SA 3.0, see
-``retrieval/search/data/ATTRIBUTION.md``), shipped by Debian in dictd format. Get and unpack it::
+``retrieval/text/data/ATTRIBUTION.md``), shipped by Debian in dictd format. Get and unpack it::
 
     cd /tmp && apt-get download dict-freedict-eng-ind
     dpkg-deb -x dict-freedict-eng-ind_*_all.deb /tmp/freedict-eng-ind
@@ -25,7 +25,7 @@ mostly category labels ("fruit" under *orange* = "jeruk"), not synonyms.
 Pivot translations (``--pivot``)
 --------------------------------
 The direct dictionary is thin for news vocabulary ("civilian", "injure", "release" have no
-entry), so ``--pivot`` writes a second file, ``retrieval/search/data/eng-ind-pivot.tsv``, of
+entry), so ``--pivot`` writes a second file, ``retrieval/text/data/eng-ind-pivot.tsv``, of
 English -> Indonesian translations found *through other languages*: English -> X from a
 FreeDict/WikDict dictionary (eng-X, or X-eng read backwards), then X -> Indonesian from
 X-ind. Only dictionaries licensed CC-BY-SA 3.0 are used (the WikDict ones, Debian source

@@ -24,11 +24,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from retrieval.answering.coverage import confidence  # noqa: E402
-from retrieval.building.embed import load_embedder  # noqa: E402
 from retrieval.building.indexer import build_index  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
+from retrieval.embedding.embed import load_embedder  # noqa: E402
 from retrieval.engine import Engine  # noqa: E402
-from retrieval.search.lexicon import Lexicon  # noqa: E402
+from retrieval.text.lexicon import Lexicon  # noqa: E402
 
 TARGET_ANSWER_RATE = 0.9
 

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from retrieval import store
-from retrieval.building import BuildReport, Embedder, build_index, freshness, load_embedder
-from retrieval.building.runtime import ensure_export, query_embedder
+from retrieval.building import BuildReport, build_index, freshness
 from retrieval.config import Settings
+from retrieval.embedding import Embedder, load_embedder
+from retrieval.embedding.runtime import ensure_export, query_embedder
 from retrieval.engine import Engine
 from retrieval.errors import KabarError, NoIndexError
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 __all__ = ["App", "embedder_loader", "open_app"]
 

@@ -22,7 +22,7 @@ from bot.format import fallback_text, format_answer, format_sources, printable, 
 from bot.texts import text
 from retrieval.engine import Engine
 from retrieval.errors import KabarError
-from retrieval.search import detect_language
+from retrieval.text.wordlists import detect_language
 from retrieval.types import Answer, Turn
 
 log = logging.getLogger(__name__)

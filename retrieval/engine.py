@@ -21,10 +21,11 @@ from retrieval import store
 from retrieval.answering import AnswerWriter, Evidence, writer_for
 from retrieval.config import Settings
 from retrieval.errors import KabarError
-from retrieval.search import Lexicon, QueryEncoder, Searcher
+from retrieval.search import QueryEncoder, Searcher
 from retrieval.search.followup import follow_up_context
-from retrieval.search.languages import SUPPORTED, question_language
-from retrieval.search.terms import words
+from retrieval.text.languages import SUPPORTED, question_language
+from retrieval.text.lexicon import Lexicon
+from retrieval.text.terms import words
 from retrieval.tuning import TUNING, Tuning, effective
 from retrieval.types import Answer, ArticleInfo, IndexInfo, Passage, Turn
 
@@ -85,8 +86,8 @@ class Engine:
         Raises:
             NoIndexError, IndexMismatchError, CorruptIndexError, ModelLoadError.
         """
-        from retrieval.building.embed import load_embedder
-        from retrieval.building.runtime import query_embedder
+        from retrieval.embedding.embed import load_embedder
+        from retrieval.embedding.runtime import query_embedder
 
         encoder = query_embedder(settings, lambda: load_embedder(settings))
         return cls(settings, encoder, Lexicon.load())

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.building.embed import Embedder, HashingEmbedder, load_embedder
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder, HashingEmbedder, load_embedder
 from retrieval.engine import Engine
-from retrieval.search.lexicon import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The installed ``kabar`` console script, next to this interpreter.

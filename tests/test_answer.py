@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from retrieval.answering.coverage import confidence
-from retrieval.building import HashingEmbedder, build_index
+from retrieval.building import build_index
 from retrieval.config import Settings
+from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon
 from retrieval.search.followup import follow_up_context, is_follow_up
+from retrieval.text.lexicon import Lexicon
 from retrieval.types import Answer, Turn
 
 ARTICLES = {

@@ -14,10 +14,10 @@ import pytest
 from conftest import KABAR, ROOT, SEEDS, default_signals, kabar_env, make_settings
 
 from retrieval import store
-from retrieval.building.embed import Embedder, HashingEmbedder
 from retrieval.building.indexer import build_index
 from retrieval.building.progress import TerminalProgress
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder, HashingEmbedder
 
 FIXED_SEEDS = ("000_0824a75aebbd95f9.txt", "001_807304e9ae65fd15.txt",
                "002_32c7552fa8fd2136.txt", "003_1c1b4390ddce87f2.txt",
@@ -167,7 +167,7 @@ def test_the_terminal_line_names_the_model_loading() -> None:
 # build, deterministically.
 _STALLED_BUILD = """
 import sys, time
-from retrieval.building import embed
+from retrieval.embedding import embed
 def stall(self, texts, progress=False):
     print("embedding", file=sys.stderr, flush=True)
     time.sleep(120)

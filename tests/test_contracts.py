@@ -25,12 +25,13 @@ from conftest import ROOT, SEEDS
 from retrieval import store
 from retrieval.answering import WRITERS, AnswerWriter, Evidence, LlmWriter
 from retrieval.answering.chat import Message
-from retrieval.building import HashingEmbedder, build_index
+from retrieval.building import build_index
 from retrieval.config import Settings
+from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
 from retrieval.reading import READERS, NotAnArticle
-from retrieval.search import Lexicon
 from retrieval.store import vectors as vector_indexes
+from retrieval.text.lexicon import Lexicon
 
 # --- the vector index ------------------------------------------------------------------------
 
@@ -234,7 +235,7 @@ LINT_IMPORTS = shutil.which("lint-imports", path=str(Path(sys.executable).parent
     (None, "", None),
     ("retrieval/store/data.py", "from bot import cli  # an upward import\n",
      "Front ends above the engine"),
-    ("retrieval/search/terms.py", "import retrieval.search.searcher  # a cycle\n",
+    ("retrieval/text/terms.py", "import retrieval.search.searcher  # a cycle\n",
      "No import cycles"),
 ], ids=["as-is", "upward", "cycle"])
 def test_layering_contract(tmp_path: Path, where: str | None, line: str,

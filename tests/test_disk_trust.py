@@ -26,9 +26,10 @@ from fake_telegram import FakeTelegram
 from test_safety import MEDIATOR, TOKEN, ask_bot, kabar, kabar_bot, one_line_error
 
 from retrieval import safe_io, store
-from retrieval.building.embed import Embedder, HashingEmbedder
 from retrieval.building.indexer import build_index
-from retrieval.building.onnx_files import (
+from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder, HashingEmbedder
+from retrieval.embedding.onnx_files import (
     META_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,
@@ -37,12 +38,11 @@ from retrieval.building.onnx_files import (
     model_folder,
     read_meta,
 )
-from retrieval.building.runtime import ensure_export, query_embedder
-from retrieval.config import Settings
+from retrieval.embedding.runtime import ensure_export, query_embedder
 from retrieval.engine import Engine
 from retrieval.errors import CorruptIndexError
-from retrieval.search import diskcache, places
-from retrieval.search.lexicon import Lexicon
+from retrieval.text import diskcache, places
+from retrieval.text.lexicon import Lexicon
 
 pytestmark = pytest.mark.timeout(300)
 #: The tests that drive the real ``kabar`` command.

@@ -138,9 +138,9 @@ def test_telegram_doc_shows_what_the_bot_renders(tmp_path: Path) -> None:
 
     from bot.telegram import render
     from retrieval.building import build_index
-    from retrieval.building.embed import HashingEmbedder
+    from retrieval.embedding.embed import HashingEmbedder
     from retrieval.engine import Engine
-    from retrieval.search import Lexicon
+    from retrieval.text.lexicon import Lexicon
 
     doc = (ROOT / "docs" / "telegram.md").read_text(encoding="utf-8")
     exchange = doc.split("## A real exchange", 1)[1].split("```text\n", 1)[1].split("```")[0]

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from conftest import SEEDS
 
-from retrieval.building.embed import SentenceTransformerEmbedder, load_embedder
 from retrieval.building.sentences import split_sentences
 from retrieval.config import Settings
+from retrieval.embedding.embed import SentenceTransformerEmbedder, load_embedder
 
 
 @pytest.mark.e2e

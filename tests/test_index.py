@@ -17,9 +17,9 @@ from conftest import make_settings
 from retrieval import store
 from retrieval.building import freshness
 from retrieval.building.chunks import chunk_text
-from retrieval.building.embed import Embedder, HashingEmbedder
 from retrieval.building.indexer import BuildReport, build_index
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder, HashingEmbedder
 from retrieval.errors import CorruptIndexError, IndexMismatchError, NoIndexError, SeedsError
 from retrieval.reading.clean import parse_article
 

@@ -7,8 +7,8 @@ from importlib import resources
 
 import pytest
 
-from retrieval.search.lexicon import Lexicon
-from retrieval.search.wordlists import (
+from retrieval.text.lexicon import Lexicon
+from retrieval.text.wordlists import (
     STOPWORDS_EN,
     STOPWORDS_ID,
     Language,
@@ -214,7 +214,7 @@ def test_lexicon_with_pivot_data() -> None:
 
 
 def test_data_files_and_attribution() -> None:
-    data = resources.files("retrieval.search") / "data"
+    data = resources.files("retrieval.text") / "data"
     tsv = (data / "eng-ind.tsv").read_text(encoding="utf-8")
     rows = [line for line in tsv.splitlines() if line and not line.startswith("#")]
     assert len(rows) > 5000
@@ -226,7 +226,7 @@ def test_data_files_and_attribution() -> None:
 
 
 def test_pivot_data_file() -> None:
-    data = resources.files("retrieval.search") / "data"
+    data = resources.files("retrieval.text") / "data"
     direct = {
         line.split("\t")[0]: set(line.split("\t")[1].split("|"))
         for line in (data / "eng-ind.tsv").read_text(encoding="utf-8").splitlines()

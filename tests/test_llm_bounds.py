@@ -21,11 +21,11 @@ from test_llm_frontends import FAITHFUL, KEY, PARIS, QUESTION, citing, kabar_ask
 from test_telegram import running_bot
 
 from retrieval.answering.chat import Message, OpenAIChat
-from retrieval.building import Embedder
 from retrieval.config import Settings
+from retrieval.embedding import Embedder
 from retrieval.engine import Engine
 from retrieval.errors import LlmError
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 DEADLINE = 1.5
 CAP = 1000

@@ -25,10 +25,10 @@ from llm_server import MODEL, llm_unavailable_reason, running_llm
 from test_telegram import running_bot
 
 from bot.repl import Repl
-from retrieval.building import Embedder
 from retrieval.config import Settings
+from retrieval.embedding import Embedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 pytestmark = pytest.mark.e2e
 

@@ -17,11 +17,11 @@ import pytest
 from retrieval.answering import ExtractiveWriter, LlmWriter, writer_for
 from retrieval.answering.chat import Message
 from retrieval.answering.verify import claims
-from retrieval.building import Embedder
 from retrieval.config import Settings
+from retrieval.embedding import Embedder
 from retrieval.engine import Engine
 from retrieval.errors import LlmError
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 pytestmark = pytest.mark.e2e
 

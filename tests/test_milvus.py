@@ -16,11 +16,12 @@ from conftest import make_settings
 
 from bot.cli import main
 from retrieval import store
-from retrieval.building import Embedder, build_index
+from retrieval.building import build_index
 from retrieval.config import Settings
+from retrieval.embedding import Embedder
 from retrieval.engine import Engine
 from retrieval.errors import ConfigError, IndexWriteError
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 pytest.importorskip("pymilvus", reason="Milvus tests need `pip install kabar[milvus]`")
 pytest.importorskip("milvus_lite", reason="Milvus tests need `pip install kabar[milvus]`")

@@ -21,10 +21,11 @@ from conftest import KABAR, SHARED, default_signals, kabar_env, make_settings
 from test_telegram import PARIS, assert_answer_structure, running_bot
 from test_watch import PART_ONE, PART_TWO, Proc, wait_for
 
-from retrieval.building import Embedder, build_index
+from retrieval.building import build_index
 from retrieval.config import Settings
+from retrieval.embedding import Embedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 pytest.importorskip("pymilvus", reason="Milvus tests need `pip install kabar[milvus]`")
 pytest.importorskip("milvus_lite", reason="Milvus tests need `pip install kabar[milvus]`")

@@ -27,12 +27,13 @@ from test_telegram import PARIS
 from test_watch import Proc, wait_for
 
 from retrieval import store
-from retrieval.building import Embedder, build_index
+from retrieval.building import build_index
 from retrieval.config import Settings
+from retrieval.embedding import Embedder
 from retrieval.engine import Engine
 from retrieval.errors import CorruptIndexError, IndexWriteError
-from retrieval.search import Lexicon
 from retrieval.store.local_state import waiting_build_lock
+from retrieval.text.lexicon import Lexicon
 
 pytest.importorskip("pymilvus", reason="Milvus tests need `pip install kabar[milvus]`")
 pytest.importorskip("milvus_lite", reason="Milvus tests need `pip install kabar[milvus]`")

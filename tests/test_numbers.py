@@ -17,9 +17,10 @@ from conftest import make_settings
 from retrieval.answering.localize import localize
 from retrieval.answering.numbers import read_digits, spelled_numbers, write_number
 from retrieval.answering.spans import Span, number_spans, number_values
-from retrieval.building import HashingEmbedder, build_index
+from retrieval.building import build_index
+from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 
 def values(text: str, lang: str | None = None) -> list[float]:

@@ -18,10 +18,11 @@ from bot.format import format_answer
 from bot.repl import Repl
 from retrieval.answering.kinds import question_kind
 from retrieval.answering.when import Day, article_day, find_when, format_day
-from retrieval.building import HashingEmbedder, build_index
+from retrieval.building import build_index
 from retrieval.config import Settings
+from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon
+from retrieval.text.lexicon import Lexicon
 from retrieval.types import Answer
 
 CAIRO = (

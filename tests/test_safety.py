@@ -28,13 +28,13 @@ from fake_telegram import FakeTelegram, check_html, visible_text
 from bot.format import printable
 from bot.logs import TextPrivacyFilter
 from retrieval import store
-from retrieval.building.embed import HashingEmbedder
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
+from retrieval.embedding.embed import HashingEmbedder
 from retrieval.engine import Engine, clean_question
 from retrieval.errors import ConfigError, IndexWriteError
 from retrieval.reading import files
-from retrieval.search.lexicon import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 pytestmark = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
 

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 from conftest import SEEDS, make_settings
 
-from retrieval.building.bm25 import build_bm25
-from retrieval.building.embed import Embedder
+from retrieval.building.bm25_weights import build_bm25
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder
 from retrieval.engine import Engine
-from retrieval.search.bm25 import bm25_scores
-from retrieval.search.lexicon import Lexicon
+from retrieval.search.bm25_scoring import bm25_scores
 from retrieval.search.qtype import answer_type, holds
+from retrieval.text.lexicon import Lexicon
 from retrieval.tuning import TUNING
 
 PARIS_TALKS = "000_0824a75aebbd95f9.txt"

@@ -16,13 +16,13 @@ import pytest
 from conftest import make_settings
 
 from retrieval.building import build_index
-from retrieval.building.embed import Embedder, HashingEmbedder
-from retrieval.building.onnx_files import failure_file, model_folder
-from retrieval.building.runtime import ensure_export, query_embedder
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder, HashingEmbedder
+from retrieval.embedding.onnx_files import failure_file, model_folder
+from retrieval.embedding.runtime import ensure_export, query_embedder
 from retrieval.engine import Engine
 from retrieval.errors import ModelLoadError
-from retrieval.search.lexicon import Lexicon
+from retrieval.text.lexicon import Lexicon
 
 HEAVY = ("torch", "transformers", "sentence_transformers")
 # Runs the CLI in a fresh interpreter, then prints which heavy modules it imported.
@@ -178,7 +178,7 @@ def test_onnx_agrees_with_torch_on_the_seeds(real_index: Settings, real_embedder
 
 def test_lexicon_and_places_come_back_the_same_from_the_cache(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from retrieval.search import places
+    from retrieval.text import places
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     built = Lexicon.load()

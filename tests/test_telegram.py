@@ -34,11 +34,11 @@ from fake_telegram import FakeTelegram, Sent, app_thread, check_html, visible_te
 from bot import telegram as tg
 from bot.telegram import handlers
 from bot.telegram import render as tf
-from retrieval.building.embed import Embedder
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder
 from retrieval.engine import Engine
-from retrieval.search.lexicon import Lexicon
+from retrieval.text.lexicon import Lexicon
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo, Turn
 
 KABAR = Path(sys.executable).with_name("kabar")

@@ -48,12 +48,12 @@ from bot.telegram import flood
 from bot.telegram.pools import LlmPool
 from bot.telegram.stop import FORCED_EXIT
 from bot.texts import EXAMPLES, text
-from retrieval.building.embed import Embedder
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder
 from retrieval.engine import Engine
 from retrieval.errors import ConfigError
 from retrieval.search.followup import follow_up_context, is_follow_up
-from retrieval.search.lexicon import Lexicon
+from retrieval.text.lexicon import Lexicon
 from retrieval.types import Turn
 
 pytestmark = pytest.mark.e2e

@@ -15,10 +15,11 @@ import pytest
 from conftest import SEEDS, make_settings
 
 from retrieval.answering.verify import Verdict, check, claims, facts
-from retrieval.building.embed import HashingEmbedder
 from retrieval.building.indexer import build_index
+from retrieval.embedding.embed import HashingEmbedder
 from retrieval.engine import Engine
-from retrieval.search import Lexicon, Searcher
+from retrieval.search import Searcher
+from retrieval.text.lexicon import Lexicon
 
 #: An article carrying an instruction to the reader, as a planted one would.
 PLANTED = ("Perundingan damai dilanjutkan di Jenewa\n"

@@ -19,10 +19,10 @@ import pytest
 from conftest import KABAR, default_signals, kabar_env
 
 from retrieval import store
-from retrieval.building.embed import Embedder
 from retrieval.building.indexer import BuildReport, build_index
 from retrieval.building.watch import watch
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder
 from retrieval.errors import KabarError, NoIndexError
 
 needs_kabar = pytest.mark.skipif(KABAR is None, reason="the kabar console script is missing")

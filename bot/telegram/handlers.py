@@ -39,7 +39,7 @@ from bot.texts import EXAMPLES, text
 from retrieval.answering import ExtractiveWriter
 from retrieval.config import Settings
 from retrieval.engine import Engine, clean_question, has_words
-from retrieval.search import detect_language
+from retrieval.text.wordlists import detect_language
 from retrieval.types import Answer, Turn
 
 __all__ = ["Handlers"]

@@ -12,7 +12,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from retrieval.engine import Engine, has_words
-from retrieval.search import detect_language
+from retrieval.text.wordlists import detect_language
 from retrieval.types import Answer, Turn
 
 __all__ = ["ENGINE", "Context", "chat_state", "engine_of", "user_lang"]

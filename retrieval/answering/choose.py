@@ -24,8 +24,8 @@ from retrieval.answering.coverage import compactness, sentence_coverage
 from retrieval.answering.kinds import question_kind
 from retrieval.answering.lead import short_lead
 from retrieval.search import Hit, Query, Searcher
-from retrieval.search.terms import terms
 from retrieval.store import IndexView
+from retrieval.text.terms import terms
 from retrieval.tuning import Tuning
 
 __all__ = ["Window", "answer_first", "choose", "fill", "kind_first", "pick", "reading_list",

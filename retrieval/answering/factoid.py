@@ -24,9 +24,10 @@ from retrieval.answering.spans import (
     year_spans,
 )
 from retrieval.answering.when import Day
-from retrieval.search import Lexicon, Query
-from retrieval.search.places import is_place
-from retrieval.search.terms import STOPWORDS, terms
+from retrieval.search import Query
+from retrieval.text.lexicon import Lexicon
+from retrieval.text.places import is_place
+from retrieval.text.terms import STOPWORDS, terms
 
 __all__ = ["ArticleNames", "Context", "counted", "pick_short", "wants_person"]
 

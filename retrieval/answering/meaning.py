@@ -19,8 +19,8 @@ import re
 
 from retrieval.answering.spans import TITLES
 from retrieval.search import Query, Searcher
-from retrieval.search.places import is_major_place, is_place
-from retrieval.search.terms import STOPWORDS, stem
+from retrieval.text.places import is_major_place, is_place
+from retrieval.text.terms import STOPWORDS, stem
 
 __all__ = ["absent_names", "mentioned_anywhere", "off_focus"]
 
@@ -68,7 +68,7 @@ def mentioned_anywhere(searcher: Searcher, query: Query, name: str) -> bool:
 
 
 def _name_groups(searcher: Searcher, text: str) -> list[list[str]]:
-    # "Syria's coast" names Syria (as the question's terms do, retrieval.search.terms).
+    # "Syria's coast" names Syria (as the question's terms do, retrieval.text.terms).
     tokens = [re.sub(r"['’]s$", "", m.group(0)).rstrip(".'’") for m in _TOKEN.finditer(text)]
     lexicon = searcher.lexicon
     groups: list[list[str]] = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from retrieval.search.terms import stem
+from retrieval.text.terms import stem
 
 __all__ = ["NEGATORS", "NEGATOR_PHRASES", "NOT_NEGATIONS", "PAIRS", "pole_of"]
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 from retrieval.answering.structure import Sentence, Word, is_root, positions
 from retrieval.search.query import Concept
-from retrieval.search.terms import stem
+from retrieval.text.terms import stem
 
 __all__ = ["Role", "role_clash", "roles"]
 

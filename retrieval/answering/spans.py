@@ -22,7 +22,7 @@ from retrieval.answering.numbers import (
     spelled_numbers,
 )
 from retrieval.answering.when import Day, find_when
-from retrieval.search.terms import STOPWORDS
+from retrieval.text.terms import STOPWORDS
 
 __all__ = ["TITLES", "Names", "Span", "date_spans", "name_spans", "number_spans", "number_values",
            "year_spans"]

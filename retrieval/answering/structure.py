@@ -25,7 +25,7 @@ from importlib import resources
 
 from retrieval.answering.opposites import NEGATOR_PHRASES, NEGATORS, NOT_NEGATIONS, pole_of
 from retrieval.search.query import Concept
-from retrieval.search.terms import STOPWORDS, stem
+from retrieval.text.terms import STOPWORDS, stem
 
 __all__ = ["Sentence", "Word", "is_root", "positions", "read"]
 

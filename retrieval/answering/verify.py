@@ -45,7 +45,7 @@ from retrieval.answering.voice import addressed_to_reader
 from retrieval.answering.when import Day, WhenSpan, article_day, find_when
 from retrieval.search import Searcher
 from retrieval.search.query import Concept
-from retrieval.search.terms import stem, terms
+from retrieval.text.terms import stem, terms
 
 __all__ = ["Claim", "Facts", "Verdict", "check", "claims", "facts"]
 

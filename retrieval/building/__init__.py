@@ -2,18 +2,15 @@
 
 The second stage. :func:`build_index` (:mod:`.indexer`) reads the corpus, re-embeds only
 new and changed articles (:mod:`.assemble`: sentences from :mod:`.sentences`, chunks from
-:mod:`.chunks`, vectors from the :class:`Embedder` of :mod:`.embed`, BM25 from
-:mod:`.bm25`) and publishes through :mod:`retrieval.store`. :func:`freshness` says whether
+:mod:`.chunks`, vectors from an :class:`~retrieval.embedding.Embedder`, BM25 from
+:mod:`.bm25_weights`) and publishes through :mod:`retrieval.store`. :func:`freshness` says whether
 the published index is stale; :func:`watch` (:mod:`.watch`) rebuilds while files change.
 
-Exports: ``build_index``, ``BuildReport``, ``freshness``, ``Freshness``, ``Embedder``,
-``HashingEmbedder``, ``load_embedder``, ``watch``.
+Exports: ``build_index``, ``BuildReport``, ``freshness``, ``Freshness``, ``watch``.
 """
 
-from retrieval.building.embed import Embedder, HashingEmbedder, load_embedder
 from retrieval.building.freshness import Freshness, freshness
 from retrieval.building.indexer import BuildReport, build_index
 from retrieval.building.watch import watch
 
-__all__ = ["BuildReport", "Embedder", "Freshness", "HashingEmbedder", "build_index",
-           "freshness", "load_embedder", "watch"]
+__all__ = ["BuildReport", "Freshness", "build_index", "freshness", "watch"]

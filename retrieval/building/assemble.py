@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.building.bm25 import build_bm25
+from retrieval.building.bm25_weights import build_bm25
 from retrieval.building.chunks import Chunk, chunk_sentences
-from retrieval.building.embed import Embedder
 from retrieval.building.progress import BuildProgress, Quiet
 from retrieval.building.sentences import split_sentences
+from retrieval.embedding.embed import Embedder
 from retrieval.reading import Article
-from retrieval.search.terms import terms
-from retrieval.search.wordlists import detect_language
 from retrieval.store import BM25Index, IndexData, Layout, StoredArticle, VectorIndex
 from retrieval.store import vectors as vector_indexes
+from retrieval.text.terms import terms
+from retrieval.text.wordlists import detect_language
 
 __all__ = ["Assembled", "LaidOut", "assemble", "chunk_vectors", "embed_sentences",
            "encode_in_blocks", "lay_out", "resolve_kind"]

@@ -15,7 +15,7 @@ from retrieval.building.chunks import CHUNKER_VERSION
 from retrieval.config import Settings
 from retrieval.errors import KabarError
 from retrieval.reading import fingerprint
-from retrieval.search.terms import TERMS_VERSION
+from retrieval.text.terms import TERMS_VERSION
 from retrieval.tuning import TUNING, Tuning
 
 __all__ = ["Freshness", "analysis_settings", "chunker_settings", "freshness", "record_state",

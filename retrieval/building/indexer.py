@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 from retrieval import store
 from retrieval.building.assemble import Assembled, assemble, resolve_kind
-from retrieval.building.embed import Embedder
 from retrieval.building.freshness import (
     Files,
     analysis_settings,
@@ -25,8 +24,9 @@ from retrieval.building.freshness import (
     unchanged_version,
 )
 from retrieval.building.progress import BuildProgress, announce_loading, progress_for
-from retrieval.building.runtime import ensure_export
 from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder
+from retrieval.embedding.runtime import ensure_export
 from retrieval.errors import CorruptIndexError, IndexMismatchError, KabarError, NoIndexError
 from retrieval.reading import Corpus, fingerprint, read_corpus
 from retrieval.tuning import TUNING, Tuning

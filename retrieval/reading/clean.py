@@ -24,35 +24,15 @@ from dataclasses import dataclass
 
 from retrieval.reading.dates import DateHit, find_date
 from retrieval.reading.noise import MD_HEADING, noise_match, normalise_line, strip_inline_noise
+from retrieval.text.datelines import dateline as _dateline
 from retrieval.types import ArticleMeta
 
-__all__ = ["clean_text", "extract_metadata", "opening_excerpt", "parse_article",
-           "split_title_and_body"]
+__all__ = ["clean_text", "extract_metadata", "parse_article", "split_title_and_body"]
 
 # ---------------------------------------------------------------------------------------
 # Datelines, titles and outlets
 # ---------------------------------------------------------------------------------------
 
-_PLACE = r"[A-Z][A-Za-z’'.]*(?:\s+[A-Z][A-Za-z’'.]*){0,2}"
-_OUTLET_TOKEN = r"[\w.’'&]+(?:-[\w.’'&]+)*"
-# Datelines opening the first paragraph, most specific first:
-_DATELINES: tuple[re.Pattern[str], ...] = (
-    # "Paris, MINA – ...", "Moskow, Jelasberita.com| ...", "JAKARTA, KOMPAS.com - ..."
-    re.compile(
-        rf"(?P<place>{_PLACE})\s*,\s*(?P<outlet>{_OUTLET_TOKEN}(?:\s+{_OUTLET_TOKEN}){{0,2}}?)"
-        r"\s*(?:\||–|—|--?)\s*"
-    ),
-    # "Jakarta (ANTARA) - ..."
-    re.compile(rf"(?P<place>{_PLACE})\s*\((?P<outlet>[^()]{{2,40}})\)\s*(?:\||–|—|--?)\s*"),
-    # "DAMASKUS - ..." — upper case only, so that a sentence opening "Israel - ..." is
-    # not taken for a dateline.
-    re.compile(r"(?P<place>[A-Z][A-Z’'.]{2,}(?:\s+[A-Z][A-Z’'.]+){0,2})\s*,?\s*(?:\||–|—|--?)\s+"),
-    # "Paris: Pembicaraan ..."
-    re.compile(rf"(?P<place>{_PLACE})\s*:\s+(?=[\"“A-Z])"),
-)
-# An outlet in a dateline is a domain or has an all-caps name (MINA, CNN, KOMPAS.com);
-# this keeps "Jakarta, Indonesia - ..." from naming "Indonesia" as the outlet.
-_OUTLET_SHAPE = re.compile(r"\.(?:com|co\.id|id|net|org|tv|news)\b|\b[A-Z]{2,}\b")
 _COPYRIGHT_HOLDER = re.compile(
     r"(?:hak\s+cipta\s+(?:milik|oleh)\s+|(?:copyright\s*)?(?:©|\(c\))?\s*(?:copyright\s*)?"
     r"(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*(?:by\s+)?)"
@@ -73,24 +53,6 @@ class _Parsed:
     title: str | None
     paragraphs: tuple[str, ...]
     meta_lines: tuple[tuple[str, re.Match[str]], ...]  # (rule name, match) of noise lines
-
-
-
-
-
-
-
-
-def _dateline(paragraph: str) -> re.Match[str] | None:
-    for pattern in _DATELINES:
-        m = pattern.match(paragraph)
-        if m is None:
-            continue
-        outlet = m.groupdict().get("outlet")
-        if outlet is not None and not _OUTLET_SHAPE.search(outlet):
-            continue
-        return m
-    return None
 
 
 def _is_title(line: str) -> bool:
@@ -289,20 +251,3 @@ def parse_article(raw: str) -> tuple[str, ArticleMeta]:
     """
     parsed = _analyse(raw)
     return "\n\n".join(parsed.paragraphs), _metadata(parsed)
-
-
-def opening_excerpt(body: str, max_chars: int = 70) -> str:
-    """A short opening of an article, to name one that has no headline.
-
-    The dateline ("Paris, MINA – ") is left out; the excerpt ends at a word boundary with
-    "…" when the first sentence is longer than ``max_chars``.
-    """
-    first = body.split("\n\n", 1)[0]
-    dateline = _dateline(first)
-    if dateline is not None:
-        first = first[dateline.end():]
-    first = first.strip()
-    if len(first) <= max_chars:
-        return first
-    cut = first.rfind(" ", 0, max_chars)
-    return first[: cut if cut > 0 else max_chars].rstrip(" ,;:–-") + "…"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from retrieval.search.terms import terms, words
+from retrieval.text.terms import terms, words
 from retrieval.types import Turn
 
 __all__ = ["follow_up_context", "is_follow_up"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from retrieval.search.terms import words
+from retrieval.text.terms import words
 
 AnswerType = Literal["number", "time", "name"]
 

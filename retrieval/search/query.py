@@ -16,10 +16,10 @@ from typing import Protocol
 
 import numpy as np
 
-from retrieval.search.lexicon import Lexicon
-from retrieval.search.places import is_place
-from retrieval.search.terms import STOPWORDS, stem, terms, words
-from retrieval.search.wordlists import Language, detect_language
+from retrieval.text.lexicon import Lexicon
+from retrieval.text.places import is_place
+from retrieval.text.terms import STOPWORDS, stem, terms, words
+from retrieval.text.wordlists import Language, detect_language
 
 __all__ = ["Concept", "Query", "QueryEncoder", "analyse", "concepts_of"]
 

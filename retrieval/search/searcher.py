@@ -14,13 +14,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from retrieval.search.bm25 import bm25_scores
+from retrieval.search.bm25_scoring import bm25_scores
 from retrieval.search.fusion import fuse, rerank_by_type, top
-from retrieval.search.lexicon import Lexicon
 from retrieval.search.qtype import answer_type
 from retrieval.search.query import Concept, Query, QueryEncoder, analyse, concepts_of
-from retrieval.search.terms import terms
 from retrieval.store import IndexView
+from retrieval.text.lexicon import Lexicon
+from retrieval.text.terms import terms
 from retrieval.tuning import TUNING, Tuning
 from retrieval.types import Passage
 

@@ -16,7 +16,7 @@ Exports: ``load``, ``write_version``, ``current_version``, ``read_manifest``,
 ``VectorIndex``, ``BM25Index``.
 """
 
-from retrieval.store.bm25 import BM25Index
+from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.manifest import Manifest
 from retrieval.store.stores import IndexStore, LocalStore, open_store

@@ -10,10 +10,10 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from retrieval.reading.clean import opening_excerpt
-from retrieval.store.bm25 import BM25Index
+from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.manifest import Manifest
 from retrieval.store.vectors import VectorIndex
+from retrieval.text.datelines import opening_excerpt
 from retrieval.types import ArticleMeta, IndexInfo
 
 __all__ = ["IndexData", "Layout", "StoredArticle"]

@@ -41,7 +41,7 @@ import numpy as np
 from retrieval.config import Settings
 from retrieval.errors import CorruptIndexError, IndexWriteError, KabarError, NoIndexError
 from retrieval.store import codec, milvus_local, versions
-from retrieval.store.bm25 import BM25Index
+from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import REBUILD
 from retrieval.store.local_state import LocalBuildState, waiting_build_lock

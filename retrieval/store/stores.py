@@ -21,7 +21,7 @@ import numpy as np
 
 from retrieval.config import Settings
 from retrieval.store import versions
-from retrieval.store.bm25 import BM25Index
+from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.local_state import LocalBuildState
 from retrieval.store.manifest import Manifest

@@ -53,7 +53,7 @@ import numpy as np
 from retrieval.errors import ConfigError, CorruptIndexError, IndexMismatchError, NoIndexError
 from retrieval.safe_io import UnsafeFileError, make_folder_exclusive, read_regular
 from retrieval.store import codec, vectors
-from retrieval.store.bm25 import BM25Index
+from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import (
     MAX_META_BYTES,

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from retrieval.store.bm25 import BM25Index
+from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import StoredArticle
 from retrieval.store.vectors import VectorIndex
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from retrieval.search import diskcache
+from retrieval.text import diskcache
 
 __all__ = ["is_major_place", "is_place"]
 

@@ -1,7 +1,7 @@
 """Building the BM25 matrix of the chunks with bm25s.
 
 bm25s precomputes every (term, chunk) BM25 weight into a sparse column-per-term matrix; a
-query then only adds up the columns of its terms (:mod:`retrieval.search.bm25`).
+query then only adds up the columns of its terms (:mod:`retrieval.search.bm25_scoring`).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from retrieval.store.bm25 import BM25Index
+from retrieval.store.bm25_matrix import BM25Index
 
 __all__ = ["build_bm25"]
 

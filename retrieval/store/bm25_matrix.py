@@ -1,8 +1,8 @@
 """The BM25 matrix as stored: every (term, chunk) weight, one sparse column per term.
 
-Built at index time (:mod:`retrieval.building.bm25`) and scored at question time
-(:mod:`retrieval.search.bm25`); here it is only data, its size and its files: a plain ``.npz``
-plus a JSON vocabulary.
+Built at index time (:mod:`retrieval.building.bm25_weights`) and scored at question time
+(:mod:`retrieval.search.bm25_scoring`); here it is only data, its size and its files: a plain
+``.npz`` plus a JSON vocabulary.
 """
 
 from __future__ import annotations

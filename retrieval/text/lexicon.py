@@ -26,8 +26,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
-from retrieval.search import diskcache
-from retrieval.search.wordlists import (
+from retrieval.text import diskcache
+from retrieval.text.wordlists import (
     STOPWORDS_EN,
     STOPWORDS_ID,
     Language,
@@ -60,7 +60,7 @@ _DATA_FILES = ("eng-ind.tsv", "eng-ind-pivot.tsv", "news-glossary.tsv", "general
 
 
 def _read_data(name: str) -> str:
-    return (resources.files("retrieval.search") / "data" / name).read_text(encoding="utf-8")
+    return (resources.files("retrieval.text") / "data" / name).read_text(encoding="utf-8")
 
 
 def _read_table(name: str) -> dict[str, tuple[str, ...]]:

@@ -15,7 +15,7 @@ import unicodedata
 from functools import lru_cache
 from typing import Any
 
-from retrieval.search.wordlists import STOPWORDS_EN, STOPWORDS_ID
+from retrieval.text.wordlists import STOPWORDS_EN, STOPWORDS_ID
 
 # Digits with inner separators stay one token; words may hold inner apostrophes.
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+(?:['’][^\W\d_]+)*", re.UNICODE)

@@ -16,8 +16,9 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
-from retrieval.building.embed import Embedder
-from retrieval.building.onnx_files import (
+from retrieval.config import Settings
+from retrieval.embedding.embed import Embedder
+from retrieval.embedding.onnx_files import (
     EXPORTER_VERSION,
     META_FILE,
     DamagedExport,
@@ -29,7 +30,6 @@ from retrieval.building.onnx_files import (
     read_meta,
     verify_export,
 )
-from retrieval.config import Settings
 from retrieval.errors import KabarError, ModelLoadError
 from retrieval.safe_io import UnsafeFileError, read_regular, write_atomic
 
@@ -61,7 +61,7 @@ def query_embedder(settings: Settings, get_embedder: Callable[[], Embedder]) -> 
     folder = model_folder(settings.index_dir, settings.embedding_model)
     try:
         meta = _usable(folder, settings.embedding_model)
-        from retrieval.building.onnx_embed import OnnxEmbedder
+        from retrieval.embedding.onnx_embed import OnnxEmbedder
 
         query, passage = settings.prompts()
         # The tokenizer is read and checked here; the model at the first question.
@@ -113,7 +113,7 @@ def _export(model_id: str, folder: Path, get_embedder: Callable[[], Embedder]) -
     model = getattr(get_embedder(), "sentence_transformer", None)
     if model is None:
         return
-    from retrieval.building.onnx_export import ExportRefused, export
+    from retrieval.embedding.onnx_export import ExportRefused, export
 
     try:
         export(model, model_id, folder)

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.building.onnx_embed import OnnxEmbedder
-from retrieval.building.onnx_files import (
+from retrieval.embedding.onnx_embed import OnnxEmbedder
+from retrieval.embedding.onnx_files import (
     META_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from retrieval.store.bm25 import BM25Index
+from retrieval.store.bm25_matrix import BM25Index
 
 __all__ = ["bm25_scores"]
 

@@ -2,7 +2,7 @@
 
 Importing torch and transformers was nearly all of a one-shot question's time; this
 embedder needs neither (``tests/test_speed.py`` checks ``sys.modules``). It reads the
-folder :func:`retrieval.building.onnx_export.export` wrote. The ONNX Runtime session is
+folder :func:`retrieval.embedding.onnx_export.export` wrote. The ONNX Runtime session is
 created at the first question, so an engine that is never asked costs nothing. (Creating it
 on a background thread was tried: it holds the interpreter lock for most of its ~0.2 s and
 made a one-shot question slower, not faster.) Both files are opened as regular files bounded
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from retrieval.building.onnx_files import (
+from retrieval.embedding.onnx_files import (
     META_FILE,
     MODEL_FILE,
     TOKENIZER_FILE,
@@ -37,7 +37,7 @@ from retrieval.errors import ModelLoadError
 from retrieval.safe_io import sha256_of
 
 if TYPE_CHECKING:
-    from retrieval.building.embed import Embedder
+    from retrieval.embedding.embed import Embedder
 
 __all__ = ["OnnxEmbedder"]
 
@@ -48,7 +48,7 @@ _BATCH = 32
 
 
 class OnnxEmbedder:
-    """The exported model behind the :class:`~retrieval.building.embed.Embedder` interface.
+    """The exported model behind the :class:`~retrieval.embedding.embed.Embedder` interface.
 
     Args:
         folder: The export folder (``model.onnx``, ``tokenizer.json``).

@@ -240,7 +240,7 @@ class HashingEmbedder:
         return self._encode(texts)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
-        from retrieval.search.terms import terms
+        from retrieval.text.terms import terms
 
         out = np.zeros((len(texts), self._dim), dtype=np.float32)
         for row, text in enumerate(texts):

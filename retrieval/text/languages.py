@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from retrieval.search.wordlists import detect_language
+from retrieval.text.wordlists import detect_language
 
 __all__ = ["SUPPORTED", "question_language"]
 
