@@ -18,6 +18,10 @@ from retrieval.config import BUNDLED_MODEL, Settings, variables
 from retrieval.types import Answer, Citation, IndexInfo, Passage
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+BENCHMARKS = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+#: The README and the files its details moved to; their links and figures are checked below.
+DOCS = [ROOT / "README.md", ROOT / "benchmarks" / "README.md",
+        *sorted((ROOT / "docs").glob("*.md"))]
 ENV_EXAMPLE = ROOT / ".env.example"
 
 
@@ -105,7 +109,7 @@ def test_readme_one_shot_time_is_the_measured_one() -> None:
     assert "a few seconds" not in README
     (claimed,) = re.findall(r"Later runs answer in under a second — ([\d.]+) s for a one-shot",
                             README)
-    (row,) = [line for line in README.splitlines() if line.startswith("| one-shot `kabar ask")]
+    (row,) = [line for line in BENCHMARKS.splitlines() if line.startswith("| one-shot `kabar ask")]
     assert f"**{claimed} s**" in row and float(claimed) < 1
 
 
@@ -160,3 +164,79 @@ def test_telegram_doc_shows_what_the_bot_renders(tmp_path: Path) -> None:
     absent = engine.answer("What did Cambodia and Thailand agree on?")
     assert turns["What did Cambodia and Thailand agree on?"].startswith(
         fmt.answer_text(absent).split("\n")[0])
+
+
+# --- the README is a short guide; the details live in docs/ and benchmarks/README.md -----------
+
+#: A measured figure: a decimal (0.862, 28.6), a number with thousands separators (1,100) or a
+#: percentage (2.05 %). Whole numbers (5 MB, 32 levels) are limits and settings, not measurements.
+FIGURE = re.compile(r"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+|\d+ ?%)(?![\w]|[.,]\d)")
+
+
+def prose(text: str) -> str:
+    """The text without fenced code, inline code, quotations and the settings table's rows:
+    what is left states facts in Kabar's own words, so its figures must be recorded somewhere."""
+    text = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+    text = re.sub(r"^\| `(?:KABAR|TELEGRAM)_[A-Z_]+` \|.*$", "", text, flags=re.MULTILINE)
+    # A quotation may wrap onto a second line ("More than\n1,400 people"), no further.
+    return re.sub(r'`[^`\n]*`|"[^"\n]*\n?[^"\n]*"|“[^”\n]*\n?[^”\n]*”', "", text)
+
+
+def recorded(figure: str, text: str) -> bool:
+    return re.search(rf"(?<![\w.,]){re.escape(figure)}(?![\w]|[.,]\d)", text) is not None
+
+
+def section(text: str, heading: str) -> str:
+    return text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_readme_is_a_short_guide() -> None:
+    assert len(README.splitlines()) <= 350
+
+
+def test_every_figure_in_the_readme_is_recorded_where_its_details_live() -> None:
+    details = "\n".join(path.read_text(encoding="utf-8") for path in DOCS[1:])
+    figures = FIGURE.findall(prose(README))
+    assert len(figures) >= 20, figures  # the check must see the README's figures at all
+    missing = sorted({f for f in figures if not recorded(f, details)})
+    assert not missing, f"README figures in no file of docs/ or benchmarks/README.md: {missing}"
+    # The benchmark summary is checked against benchmarks/README.md alone, row by row.
+    summary = section(README, "Benchmarks")
+    rows = [line for line in summary.splitlines() if line.startswith("| ") and FIGURE.search(line)]
+    assert len(rows) >= 8, summary
+    for row in rows:
+        missing = [f for f in FIGURE.findall(prose(row)) if not recorded(f, BENCHMARKS)]
+        assert not missing, f"{missing} not in benchmarks/README.md: {row}"
+        commits = re.findall(r"\b[0-9a-f]{7}\b", row)
+        assert all(c in BENCHMARKS for c in commits), row
+
+
+def anchors(path: Path) -> set[str]:
+    """GitHub's anchors for a Markdown file's headings."""
+    text = re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"),
+                  flags=re.MULTILINE | re.DOTALL)
+    return {re.sub(r"[^\w\- ]", "", h.replace("`", "").strip().lower()).replace(" ", "-")
+            for h in re.findall(r"^#{1,6} (.+)$", text, flags=re.MULTILINE)}
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_resolves(doc: Path) -> None:
+    text = re.sub(r"^```.*?^```", "", doc.read_text(encoding="utf-8"),
+                  flags=re.MULTILINE | re.DOTALL)
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    broken = []
+    for link in links:
+        if re.match(r"[a-z]+:", link):
+            continue  # a web address: not checked offline
+        target, _, anchor = link.partition("#")
+        path = (doc.parent / target).resolve() if target else doc
+        exists = path.is_file() and ROOT in path.parents
+        if not exists or (anchor and path.suffix == ".md" and anchor not in anchors(path)):
+            broken.append(link)
+    assert not broken, f"{doc.name}: links to no file or heading: {broken}"
+
+
+def test_the_readme_links_every_doc() -> None:
+    more = section(README, "More")
+    for doc in (ROOT / "docs").glob("*.md"):
+        assert f"](docs/{doc.name})" in more, f"docs/{doc.name} is not in the README's More list"
