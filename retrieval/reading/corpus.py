@@ -220,4 +220,6 @@ def _read_one(entry: files.FileEntry, max_bytes: int, skipped: list[Skipped],
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    """``"2.0 MB"``; below a tenth of a megabyte in kB, so a small cap does not read "0.0"."""
+    megabytes = size / (1024 * 1024)
+    return f"{megabytes:.1f} MB" if megabytes >= 0.1 else f"{size / 1024:.0f} kB"
