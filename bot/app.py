@@ -18,9 +18,10 @@ from retrieval.embedding import Embedder, load_embedder
 from retrieval.embedding.runtime import ensure_export, query_embedder
 from retrieval.engine import Engine
 from retrieval.errors import KabarError, NoIndexError
+from retrieval.reading import formats
 from retrieval.text.lexicon import Lexicon
 
-__all__ = ["App", "embedder_loader", "open_app"]
+__all__ = ["App", "article_formats", "embedder_loader", "open_app"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,12 @@ class App:
     engine: Engine
     report: BuildReport | None = None
     update_error: str = ""
+
+
+def article_formats() -> str:
+    """The article formats the seeds folder is read in (``".txt, .md, .html or .htm"``), named
+    from the reader registry, for help texts."""
+    return formats()
 
 
 def embedder_loader(settings: Settings) -> Callable[[], Embedder]:

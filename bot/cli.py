@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot import format as fmt
-from bot.app import App, embedder_loader, open_app
+from bot.app import App, article_formats, embedder_loader, open_app
 from bot.format import printable
 from bot.logs import setup_logging
 from retrieval.config import Settings
@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(AttributeError, ValueError, OSError):
             if not stream.isatty():
                 stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    args = _parser().parse_args(argv)
+    args = _parser(article_formats()).parse_args(argv)
     try:
         settings = _settings(args)
         setup_logging(settings.log_level, settings.log_message_text)
@@ -101,7 +101,8 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(formats: str) -> argparse.ArgumentParser:
+    """The command line; ``formats`` names the article formats read (from the registry)."""
     parser = argparse.ArgumentParser(
         prog="kabar", description="Ask questions about a folder of news articles.")
     parser.add_argument("--version", action=_VersionAction)
@@ -111,7 +112,8 @@ def _parser() -> argparse.ArgumentParser:
             ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.add_argument("--seeds", type=Path, metavar="DIR",
-                       help="folder of articles (default: KABAR_SEEDS_DIR or seeds/)")
+                       help=f"folder of {formats} articles "
+                            "(default: KABAR_SEEDS_DIR or seeds/)")
         p.add_argument("--index", type=Path, metavar="DIR",
                        help="index folder (default: KABAR_INDEX_DIR or index/)")
         p.set_defaults(run=run)

@@ -46,9 +46,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True,
                                       hide_input_in_errors=True)
 
+    # The formats are not listed here: settings import no stage, and a copy of the list
+    # would go stale when a reader is added (`kabar --help` names them, from READERS).
     seeds_dir: Path = _env("KABAR_SEEDS_DIR", Path("seeds"),
-                           "folder of articles (`.txt`, `.md`, `.html`, `.htm`), read "
-                           "recursively")
+                           "folder of articles in the formats `retrieval.reading.READERS` "
+                           "reads, read recursively")
     index_dir: Path = _env("KABAR_INDEX_DIR", Path("index"), "where the index lives")
     embedding_model: str = _env("KABAR_EMBEDDING_MODEL", BUNDLED_MODEL,
                                 "sentence-transformers model id or local path; "

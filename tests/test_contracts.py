@@ -29,7 +29,7 @@ from retrieval.building import build_index
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
-from retrieval.reading import READERS, NotAnArticle
+from retrieval.reading import READERS, ArticleReader, NotAnArticle
 from retrieval.store import vectors as vector_indexes
 from retrieval.text.lexicon import Lexicon
 
@@ -210,19 +210,68 @@ def test_index_view_is_consistent(seeds_engine: Engine) -> None:
 
 # --- the article reader ------------------------------------------------------------------------
 
-SAMPLE = (SEEDS / "000_0824a75aebbd95f9.txt").read_bytes()
+#: One sample file per registered suffix, ``sample<suffix>``; a reader without one fails.
+READER_SAMPLES = ROOT / "tests" / "data" / "readers"
+#: Every sample holds the same short story in its own format: a headline, a dateline naming
+#: the outlet, three paragraphs, and a line of scrape noise ("Baca Juga: ...") between them.
+SAMPLE_TITLE = "Pejabat Suriah dan Israel Berunding di Paris"
+SAMPLE_OPENING = "Paris, MINA – Para pejabat Suriah dan Israel telah mengadakan perundingan"
+SAMPLE_CLOSING = "para pihak sepakat untuk melanjutkan perundingan."
+SAMPLE_FIRST_END = b"menurut seorang pejabat Suriah."
+NOT_ARTICLES = (b"", b"   \n\t", bytes(range(256)) * 4)
 
 
-@pytest.mark.parametrize("suffix", sorted(READERS))
-def test_article_reader(suffix: str) -> None:
-    reader = READERS[suffix]
-    article = reader.read(SAMPLE)
-    assert "Paris" in article.body and "Baca Juga" not in article.body
-    assert not [c for c in article.body if ord(c) < 32 and c != "\n"]
-    assert article.meta.outlet
-    for bad in (b"", b"   \n\t", bytes(range(256)) * 4):
+def sample_of(suffix: str) -> Path:
+    """The sample file of a suffix; fails, naming the file to add, when there is none."""
+    sample = READER_SAMPLES / f"sample{suffix}"
+    if not sample.is_file():
+        pytest.fail(f"the {suffix} reader has no sample: add {sample.relative_to(ROOT)} "
+                    "holding the sample story (see tests/data/readers/sample.txt)")
+    return sample
+
+
+def check_reader(suffix: str, reader: ArticleReader) -> None:
+    """The promises every article reader keeps, checked on its own sample file.
+
+    A reader registered in ``READERS`` later runs this through :func:`test_article_reader`;
+    ``tests/test_reader_docx.py`` shows one written and checked as a test.
+    """
+    data = sample_of(suffix).read_bytes()
+    assert isinstance(reader.cuttable, bool)
+    article = reader.read(data)
+    body = article.body
+    assert body.startswith(SAMPLE_OPENING) and body.endswith(SAMPLE_CLOSING), body
+    assert "Baca Juga" not in body  # scrape noise is cleaned away, whatever the format
+    assert body.count("\n\n") == 2 and "\n\n\n" not in body and body == body.strip()
+    assert not [c for c in body if ord(c) < 32 and c != "\n"]
+    assert not re.search(r"<[a-z/!]|&[a-z#0-9]+;|\ufffd", body)  # no markup, no bad decoding
+    assert (article.meta.title, article.meta.outlet) == (SAMPLE_TITLE, "MINA")
+    for bad in NOT_ARTICLES:
         with pytest.raises(NotAnArticle):
             reader.read(bad)
+    # What the size cap hands over: the file's start cut at a line end, here the line end
+    # after the first paragraph (or, in a packed file, before the middle). A cuttable reader
+    # reads the story's start from it; any reader may refuse what it cannot use, but only
+    # with NotAnArticle (a one-line reason), never another error.
+    first = data.find(SAMPLE_FIRST_END)
+    end = data.find(b"\n", first) if first >= 0 else data.rfind(b"\n", 0, len(data) // 2)
+    try:
+        cut = reader.read(data[: end + 1])
+    except NotAnArticle:
+        assert not reader.cuttable, "a cuttable reader must read its sample cut at a line end"
+    else:
+        assert cut.body.startswith(SAMPLE_OPENING) and SAMPLE_CLOSING not in cut.body
+
+
+@pytest.mark.parametrize("suffix", list(READERS))
+def test_article_reader(suffix: str) -> None:
+    check_reader(suffix, READERS[suffix])
+
+
+def test_a_reader_without_a_sample_fails_the_contract(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(READERS, ".rtf", READERS[".txt"])
+    with pytest.raises(pytest.fail.Exception, match=r"add tests/data/readers/sample\.rtf"):
+        check_reader(".rtf", READERS[".rtf"])
 
 
 # --- the layering ----------------------------------------------------------------------------

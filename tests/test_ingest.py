@@ -247,3 +247,18 @@ def test_group_duplicates_threshold() -> None:
     assert group_duplicates([" ".join(base), " ".join(half)]) == [[0], [1]]
     assert group_duplicates(["Sama persis!", "sama, PERSIS"]) == [[0, 1]]
     assert group_duplicates([]) == []
+
+
+def test_a_text_file_over_the_cap_is_cut_at_a_line_end_with_a_note(seeds: Path) -> None:
+    # Text readers are cuttable: the start of a long file is still an article.
+    lines = [f"Baris berita nomor {i} tentang perundingan di Paris." for i in range(200)]
+    (seeds / "long.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert READERS[".txt"].cuttable
+    corpus = read_corpus(seeds, max_bytes=2048)
+    (note,) = [n for n in corpus.notes if n.path == "long.txt"]
+    assert note.reason.startswith("larger than 2 kB; only the first")
+    assert "KABAR_MAX_FILE_MB" in note.reason
+    (article,) = [a for a in corpus.articles if a.doc_id == "long.txt"]
+    kept = article.text.split("\n\n")
+    assert kept and kept == [line for line in lines[: len(kept)]]  # whole lines, in order
+    assert len(kept) < len(lines)

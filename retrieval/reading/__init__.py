@@ -8,12 +8,13 @@ become one article (:mod:`.dedupe`). :func:`fingerprint` describes the folder ch
 deciding whether the index is stale.
 
 Exports: ``read_corpus``, ``fingerprint``, ``list_article_files``, ``Article``, ``Corpus``,
-``Skipped``, ``ArticleReader``, ``ReadArticle``, ``NotAnArticle``, ``READERS``.
+``Skipped``, ``ArticleReader``, ``ReadArticle``, ``NotAnArticle``, ``READERS`` and ``formats``
+(the formats read, named from ``READERS``, for messages and help texts).
 """
 
 from retrieval.reading.corpus import Article, Corpus, fingerprint, list_article_files, read_corpus
 from retrieval.reading.files import Skipped
-from retrieval.reading.readers import READERS, ArticleReader, NotAnArticle, ReadArticle
+from retrieval.reading.readers import READERS, ArticleReader, NotAnArticle, ReadArticle, formats
 
 __all__ = ["READERS", "Article", "ArticleReader", "Corpus", "NotAnArticle", "ReadArticle",
-           "Skipped", "fingerprint", "list_article_files", "read_corpus"]
+           "Skipped", "fingerprint", "formats", "list_article_files", "read_corpus"]

@@ -20,7 +20,7 @@ from retrieval.errors import SeedsError
 from retrieval.reading import files
 from retrieval.reading.dedupe import group_duplicates
 from retrieval.reading.files import Skipped
-from retrieval.reading.readers import NotAnArticle, reader_for, suffixes
+from retrieval.reading.readers import NotAnArticle, formats, reader_for, suffixes
 from retrieval.types import ArticleMeta
 
 __all__ = ["Article", "Corpus", "Skipped", "fingerprint", "list_article_files", "read_corpus"]
@@ -122,8 +122,9 @@ def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES,
     """Read, clean and de-duplicate every article in a seeds folder.
 
     Files are read in sorted relative-path order, safely (see :mod:`retrieval.reading.files`). A
-    file that cannot be decoded as text, is empty or whitespace-only, or holds nothing but
-    scrape noise is skipped; a file over ``max_bytes`` is cut. Nothing is logged here above
+    file its reader finds no article in (not text, empty, nothing but scrape noise, not a file
+    of its kind) is skipped; a file over ``max_bytes`` is cut at a line end when its reader is
+    ``cuttable``, and skipped whole otherwise. Nothing is logged here above
     DEBUG: the corpus lists what was skipped or cut, and front ends show it once.
 
     Args:
@@ -160,8 +161,8 @@ def read_corpus(seeds_dir: Path | str, max_bytes: int = files.DEFAULT_MAX_BYTES,
     if not texts:
         found_note = f" ({len(skipped)} file(s) skipped, see the warnings)" if skipped else ""
         raise SeedsError(
-            f"no readable article in seeds folder {root}{found_note} — put UTF-8 "
-            f"{files.kinds(suffixes())} articles in it, or pass --seeds DIR"
+            f"no readable article in seeds folder {root}{found_note} — put {formats()} "
+            "articles in it, or pass --seeds DIR"
         )
 
     articles = _merge_copies(relative, texts, metas)
@@ -193,8 +194,16 @@ def _read_one(entry: files.FileEntry, max_bytes: int, skipped: list[Skipped],
         skipped.append(Skipped(entry.rel, "no reader for this kind of file"))
         return None
     try:
-        data, cut = files.read_entry(entry, max_bytes)
+        data, cut = files.read_entry(entry, max_bytes, cuttable=reader.cuttable)
         article = reader.read(data)
+    except files.OverCap:
+        # Cut short, a packed file (a .docx is a zip) is no longer one of its kind: the
+        # reader would only report damage, so the cap is named instead.
+        kind = Path(entry.rel).suffix.lower()
+        skipped.append(Skipped(entry.rel, f"larger than {_megabytes(max_bytes)}; a {kind} "
+                                          "file is never cut, so it was not read (raise "
+                                          "KABAR_MAX_FILE_MB to read it)"))
+        return None
     except OSError as exc:
         skipped.append(Skipped(entry.rel, f"unreadable ({exc.strerror or exc})"))
         return None
@@ -211,4 +220,6 @@ def _read_one(entry: files.FileEntry, max_bytes: int, skipped: list[Skipped],
 
 
 def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    """``"2.0 MB"``; below a tenth of a megabyte in kB, so a small cap does not read "0.0"."""
+    megabytes = size / (1024 * 1024)
+    return f"{megabytes:.1f} MB" if megabytes >= 0.1 else f"{size / 1024:.0f} kB"

@@ -7,8 +7,9 @@ these are read:
 - regular files with an article suffix, and links whose final target is a regular file
   *inside* the seeds folder (links that leave it are skipped, so nothing outside the folder
   can reach an answer);
-- at most ``max_bytes`` of each file (a longer file is cut at a line end, with a warning),
-  so memory stays bounded whatever the folder holds.
+- at most ``max_bytes`` of each file, so memory stays bounded whatever the folder holds: a
+  longer text file is cut at a line end (with a warning); a file of a format that cannot be
+  cut (a zip, such as ``.docx``) is not read at all (:class:`OverCap`).
 
 FIFOs, sockets and devices are skipped with a warning and never opened for reading; a file
 is opened with ``O_NONBLOCK`` and checked again on the open descriptor, so one swapped for a
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,7 @@ __all__ = [
     "DEFAULT_MAX_BYTES",
     "FileEntry",
     "Listing",
+    "OverCap",
     "Skipped",
     "decode",
     "kinds",
@@ -52,6 +55,10 @@ _MAX_CHAOS = 0.1
 #: letters, digits or ordinary punctuation, and it holds at least this many words.
 _MIN_WORDY_SHARE = 0.9
 _MIN_WORDS = 3
+
+
+class OverCap(Exception):
+    """A file over the size cap whose format cannot be cut; it is skipped whole."""
 
 
 @dataclass(frozen=True)
@@ -104,13 +111,13 @@ class Listing:
     stamps: dict[str, tuple[int, int]]
 
 
-def kinds(suffixes: frozenset[str]) -> str:
-    """The article suffixes for a message: ``".htm, .html, .md or .txt"``."""
-    names = sorted(suffixes)
+def kinds(suffixes: Collection[str]) -> str:
+    """The article suffixes for a message, in the given order: ``".txt, .md or .html"``."""
+    names = list(suffixes)
     return ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else "".join(names)
 
 
-def _check_folder(root: Path, suffixes: frozenset[str]) -> None:
+def _check_folder(root: Path, suffixes: Collection[str]) -> None:
     if not root.exists():
         raise SeedsError(
             f"seeds folder {root} does not exist — create it and put {kinds(suffixes)} "
@@ -123,7 +130,7 @@ def _check_folder(root: Path, suffixes: frozenset[str]) -> None:
         )
 
 
-def scan(seeds_dir: Path | str, suffixes: frozenset[str]) -> Listing:
+def scan(seeds_dir: Path | str, suffixes: Collection[str]) -> Listing:
     """List the article files of a seeds folder without reading them.
 
     Every file with one of ``suffixes`` (lower case with the dot; the file's in any case)
@@ -235,20 +242,26 @@ def _special_kind(mode: int) -> str | None:
     return "a special file"
 
 
-def read_entry(entry: FileEntry, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[bytes, bool]:
+def read_entry(entry: FileEntry, max_bytes: int = DEFAULT_MAX_BYTES, *,
+               cuttable: bool = True) -> tuple[bytes, bool]:
     """Read at most ``max_bytes`` of a listed file, without blocking on special files.
 
     Args:
         entry: From :func:`scan`.
         max_bytes: The cap; a longer file is cut at the last line end before it.
+        cuttable: Whether the file's format may be cut (text); if not, a longer file is
+            not read at all.
 
     Returns:
         ``(data, cut)``: the bytes read and whether the file was longer than the cap.
 
     Raises:
+        OverCap: The file is longer than the cap and may not be cut.
         OSError: The file cannot be opened or read, a folder on its way is now a link, or
             it is no longer a regular file (then ``errno`` is ``EINVAL``).
     """
+    if not cuttable and entry.size > max_bytes:  # known from the scan: nothing to open
+        raise OverCap(entry.rel)
     fd = open_under(entry.root, entry.target)
     try:
         info = os.fstat(fd)
@@ -268,6 +281,8 @@ def read_entry(entry: FileEntry, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[by
     data = b"".join(chunks)
     if len(data) <= max_bytes:
         return data, False
+    if not cuttable:  # grew past the cap since the scan
+        raise OverCap(entry.rel)
     data = data[:max_bytes]
     # Cut at a line end (a byte that never occurs inside a UTF-8 character) when one is near.
     newline = data.rfind(b"\n", max(0, max_bytes - _CUT_WINDOW))

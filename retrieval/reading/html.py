@@ -36,6 +36,9 @@ def looks_like_html(text: str) -> bool:
 class HtmlReader:
     """HTML news pages (``.html``, ``.htm``, and ``.txt`` files that hold markup)."""
 
+    #: The parser reads a page cut at a line end (unclosed tags are closed for it).
+    cuttable = True
+
     def read(self, data: bytes) -> ReadArticle:
         """The page's article, cleaned, with the metadata its markup states."""
         decoded = decode(data)

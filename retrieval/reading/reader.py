@@ -30,10 +30,27 @@ class ReadArticle:
 
 
 class ArticleReader(Protocol):
-    """Reads one kind of article file."""
+    """Reads one kind of article file.
+
+    A reader is registered in :data:`retrieval.reading.readers.READERS` under its suffixes and
+    passes the reader contract in ``tests/test_contracts.py`` on its own sample file,
+    ``tests/data/readers/sample<suffix>``.
+    """
+
+    @property
+    def cuttable(self) -> bool:
+        """Whether a file over the size cap may be read cut at a line end.
+
+        True for text formats, where the first megabytes are a readable article. A packed
+        format (a zip such as ``.docx``, a PDF) says False: cut short it is no longer a file
+        of its kind, so one over the cap is skipped whole, with a notice naming
+        ``KABAR_MAX_FILE_MB``.
+        """
+        ...
 
     def read(self, data: bytes) -> ReadArticle:
-        """The article in ``data`` (a whole file, possibly cut at the size cap).
+        """The article in ``data``: a whole file, or its start cut at a line end when the
+        reader is :attr:`cuttable` and the file is over the size cap.
 
         Raises:
             NotAnArticle: No usable article; the message is the reason.
