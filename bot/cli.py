@@ -15,8 +15,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot import format as fmt
 from bot import app
+from bot import format as fmt
 from bot.format import printable
 from bot.logs import setup_logging
 from retrieval.config import Settings
