@@ -2,7 +2,9 @@
 
 Every piece of text that comes from a user or an article goes through :func:`html.escape`, and
 every tag is opened and closed within one message part, so Telegram never rejects a message
-for unbalanced markup and a question such as ``<b>&`` is shown as typed.
+for unbalanced markup and a question such as ``<b>&`` is shown as typed. Long answers are cut
+into messages by the generic :func:`bot.split.split_blocks`, with Telegram's limit
+(:data:`MAX_MESSAGE`) and its HTML (:data:`HTML`: escaped, counted in UTF-16 code units).
 """
 
 from __future__ import annotations
