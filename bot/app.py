@@ -1,8 +1,16 @@
-"""The one application entry every front end uses: an up-to-date index, then an engine.
+"""The one application entry every front end uses, and their only door to the stages.
 
 :func:`open_app` brings the index up to date when the seeds changed (or builds it when there
 is none), then loads the engine. It returns the build report and any update problem for the
-front end to show in its own way: the CLI prints them, the bot logs them.
+front end to show in its own way: the CLI prints them, the bot logs them. :func:`build`,
+:func:`watch_seeds` and :func:`index_status` are ``kabar index``, ``--watch`` and ``kabar
+status``.
+
+Nothing else under ``bot/`` imports a stage package (reading, building, store, search,
+answering, embedding, text; import-linter checks it): the CLI, the REPL, the bot and their
+formatting use this module, the engine and the shared types. What they need from a stage is
+re-exported here (:func:`describe_date`, :class:`ExtractiveWriter`, :class:`BuildReport`), so
+when a stage moves a module, this is the one import to change.
 """
 
 from __future__ import annotations
@@ -10,18 +18,27 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeAlias
 
-from retrieval import store
+from retrieval import building, store
+from retrieval.answering import ExtractiveWriter
+from retrieval.answering.when import describe_date
 from retrieval.building import BuildReport, build_index, freshness
 from retrieval.config import Settings
 from retrieval.embedding import Embedder, load_embedder
 from retrieval.embedding.runtime import ensure_export, query_embedder
 from retrieval.engine import Engine
 from retrieval.errors import KabarError, NoIndexError
-from retrieval.reading import formats
+from retrieval.reading import fingerprint, formats
 from retrieval.text.lexicon import Lexicon
+from retrieval.types import IndexInfo
 
-__all__ = ["App", "article_formats", "embedder_loader", "open_app"]
+__all__ = ["App", "BuildReport", "ExtractiveWriter", "IndexStatus", "SeedsSnapshot",
+           "article_formats", "build", "describe_date", "embedder_loader", "index_status",
+           "open_app", "published_version", "seeds_snapshot", "watch_seeds"]
+
+#: The seeds folder's state as the watch compares it (names, sizes, modification times).
+SeedsSnapshot: TypeAlias = dict[str, tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -84,3 +101,70 @@ def open_app(settings: Settings, update: bool = True, progress: bool = False) ->
     # The query side starts loading here (ONNX on a thread) while the lexicon loads.
     encoder = query_embedder(settings, get_embedder)
     return App(Engine(settings, encoder, Lexicon.load()), report, problem)
+
+
+def build(settings: Settings, get_embedder: Callable[[], Embedder], full: bool = False,
+          progress: bool = False) -> BuildReport:
+    """``kabar index``: bring the index up to date with the seeds (everything when ``full``).
+
+    Args:
+        settings: The settings.
+        get_embedder: Loads the model when a text must be embedded (:func:`embedder_loader`:
+            a watch's rebuilds share one model).
+        full: Rebuild every article, not only what changed.
+        progress: Show the build's progress (on a terminal).
+    """
+    return build_index(settings, get_embedder, full=full, progress=progress)
+
+
+def seeds_snapshot(settings: Settings) -> SeedsSnapshot:
+    """The seeds folder's state now; taken before a build, it lets :func:`watch_seeds` pick
+    up what was saved while that build ran."""
+    return fingerprint(settings.seeds_dir)
+
+
+def watch_seeds(settings: Settings, rebuild: Callable[[], None],
+                initial: SeedsSnapshot | None = None) -> None:
+    """``kabar index --watch``: call ``rebuild`` whenever the seeds folder changed and then
+    stayed still, until Ctrl-C (:func:`retrieval.building.watch`)."""
+    # Looked up when called, so that a test can slow the watch down for its own timing.
+    building.watch(settings.seeds_dir, rebuild, initial=initial)
+
+
+def published_version(settings: Settings) -> str | None:
+    """The published index version, or ``None`` when nothing was ever published."""
+    return store.open_store(settings).current_version()
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    """``kabar status``: what the published index holds and whether the seeds changed.
+
+    Attributes:
+        info: What the index holds (every part verified by loading it).
+        store: Where versions live: ``"faiss"`` (a folder) or ``"milvus"``.
+        where: The index folder, or ``Milvus <uri>`` (the URI may hold credentials: redact
+            it before showing it).
+        seeds_dir: The seeds folder.
+        seeds_changed: Whether the seeds changed since the last build.
+    """
+
+    info: IndexInfo
+    store: str
+    where: str
+    seeds_dir: str
+    seeds_changed: bool
+
+
+def index_status(settings: Settings) -> IndexStatus:
+    """Load the published index (verifying it) and compare the seeds with its build.
+
+    Raises:
+        NoIndexError, CorruptIndexError, IndexMismatchError: as loading the index does.
+    """
+    index = store.open_store(settings)
+    info = index.load().info()  # load() verifies every part
+    changed = freshness(settings).stale
+    # The local store is its folder; Milvus is named with its URI and collection.
+    where = index.where if index.name == "faiss" else f"Milvus {index.where}"
+    return IndexStatus(info, index.name, where, str(settings.seeds_dir), changed)

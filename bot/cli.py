@@ -15,8 +15,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from bot import app
 from bot import format as fmt
-from bot.app import App, article_formats, embedder_loader, open_app
 from bot.format import printable
 from bot.logs import setup_logging
 from retrieval.config import Settings
@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with contextlib.suppress(AttributeError, ValueError, OSError):
             if not stream.isatty():
                 stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
-    args = _parser(article_formats()).parse_args(argv)
+    args = _parser(app.article_formats()).parse_args(argv)
     try:
         settings = _settings(args)
         setup_logging(settings.log_level, settings.log_message_text)
@@ -172,13 +172,10 @@ def _progress() -> bool:
 
 
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval.building import build_index, watch
-    from retrieval.reading import fingerprint
-
-    get_embedder = embedder_loader(settings)
+    get_embedder = app.embedder_loader(settings)
 
     def run(full: bool) -> None:
-        report = build_index(settings, get_embedder, full=full, progress=_progress())
+        report = app.build(settings, get_embedder, full=full, progress=_progress())
         for warning in fmt.file_warnings(report):
             _warn(warning)
         print(fmt.dumps(fmt.report_json(report)) if args.json
@@ -186,7 +183,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     # Taken before the first build reads the folder: what is saved while it runs differs
     # from this, so the watch below picks it up.
-    before = fingerprint(settings.seeds_dir)
+    before = app.seeds_snapshot(settings)
     try:
         run(args.full)
     except KeyboardInterrupt:
@@ -196,7 +193,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
         print(f"Watching {printable(str(settings.seeds_dir), False)}/ for changes "
               "(Ctrl-C to stop)...", file=sys.stderr, flush=True)
         try:
-            watch(settings.seeds_dir, lambda: run(False), initial=before)
+            app.watch_seeds(settings, lambda: run(False), initial=before)
         except KeyboardInterrupt:
             print("Stopped watching.", file=sys.stderr)
     return 0
@@ -204,10 +201,8 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _untouched(settings: Settings) -> str:
     """What a build stopped by Ctrl-C left: versions are published whole or not at all."""
-    from retrieval import store
-
     try:
-        version = store.open_store(settings).current_version()
+        version = app.published_version(settings)
     except Exception:  # whatever the store says, the interrupted build ends with this line
         version = None
     if version is None:
@@ -216,37 +211,31 @@ def _untouched(settings: Settings) -> str:
 
 
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    from retrieval import store
-    from retrieval.building import freshness
-
-    index = store.open_store(settings)
-    info = index.load().info()  # load() verifies every part
-    changed = freshness(settings).stale
-    # The local store is its folder; Milvus is named with its URI and collection.
-    shown = index.where if index.name == "faiss" else f"Milvus {index.where}"
-    where = (shown, str(settings.seeds_dir))
+    status = app.index_status(settings)
+    where = (status.where, status.seeds_dir)
     # The Milvus URI is a setting that may hold user:password@.
     if args.json:
-        print(redact_urls(fmt.dumps(fmt.status_json(info, *where, changed, store=index.name))))
+        print(redact_urls(fmt.dumps(fmt.status_json(status.info, *where, status.seeds_changed,
+                                                    store=status.store))))
     else:
-        print(redact_urls(fmt.format_status(info, *where, changed)))
+        print(redact_urls(fmt.format_status(status.info, *where, status.seeds_changed)))
     return 0
 
 
-def _open(settings: Settings, update: bool) -> App:
+def _open(settings: Settings, update: bool) -> app.App:
     """The application, after telling the user what updating the index did."""
-    app = open_app(settings, update=update, progress=_progress())
-    if app.update_error:
-        _warn(f"could not update the index ({app.update_error}); answering from the "
+    opened = app.open_app(settings, update=update, progress=_progress())
+    if opened.update_error:
+        _warn(f"could not update the index ({opened.update_error}); answering from the "
               "existing one")
-    if app.report is not None:
-        for warning in fmt.file_warnings(app.report):
+    if opened.report is not None:
+        for warning in fmt.file_warnings(opened.report):
             _warn(warning)
-        if app.report.changed:
+        if opened.report.changed:
             print("Updated the index first: "
-                  + fmt.index_summary(app.report, str(settings.index_dir)),
+                  + fmt.index_summary(opened.report, str(settings.index_dir)),
                   file=sys.stderr, flush=True)
-    return app
+    return opened
 
 
 def _cmd_ask(args: argparse.Namespace, settings: Settings) -> int:

@@ -7,9 +7,8 @@ import re
 from dataclasses import asdict
 from typing import Any
 
+from bot.app import BuildReport, describe_date
 from bot.texts import EXAMPLES, lang_of, text
-from retrieval.answering.when import describe_date
-from retrieval.building import BuildReport
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
 
 # Characters that can forge terminal output: C0/C1 controls (escape sequences start with

@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from bot.draft import TerminalDraft
 from bot.format import fallback_text, format_answer, format_sources, printable, source_line
+from bot.session import ChatSession
 from bot.texts import text
 from retrieval.engine import Engine
 from retrieval.errors import KabarError
-from retrieval.text.wordlists import detect_language
 from retrieval.types import Answer, Turn
 
 log = logging.getLogger(__name__)
@@ -93,8 +92,8 @@ class Repl:
         self._stdout = stdout if stdout is not None else sys.stdout
         self._history_file = history_file
         self._stream = self._stdout.isatty() if stream is None else stream
-        self._turns: deque[Turn] = deque(maxlen=MAX_TURNS)
-        self._last: Answer | None = None
+        # History for follow-ups and the answer :show looks at; no rate limit at a terminal.
+        self._session = ChatSession(turns=MAX_TURNS)
         self._readline: Any = None  # the readline module while it is in use
         self._commands: dict[str, Callable[[str], None]] = {
             ":sources": self._sources,
@@ -110,12 +109,12 @@ class Repl:
     @property
     def last_answer(self) -> Answer | None:
         """The most recent answer, or ``None`` before the first question."""
-        return self._last
+        return self._session.last_answer
 
     @property
     def turns(self) -> tuple[Turn, ...]:
         """The remembered turns (at most :data:`MAX_TURNS`), oldest first."""
-        return tuple(self._turns)
+        return self._session.history()
 
     def run(self) -> int:
         """Run the loop until ``:quit``, end of input, or Ctrl-C twice on an empty line.
@@ -243,8 +242,7 @@ class Repl:
         raise _Quit
 
     def _clear(self, arg: str) -> None:
-        self._turns.clear()
-        self._last = None
+        self._session.clear()
         if self._is_terminal():
             self._write("\x1b[2J\x1b[H")  # a terminal's own "clear screen"
         self._print("Conversation cleared: the next question starts afresh.")
@@ -278,7 +276,7 @@ class Repl:
         except ValueError:
             self._print(":show needs a citation number, e.g. :show 1")
             return
-        answer = self._last
+        answer = self._session.last_answer
         if answer is None:
             self._print("No answer yet: ask a question first, then :show N.")
             return
@@ -295,21 +293,21 @@ class Repl:
 
     # Questions ------------------------------------------------------------------------------
 
-    def _ask(self, question: str) -> None:
+    def _ask(self, line: str) -> None:
+        question = self.engine.prepare(line)  # cleaned and its language found, once
         # An LLM's draft is shown while it is written, on a terminal (where it can be taken
         # back): it is replaced by the verified answer.
-        draft = TerminalDraft(self._stdout, text(detect_language(question), "drafting")) \
+        draft = TerminalDraft(self._stdout, text(question.lang, "drafting")) \
             if self._stream else None
         try:
-            answer = self.engine.answer(question, k=self.k, history=tuple(self._turns),
+            answer = self.engine.answer(question, k=self.k, history=self._session.history(),
                                         on_text=draft.update if draft else None)
         finally:
             if draft is not None:
                 draft.erase()
         if answer.fallback:
             print(fallback_text(answer), file=sys.stderr, flush=True)
-        self._last = answer
-        self._turns.append(Turn(answer.question, answer))
+        self._session.remember(answer)
         self._print(format_answer(answer) + "\n")
 
     # Output ---------------------------------------------------------------------------------

@@ -26,8 +26,9 @@ from retrieval.search.followup import follow_up_context
 from retrieval.text.languages import SUPPORTED, question_language
 from retrieval.text.lexicon import Lexicon
 from retrieval.text.terms import words
+from retrieval.text.wordlists import detect_language
 from retrieval.tuning import TUNING, Tuning, effective
-from retrieval.types import Answer, ArticleInfo, IndexInfo, Passage, Turn
+from retrieval.types import Answer, ArticleInfo, IndexInfo, Passage, Question, Turn
 
 __all__ = ["Engine", "clean_question", "has_words"]
 
@@ -117,14 +118,25 @@ class Engine:
         log.info("switched to index version %s", published)
         return True
 
-    def answer(self, question: str, k: int | None = None, history: Sequence[Turn] = (),
+    def prepare(self, text: str) -> Question:
+        """``text`` as the engine reads a question: cleaned, cut to ``max_question_chars``,
+        its language found. Front ends call this once and pass the result to :meth:`answer`.
+        """
+        question = clean_question(text)
+        limit = self.settings.max_question_chars
+        cut_to = limit if len(question) > limit else None
+        question = question[:limit]
+        return Question(question, detect_language(question),
+                        question_language(question) in SUPPORTED, has_words(question), cut_to)
+
+    def answer(self, question: str | Question, k: int | None = None, history: Sequence[Turn] = (),
                on_text: Callable[[str], None] | None = None,
                writer: AnswerWriter | None = None) -> Answer:
         """Answer a question from the newest published index.
 
         Args:
-            question: The question; control characters are dropped and over-long input is
-                cut (the answer's ``cut_to`` says so).
+            question: The question, as typed or prepared (:meth:`prepare`); control
+                characters are dropped and over-long input is cut (``cut_to`` says so).
             k: Number of passages to retrieve and report (default: the ``top_k`` setting).
             history: Earlier turns of this conversation, oldest first; a follow-up question
                 borrows the previous turn's words.
@@ -135,16 +147,14 @@ class Engine:
         """
         self.refresh()
         searcher = self._loaded.searcher  # one consistent version for the whole question
-        question = clean_question(question)
-        limit = self.settings.max_question_chars
-        cut_to = limit if len(question) > limit else None
-        question = question[:limit]
+        prepared = question if isinstance(question, Question) else self.prepare(question)
+        question, cut_to = prepared.text, prepared.cut_to
         if not question:
             return Answer(question, "", True, "en", cut_to=cut_to, reason="empty")
-        if not has_words(question):  # said in the conversation's language, if known
+        if not prepared.has_words:  # said in the conversation's language, if known
             lang = history[-1].answer.lang if history else "en"
             return Answer(question, "", True, lang, cut_to=cut_to, reason="no_words")
-        if question_language(question) not in SUPPORTED:
+        if not prepared.supported:
             return Answer(question, "", True, "en", cut_to=cut_to, reason="language")
         k = k or self.settings.top_k
         query = searcher.analyse(question, follow_up_context(question, history))

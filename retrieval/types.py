@@ -113,6 +113,31 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Question:
+    """A question as the engine reads it, prepared once (:meth:`Engine.prepare`).
+
+    Front ends take the asker's language from here for their own words (a refusal, a hint)
+    and hand the same object to ``Engine.answer``, so the text is cleaned and its language
+    found once per question.
+
+    Attributes:
+        text: The question as plain text (control characters gone, whitespace collapsed,
+            Unicode NFC), cut to the length limit.
+        lang: The language to talk to the asker in, ``"en"`` or ``"id"``.
+        supported: Whether the question is in a language Kabar answers in (a question in
+            French has ``supported=False``; ``lang`` is then only a best guess).
+        has_words: Whether it holds a word or a number, not only emoji or punctuation.
+        cut_to: The length the question was cut to, when it was too long; else ``None``.
+    """
+
+    text: str
+    lang: str
+    supported: bool
+    has_words: bool
+    cut_to: int | None = None
+
+
+@dataclass(frozen=True)
 class Turn:
     """One earlier exchange of a conversation, used to read follow-up questions."""
 

@@ -28,7 +28,7 @@ from bot.repl import MAX_TURNS, PROMPT, Repl
 from retrieval.config import Settings
 from retrieval.engine import Engine
 from retrieval.errors import KabarError
-from retrieval.types import Answer, Turn
+from retrieval.types import Answer, Question, Turn
 
 pytestmark = pytest.mark.e2e
 
@@ -63,11 +63,13 @@ class SpyEngine:
         self.fail = fail or {}
         self.calls: list[tuple[str, int | None, tuple[Turn, ...]]] = []
 
-    def answer(self, question: str, k: int | None = None, history: Sequence[Turn] = (),
+    def answer(self, question: str | Question, k: int | None = None,
+               history: Sequence[Turn] = (),
                on_text: Callable[[str], None] | None = None) -> Answer:
-        self.calls.append((question, k, tuple(history)))
-        if question in self.fail:
-            raise self.fail[question]
+        asked = question.text if isinstance(question, Question) else question
+        self.calls.append((asked, k, tuple(history)))
+        if asked in self.fail:
+            raise self.fail[asked]
         return self.engine.answer(question, k=k, history=history, on_text=on_text)
 
     def __getattr__(self, name: str) -> Any:

@@ -1,9 +1,10 @@
 """The Telegram bot: python-telegram-bot (v22) handlers around the shared engine.
 
 :func:`run_bot` is ``kabar bot``: it brings the index up to date (:mod:`bot.app`), builds the
-application (:mod:`.run`) with its handlers (:mod:`.handlers`, per-chat state in
-:mod:`.state`), keeps within Telegram's flood limits (:mod:`.flood`) and the token out of the
-logs (:mod:`.redact`). Every message text is made by the pure functions of :mod:`.render`.
+application (:mod:`.run`) with its handlers (:mod:`.handlers`; per chat, :mod:`.state` keeps a
+:class:`bot.session.ChatSession` and a lock), keeps within Telegram's flood limits
+(:mod:`.flood`) and the token out of the logs (:mod:`.redact`). Every message text is made by
+the pure functions of :mod:`.render`.
 """
 
 from bot.telegram.flood import FLOOD_WAIT_LIMIT, FloodWaitTooLong, PatientRateLimiter

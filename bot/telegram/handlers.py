@@ -14,8 +14,7 @@ import contextlib
 import dataclasses
 import logging
 import re
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import cast
 
 from telegram import (
@@ -30,17 +29,16 @@ from telegram import (
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 
+from bot.app import ExtractiveWriter
 from bot.telegram import render as tf
 from bot.telegram.draft import ChatDraft, drafting
 from bot.telegram.flood import FloodWaitTooLong
 from bot.telegram.pools import LlmPool
-from bot.telegram.state import Context, chat_state, engine_of, user_lang
+from bot.telegram.state import ChatState, Context, chat_state, engine_of, user_lang
 from bot.texts import EXAMPLES, text
-from retrieval.answering import ExtractiveWriter
 from retrieval.config import Settings
-from retrieval.engine import Engine, clean_question, has_words
-from retrieval.text.wordlists import detect_language
-from retrieval.types import Answer, Turn
+from retrieval.engine import Engine
+from retrieval.types import Answer, Question, Turn
 
 __all__ = ["Handlers"]
 
@@ -80,14 +78,14 @@ class Handlers:
 
     async def start(self, update: Update, context: Context) -> None:
         """/start and /help: what the bot knows and how to ask."""
-        lang = user_lang(update)
+        lang = user_lang(update, context)
         if await self._admitted(update, lang) and update.effective_message:
             info = engine_of(context).info()
             await update.effective_message.reply_html(tf.start_html(info, lang))
 
     async def status(self, update: Update, context: Context) -> None:
         """/status: index size, model and last update (of the newest published version)."""
-        lang = user_lang(update)
+        lang = user_lang(update, context)
         if await self._admitted(update, lang) and update.effective_message:
             engine = engine_of(context)
             await asyncio.to_thread(engine.refresh)
@@ -95,7 +93,7 @@ class Handlers:
 
     async def sources(self, update: Update, context: Context) -> None:
         """/sources: the first page of indexed articles, with next/previous buttons."""
-        lang = user_lang(update)
+        lang = user_lang(update, context)
         if await self._admitted(update, lang) and update.effective_message:
             html, keyboard = await self._sources_page(context, 0, lang)
             await update.effective_message.reply_html(html, reply_markup=keyboard)
@@ -103,7 +101,7 @@ class Handlers:
     async def sources_page(self, update: Update, context: Context) -> None:
         """A next/previous button of /sources: show that page in the same message."""
         query = cast(CallbackQuery, update.callback_query)
-        lang = user_lang(update)
+        lang = user_lang(update, context)
         if not await self._admitted(update, lang):
             return
         await query.answer()
@@ -133,7 +131,7 @@ class Handlers:
         if question:
             await self._answer(update, context, question)
         else:
-            await self._hint(update, "ask_usage")
+            await self._hint(update, context, "ask_usage")
 
     async def private_text(self, update: Update, context: Context) -> None:
         """Any text in a private chat is a question; whitespace-only text is ignored."""
@@ -152,7 +150,7 @@ class Handlers:
         if question:
             await self._answer(update, context, question)
         else:
-            await self._hint(update, "ask_usage")
+            await self._hint(update, context, "ask_usage")
 
     async def not_text(self, update: Update, context: Context) -> None:
         """Photos, stickers, voice...: a short hint (in groups only when addressed)."""
@@ -160,53 +158,55 @@ class Handlers:
         if message.chat.type != ChatType.PRIVATE and not (
                 _replies_to_me(message, context) or _mentions_me(message, context)):
             return
-        await self._hint(update, "not_text")
+        await self._hint(update, context, "not_text")
 
-    async def _hint(self, update: Update, key: str) -> None:
+    async def _hint(self, update: Update, context: Context, key: str) -> None:
         """Reply with a one-line hint on how to ask (with an example question)."""
-        lang = user_lang(update)
+        lang = user_lang(update, context)
         if await self._admitted(update, lang) and update.effective_message:
             await update.effective_message.reply_text(
                 text(lang, key, example=EXAMPLES[lang][0]), parse_mode=None)
 
-    async def _answer(self, update: Update, context: Context, question: str) -> None:
+    async def _answer(self, update: Update, context: Context, typed: str) -> None:
         """Answer one question: allow list, rate limit, "typing…", engine, reply."""
         message = cast(Message, update.effective_message)
-        question = clean_question(question)
-        lang = detect_language(question)
-        if not await self._admitted(update, lang):
+        engine = engine_of(context)
+        question = engine.prepare(typed)  # cleaned and its language found, once
+        if not await self._admitted(update, question.lang):
             return
-        if not question:
+        if not question.text:
             return
-        state = chat_state(context)
-        wait = state.wait_seconds(self.settings.rate_limit_per_minute, time.monotonic())
+        chat = self._chat(context)
+        wait = chat.session.wait_seconds()
         if wait:
             await message.reply_text(
-                text(lang, "slow_down", n=self.settings.rate_limit_per_minute, s=wait),
-                parse_mode=None)
+                text(question.lang, "slow_down", n=self.settings.rate_limit_per_minute,
+                     s=wait), parse_mode=None)
             return
-        if not has_words(question):  # emoji, punctuation: nothing to answer or follow up
-            await self._no_words(update, state.history(time.monotonic()))
+        if not question.has_words:  # emoji, punctuation: nothing to answer or follow up
+            await self._no_words(update, context, chat.session.history())
             return
-        async with _typing(context, message.chat_id), state.lock:
-            history = state.history(time.monotonic())
-            answer, placeholder = await self._write(engine_of(context), message, question,
-                                                    lang, history)
+        async with _typing(context, message.chat_id), chat.lock:
+            answer, placeholder = await self._write(engine, message, question,
+                                                    chat.session.history())
             if answer.fallback:  # the operator's concern, not the user's
                 log.warning("answered chat %s without the LLM: %s", message.chat_id,
                             answer.fallback)
             last = await _send_answer(message, answer, placeholder)
-            state.remember(question, answer, last.message_id, time.monotonic())
+            chat.session.remember(answer, last.message_id)
 
-    async def _write(self, engine: Engine, message: Message, question: str, lang: str,
-                     history: list[Turn]) -> tuple[Answer, Message | None]:
+    def _chat(self, context: Context) -> ChatState:
+        return chat_state(context, self.settings.rate_limit_per_minute)
+
+    async def _write(self, engine: Engine, message: Message, question: Question,
+                     history: Sequence[Turn]) -> tuple[Answer, Message | None]:
         """The answer, and the draft message it replaces (if one was shown).
 
         With an LLM writer the answer is written in the LLM pool, its draft shown while it is
         written; when the pool is full, or without an LLM, the extractive answer is written
         in the default executor at once."""
         if self.settings.llm_url:
-            draft = ChatDraft(message, text(lang, "drafting"))
+            draft = ChatDraft(message, text(question.lang, "drafting"))
             job = self.llm.submit(lambda: engine.answer(question, None, history, draft.on_text))
             if job is not None:
                 async with drafting(draft):
@@ -219,23 +219,24 @@ class Handlers:
                                  "(KABAR_LLM_WORKERS)")
         return answer, None
 
-    async def _no_words(self, update: Update, history: list[Turn]) -> None:
+    async def _no_words(self, update: Update, context: Context, history: Sequence[Turn]
+                        ) -> None:
         """A message with no words: a hint in the chat's language (its last answer's, else
         the user's app language), never the previous answer again."""
         message = cast(Message, update.effective_message)
-        lang = history[-1].answer.lang if history else user_lang(update)
+        lang = history[-1].answer.lang if history else user_lang(update, context)
         await message.reply_text(text(lang, "no_words", example=EXAMPLES[lang][0]),
                                  parse_mode=None)
 
     async def show_quote(self, update: Update, context: Context) -> None:
         """A citation button: answer the callback, then reply with the quoted passage."""
         query = cast(CallbackQuery, update.callback_query)
-        lang = user_lang(update)
+        lang = user_lang(update, context)
         if not await self._admitted(update, lang):
             return
         message = query.message
         n = int((query.data or "q:0").split(":", 1)[1])
-        answer = chat_state(context).answers.get(message.message_id) if message else None
+        answer = self._chat(context).session.answer_for(message.message_id) if message else None
         citation = next((c for c in answer.citations if c.n == n), None) if answer else None
         if message is None or answer is None or citation is None:
             await query.answer(text(lang, "expired"))
@@ -259,7 +260,7 @@ class Handlers:
             return
         try:
             await context.bot.send_message(update.effective_chat.id,
-                                           text(user_lang(update), "apology"),
+                                           text(user_lang(update, context), "apology"),
                                            parse_mode=None)
         except TelegramError as exc:
             log.warning("could not send the apology to chat %s: %s",

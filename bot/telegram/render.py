@@ -2,30 +2,26 @@
 
 Every piece of text that comes from a user or an article goes through :func:`html.escape`, and
 every tag is opened and closed within one message part, so Telegram never rejects a message
-for unbalanced markup and a question such as ``<b>&`` is shown as typed.
+for unbalanced markup and a question such as ``<b>&`` is shown as typed. Long answers are cut
+into messages by the generic :func:`bot.split.split_blocks`, with Telegram's limit
+(:data:`MAX_MESSAGE`) and its HTML (:data:`HTML`: escaped, counted in UTF-16 code units).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from html import escape as _escape
 
 from bot.format import answer_text, notice_text, source_line, support_quoted
+from bot.split import Block, Markup, hard_cut, split_blocks
 from bot.texts import EXAMPLES, lang_of, text
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
 
 #: Telegram's limit for one message's text.
 MAX_MESSAGE = 4096
 
-# Where a long paragraph may be cut: after a sentence's end (or its citation marker), and never
-# right before a "[n]" marker, which must stay with the sentence it cites.
-_SENTENCE_GAP = re.compile(r"(?<=[.!?…\"'”’)\]])\s+(?!\[\d+\])")
-_WORD_GAP = re.compile(r"\s+(?!\[\d+\])")
-_MARKER = re.compile(r"\[\d+\]")
 # An article line listed by /sources is cut to this many characters, so a page always fits.
 _MAX_SOURCE_LINE = 300
 
@@ -40,17 +36,8 @@ def length(value: str) -> int:
     return len(value.encode("utf-16-le")) // 2
 
 
-@dataclass(frozen=True)
-class _Block:
-    """A paragraph of plain text to be escaped and wrapped in one pair of tags."""
-
-    text: str
-    sep: str = "\n\n"
-    open: str = ""
-    close: str = ""
-
-    def html(self, body: str | None = None) -> str:
-        return f"{self.open}{escape(self.text if body is None else body)}{self.close}"
+#: Telegram's HTML parse mode, for :func:`bot.split.split_blocks`.
+HTML = Markup(escape=escape, length=length)
 
 
 def answer_html(answer: Answer) -> list[str]:
@@ -64,19 +51,19 @@ def answer_html(answer: Answer) -> list[str]:
         paragraphs when possible, else between sentences, never inside a tag or a marker.
     """
     lang = lang_of(answer.lang)
-    blocks: list[_Block] = []
+    blocks: list[Block] = []
     notice = notice_text(answer)
     if notice:
-        blocks.append(_Block(notice, open="<i>", close="</i>"))
+        blocks.append(Block(notice, open="<i>", close="</i>"))
     body = answer_text(answer)
-    blocks.extend(_Block(line) for line in body.split("\n") if line.strip())
+    blocks.extend(Block(line) for line in body.split("\n") if line.strip())
     if answer.citations:
-        blocks.append(_Block(f"{text(lang, 'sources')}:", open="<b>", close="</b>"))
+        blocks.append(Block(f"{text(lang, 'sources')}:", open="<b>", close="</b>"))
         for c in answer.citations:
-            blocks.append(_Block(f"[{c.n}] {source_line(c, lang)}", sep="\n"))
+            blocks.append(Block(f"[{c.n}] {source_line(c, lang)}", sep="\n"))
             if support_quoted(answer):  # an LLM's words: the articles' own under each source
-                blocks.append(_Block(f"“{c.quote}”", open="<i>", close="</i>", sep="\n"))
-    return split_blocks(blocks)
+                blocks.append(Block(f"“{c.quote}”", open="<i>", close="</i>", sep="\n"))
+    return split_blocks(blocks, MAX_MESSAGE, HTML)
 
 
 def citation_buttons(answer: Answer) -> list[tuple[str, int]]:
@@ -186,76 +173,6 @@ def status_html(info: IndexInfo, lang: str = "en") -> str:
     ])
 
 
-def split_blocks(blocks: Sequence[_Block], limit: int = MAX_MESSAGE) -> list[str]:
-    """Pack paragraphs into as few messages of at most ``limit`` characters as possible.
-
-    A paragraph too long for one message is cut between sentences (between words for a
-    sentence that is itself too long); each piece gets its own pair of tags.
-    """
-    parts: list[str] = []
-    current = ""
-    for block in blocks:
-        for i, piece in enumerate(_pieces(block, limit)):
-            sep = block.sep if i == 0 else " "
-            if current and length(current) + length(sep) + length(piece) <= limit:
-                current += sep + piece
-            else:
-                if current:
-                    parts.append(current)
-                current = piece
-    if current:
-        parts.append(current)
-    return parts
-
-
-def _pieces(block: _Block, limit: int) -> list[str]:
-    """The block's HTML, cut into pieces that each fit in ``limit``."""
-    whole = block.html()
-    if length(whole) <= limit:
-        return [whole]
-    budget = limit - length(block.open) - length(block.close)
-    units = []
-    for sentence in _SENTENCE_GAP.split(block.text):
-        if length(escape(sentence)) <= budget:
-            units.append(sentence)
-        else:
-            for word in _WORD_GAP.split(sentence):
-                units.extend(_hard_cut(word, budget))
-    pieces: list[str] = []
-    current = ""
-    for unit in units:
-        joined = f"{current} {unit}" if current else unit
-        if length(escape(joined)) <= budget:
-            current = joined
-        else:
-            pieces.append(current)
-            current = unit
-    if current:
-        pieces.append(current)
-    return [block.html(p) for p in pieces]
-
-
-def _hard_cut(word: str, budget: int) -> list[str]:
-    """Cut a run of text without spaces into pieces whose escaped form fits ``budget``.
-
-    Cuts are made on raw characters, so an escape such as ``&amp;`` is never split, and are
-    moved before a ``[n]`` marker that would otherwise be cut in two.
-    """
-    out = []
-    while length(escape(word)) > budget:
-        size, cut = 0, 0
-        while cut < len(word) and size + length(escape(word[cut])) <= budget:
-            size += length(escape(word[cut]))
-            cut += 1
-        cut = max(cut, 1)  # a budget below one escaped character still makes progress
-        for marker in _MARKER.finditer(word):
-            if marker.start() < cut < marker.end() and marker.start() > 0:
-                cut = marker.start()
-        out.append(word[:cut])
-        word = word[cut:]
-    return [*out, word] if word else out
-
-
 def _bold_spans(passage: str, spans: list[tuple[int, int]], budget: int) -> str:
     """Escape ``passage`` with ``spans`` in bold, cut with "…" to fit ``budget``."""
     segments = []
@@ -277,7 +194,7 @@ def _bold_spans(passage: str, spans: list[tuple[int, int]], budget: int) -> str:
             continue
         room = budget - used - length(opening + closing) - 1  # 1 for the ellipsis
         if room >= len("&amp;"):
-            out.append(f"{opening}{escape(_hard_cut(raw, room)[0])}{closing}")
+            out.append(f"{opening}{escape(hard_cut(raw, room, HTML)[0])}{closing}")
             used = budget - 1
         if used < budget:
             out.append("…")

@@ -1,21 +1,18 @@
-"""What the bot remembers per chat (history, rate limit, recent answers), bounded."""
+"""What the bot remembers per chat: a :class:`~bot.session.ChatSession` and a lock, bounded."""
 
 from __future__ import annotations
 
 import asyncio
-import math
-from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias, cast
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from retrieval.engine import Engine, has_words
-from retrieval.text.wordlists import detect_language
-from retrieval.types import Answer, Turn
+from bot.session import ChatSession
+from retrieval.engine import Engine
 
-__all__ = ["ENGINE", "Context", "chat_state", "engine_of", "user_lang"]
+__all__ = ["ENGINE", "ChatState", "Context", "chat_state", "engine_of", "user_lang"]
 
 Context: TypeAlias = ContextTypes.DEFAULT_TYPE
 
@@ -28,53 +25,38 @@ KEPT_ANSWERS = 20
 
 
 @dataclass
-class _ChatState:
-    """What the bot remembers about one chat, bounded in size."""
+class ChatState:
+    """One chat: its conversation, and a lock so that its questions are answered in order
+    (which keeps follow-ups and their history consistent)."""
 
+    session: ChatSession
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    turns: deque[tuple[float, Turn]] = field(
-        default_factory=lambda: deque(maxlen=HISTORY_TURNS))
-    asked: deque[float] = field(default_factory=deque)
-    # message id of an answer's last part (the one with the buttons) -> the answer
-    answers: OrderedDict[int, Answer] = field(default_factory=OrderedDict)
-
-    def wait_seconds(self, limit: int, now: float) -> int:
-        """Seconds until another question is allowed, or 0 (and the question is counted)."""
-        while self.asked and now - self.asked[0] >= 60:
-            self.asked.popleft()
-        if limit and len(self.asked) >= limit:
-            return max(1, math.ceil(60 - (now - self.asked[0])))
-        self.asked.append(now)
-        return 0
-
-    def history(self, now: float) -> list[Turn]:
-        return [turn for when, turn in self.turns if now - when < HISTORY_SECONDS]
-
-    def remember(self, question: str, answer: Answer, message_id: int, now: float) -> None:
-        self.turns.append((now, Turn(question, answer)))
-        self.answers[message_id] = answer
-        while len(self.answers) > KEPT_ANSWERS:
-            self.answers.popitem(last=False)
 
 
-def chat_state(context: Context) -> _ChatState:
+def chat_state(context: Context, rate_limit: int = 0) -> ChatState:
+    """The chat's state, made on its first use with ``rate_limit`` questions a minute."""
     chat_data = cast(dict[str, Any], context.chat_data)
     state = chat_data.get("kabar")
     if state is None:
-        state = chat_data["kabar"] = _ChatState()
-    return cast(_ChatState, state)
+        session = ChatSession(HISTORY_TURNS, max_age=HISTORY_SECONDS, rate_limit=rate_limit,
+                              keep=KEPT_ANSWERS)
+        state = chat_data["kabar"] = ChatState(session)
+    return cast(ChatState, state)
 
 
 def engine_of(context: Context) -> Engine:
     return cast(Engine, context.bot_data[ENGINE])
 
 
-def user_lang(update: Update) -> str:
+def user_lang(update: Update, context: Context) -> str:
     """The language for the bot's own words: the question's, else the user's app language."""
     message = update.message  # not a callback's: that text is the bot's own
-    if message is not None and message.text and not message.text.startswith("/") \
-            and has_words(message.text):  # emoji alone say nothing of a language
-        return detect_language(message.text)
+    engine = cast(Engine | None, context.bot_data.get(ENGINE))
+    if engine is not None and message is not None and message.text \
+            and not message.text.startswith("/"):
+        question = engine.prepare(message.text)
+        if question.has_words:  # emoji alone say nothing of a language
+            return question.lang
     user = update.effective_user
     code = (user.language_code or "") if user else ""
     return "id" if code.lower().startswith(("id", "ms")) else "en"
