@@ -3,7 +3,7 @@
 The engine retrieves; a writer decides whether the evidence answers the question and writes
 the answer with numbered citations. :class:`~retrieval.answering.extractive.ExtractiveWriter`
 quotes the articles' own sentences; another writer (an LLM's, say) is one more class that
-passes ``tests/test_contracts.py``, registered in :data:`retrieval.answering.WRITERS`.
+passes ``tests/contracts/test_contracts.py``, registered in :data:`retrieval.answering.WRITERS`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Embedding with an exported model: ``tokenizers`` + ONNX Runtime + numpy, no torch.
 
 Importing torch and transformers was nearly all of a one-shot question's time; this
-embedder needs neither (``tests/test_speed.py`` checks ``sys.modules``). It reads the
+embedder needs neither (``tests/e2e/test_speed.py`` checks ``sys.modules``). It reads the
 folder :func:`retrieval.embedding.onnx_export.export` wrote. The ONNX Runtime session is
 created at the first question, so an engine that is never asked costs nothing. (Creating it
 on a background thread was tried: it holds the interpreter lock for most of its ~0.2 s and

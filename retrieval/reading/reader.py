@@ -33,7 +33,7 @@ class ArticleReader(Protocol):
     """Reads one kind of article file.
 
     A reader is registered in :data:`retrieval.reading.readers.READERS` under its suffixes and
-    passes the reader contract in ``tests/test_contracts.py`` on its own sample file,
+    passes the reader contract in ``tests/contracts/test_contracts.py`` on its own sample file,
     ``tests/data/readers/sample<suffix>``.
     """
 

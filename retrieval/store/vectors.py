@@ -2,7 +2,7 @@
 
 Everything FAISS is in this module. The index build, the store and search only see
 :class:`VectorIndex`; another engine (a server, a different library) is a second class that
-passes ``tests/test_contracts.py`` and is registered in :data:`BACKENDS`.
+passes ``tests/contracts/test_contracts.py`` and is registered in :data:`BACKENDS`.
 
 Vectors are L2-normalised float32 rows, so the inner product is the cosine similarity. Ids
 are int64 keys chosen by the caller (Kabar uses chunk positions).

@@ -37,7 +37,7 @@ def test_tests_read_a_fixed_copy_of_the_seeds(seeds: Path) -> None:
 
 def test_an_article_added_to_the_live_seeds_changes_nothing_tests_use(tmp_path: Path) -> None:
     # The live folder is the user's: the check reads code, it never writes there.
-    code = [*(ROOT / "tests").glob("*.py"), *(ROOT / "benchmarks").glob("*.py")]
+    code = [*(ROOT / "tests").rglob("*.py"), *(ROOT / "benchmarks").glob("*.py")]
     users = [p for p in code if p.name != "test_checkout.py"  # names them only to rule them out
              and _LIVE.search(p.read_text(encoding="utf-8"))]
     assert users == [], f"these read the live seeds/ or index/: {users}"

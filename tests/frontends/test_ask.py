@@ -23,7 +23,7 @@ from retrieval.config import Settings
 pytestmark = pytest.mark.e2e
 
 KABAR = Path(sys.executable).with_name("kabar")
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 DEV_QUESTIONS = ROOT.parent / "shared" / "eval" / "seeds-dev.jsonl"
 SEEDS = ROOT / "tests" / "data" / "seeds"  # the fixed copy, never the live seeds/
 

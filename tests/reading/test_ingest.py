@@ -21,7 +21,7 @@ from retrieval.reading.corpus import (
     read_corpus,
 )
 
-SEEDS = Path(__file__).resolve().parent / "data" / "seeds"  # fixed copy, never the live one
+SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"  # fixed copy, never the live one
 SEED_NAMES = sorted(path.name for path in SEEDS.glob("*.txt"))
 
 

@@ -1,7 +1,7 @@
 """The Milvus store (``KABAR_VECTOR_STORE=milvus``) on an embedded Milvus Lite.
 
 Skipped where ``pip install kabar[milvus]`` was not run. The contract tests of the vector
-index and the read view run on Milvus too (tests/test_contracts.py).
+index and the read view run on Milvus too (tests/contracts/test_contracts.py).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from retrieval.reading.clean import (
 )
 from retrieval.types import ArticleMeta
 
-SEEDS = Path(__file__).resolve().parent / "data" / "seeds"  # fixed copy, never the live one
+SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"  # fixed copy, never the live one
 SEED_NAMES = [
     "000_0824a75aebbd95f9.txt",
     "001_807304e9ae65fd15.txt",

@@ -23,7 +23,7 @@ from retrieval.config import BUNDLED_MODEL
 
 pytestmark = pytest.mark.e2e
 
-SEEDS = Path(__file__).resolve().parent / "data" / "seeds"  # fixed copy, never the live one
+SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"  # fixed copy, never the live one
 EXTRA_ARTICLES = 60
 
 WORDS = [

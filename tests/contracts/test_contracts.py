@@ -234,7 +234,7 @@ def check_reader(suffix: str, reader: ArticleReader) -> None:
     """The promises every article reader keeps, checked on its own sample file.
 
     A reader registered in ``READERS`` later runs this through :func:`test_article_reader`;
-    ``tests/test_reader_docx.py`` shows one written and checked as a test.
+    ``tests/reading/test_reader_docx.py`` shows one written and checked as a test.
     """
     data = sample_of(suffix).read_bytes()
     assert isinstance(reader.cuttable, bool)

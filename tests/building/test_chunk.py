@@ -18,7 +18,7 @@ try:  # hypothesis is optional: without it the seeded random test below still ru
 except ImportError:  # pragma: no cover - depends on the environment
     st = None  # type: ignore[assignment]
 
-SEEDS = Path(__file__).resolve().parent / "data" / "seeds"  # fixed copy, never the live one
+SEEDS = Path(__file__).resolve().parent.parent / "data" / "seeds"  # fixed copy, never the live one
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 NUMBER = re.compile(r"\d+(?:[.,:]\d+)+")
 
