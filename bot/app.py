@@ -56,19 +56,21 @@ def open_app(settings: Settings, update: bool = True, progress: bool = False) ->
         KabarError: The index could not be built or loaded; the message names the fix.
     """
     get_embedder = embedder_loader(settings)
-    state = freshness(settings)
+    # The store is opened once here and handed to the build, freshness and the engine.
+    index = store.open_store(settings)
+    state = freshness(settings, index)
     report, problem = None, ""
     if update and state.stale:
         try:
-            report = build_index(settings, get_embedder, progress=progress)
+            report = build_index(settings, get_embedder, progress=progress, store=index)
         except KabarError as exc:
-            if freshness(settings).version is None:
+            if freshness(settings, index).version is None:
                 raise
             # The seeds cannot be read or the index written right now, but the published
             # index still works.
             problem = str(exc)
     elif state.version is None:
-        store.open_store(settings).current_version()  # raises what is damaged, if anything
+        index.current_version()  # raises what is damaged, if anything
         raise NoIndexError(f"no index at {settings.index_dir}/ — run `kabar index`")
     if update and not problem:
         # An index built before questions had an ONNX export gets one now, once. Its
@@ -76,4 +78,4 @@ def open_app(settings: Settings, update: bool = True, progress: bool = False) ->
         ensure_export(settings, get_embedder, verify=False)
     # The query side starts loading here (ONNX on a thread) while the lexicon loads.
     encoder = query_embedder(settings, get_embedder)
-    return App(Engine(settings, encoder, Lexicon.load()), report, problem)
+    return App(Engine(settings, encoder, Lexicon.load(), store=index), report, problem)

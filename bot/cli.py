@@ -170,13 +170,16 @@ def _progress() -> bool:
 
 
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from retrieval import store
     from retrieval.building import build_index, watch
     from retrieval.reading import fingerprint
 
     get_embedder = embedder_loader(settings)
+    index = store.open_store(settings)  # once, for every build of this command
 
     def run(full: bool) -> None:
-        report = build_index(settings, get_embedder, full=full, progress=_progress())
+        report = build_index(settings, get_embedder, full=full, progress=_progress(),
+                             store=index)
         for warning in fmt.file_warnings(report):
             _warn(warning)
         print(fmt.dumps(fmt.report_json(report)) if args.json
@@ -188,7 +191,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     try:
         run(args.full)
     except KeyboardInterrupt:
-        print(_untouched(settings), file=sys.stderr, flush=True)
+        print(_untouched(index.current_version), file=sys.stderr, flush=True)
         return 130
     if args.watch:
         print(f"Watching {printable(str(settings.seeds_dir), False)}/ for changes "
@@ -200,12 +203,11 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _untouched(settings: Settings) -> str:
-    """What a build stopped by Ctrl-C left: versions are published whole or not at all."""
-    from retrieval import store
-
+def _untouched(published: Callable[[], str | None]) -> str:
+    """What a build stopped by Ctrl-C left: versions are published whole or not at all
+    (``published`` is the opened store's ``current_version``)."""
     try:
-        version = store.open_store(settings).current_version()
+        version = published()
     except Exception:  # whatever the store says, the interrupted build ends with this line
         version = None
     if version is None:
@@ -218,16 +220,21 @@ def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     from retrieval.building import freshness
 
     index = store.open_store(settings)
-    info = index.load().info()  # load() verifies every part
-    changed = freshness(settings).stale
+    data = index.load()  # load() verifies every part
+    info = data.info()
+    changed = freshness(settings, index).stale
     # The local store is its folder; Milvus is named with its URI and collection.
     shown = index.where if index.name == "faiss" else f"Milvus {index.where}"
     where = (shown, str(settings.seeds_dir))
+    # Both axes: the store above, and the vector index the published version is held in.
+    vectors = f"{data.manifest.vector_backend} ({data.manifest.vector_kind})"
     # The Milvus URI is a setting that may hold user:password@.
     if args.json:
-        print(redact_urls(fmt.dumps(fmt.status_json(info, *where, changed, store=index.name))))
+        print(redact_urls(fmt.dumps(fmt.status_json(
+            info, *where, changed, store=index.name, vector_index=data.manifest.vector_backend,
+            vector_kind=data.manifest.vector_kind))))
     else:
-        print(redact_urls(fmt.format_status(info, *where, changed)))
+        print(redact_urls(fmt.format_status(info, *where, changed, vectors=vectors)))
     return 0
 
 

@@ -55,7 +55,6 @@ from retrieval.store.milvus import (
     shown_uri,
     use,
 )
-from retrieval.store.vectors import VectorIndex
 
 __all__ = ["MilvusStore"]
 
@@ -112,6 +111,11 @@ class MilvusStore(LocalBuildState):
     def _client(self) -> Any:
         """This process's client of the URI (connecting raises a one-line ConfigError)."""
         return use(self._uri, self._token)
+
+    @property
+    def vector_index(self) -> str:
+        """Milvus: the chunk collection is the vector index."""
+        return "milvus"
 
     @property
     def where(self) -> str:
@@ -225,20 +229,23 @@ class MilvusStore(LocalBuildState):
 
     def write_version(self, manifest: Manifest, articles: Sequence[StoredArticle],
                       layout: Layout, sentence_vectors: np.ndarray,
-                      chunk_vectors: VectorIndex, bm25: BM25Index) -> str:
-        """Fill a new pair of collections, then switch the alias to it."""
+                      chunk_vectors: np.ndarray, bm25: BM25Index) -> str:
+        """Fill a new pair of collections (Milvus builds the manifest's ``vector_kind``),
+        then switch the alias to it."""
         blobs = versions.version_blobs(articles, layout, sentence_vectors, bm25)
         ids = np.arange(bm25.num_docs, dtype=np.int64)
-        dense, sparse = chunk_vectors.vectors(ids), sparse_rows(bm25)
+        dense = np.ascontiguousarray(chunk_vectors, dtype=np.float32)
+        sparse = sparse_rows(bm25)
         blobs[_SUMS] = codec.npy_bytes(row_sums(ids.tolist(), dense, sparse))
-        name, manifest = versions.stamp_manifest(manifest, blobs, chunk_vectors.kind)
+        kind = manifest.vector_kind
+        name, manifest = versions.stamp_manifest(manifest, blobs, kind)
         blobs["manifest.json"] = manifest.to_json()
         chunks = self.collection(name)
         try:
             with _errors(self.where, IndexWriteError):
                 self._repair_aliases()
                 before = self._published_or_none()
-                self._fill(chunks, chunk_vectors.kind, dense, sparse)
+                self._fill(chunks, kind, dense, sparse)
                 self._write_files(chunks + _FILES, blobs)
                 self._switch(chunks)
         except BaseException:

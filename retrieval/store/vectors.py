@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from retrieval.errors import ConfigError, IndexMismatchError
+
 __all__ = ["BACKENDS", "FaissVectorIndex", "VectorIndex", "create", "load"]
 
 #: Graph parameters of the approximate (HNSW) index: 32 links per node, a build beam of 80
@@ -224,10 +226,26 @@ def _milvus() -> Any:
 
 
 def create(backend: str, dim: int, kind: str) -> VectorIndex:
-    """An empty vector index of ``backend`` (see :data:`BACKENDS`)."""
+    """An empty vector index of ``backend`` (see :data:`BACKENDS`).
+
+    Raises:
+        ConfigError: ``backend`` is not registered.
+    """
+    if backend not in BACKENDS:
+        raise ConfigError(f"KABAR_VECTOR_INDEX={backend} is not a vector index — use auto "
+                          f"or one of {', '.join(sorted(BACKENDS))}")
     return BACKENDS[backend][0](dim, kind)
 
 
 def load(backend: str, data: bytes) -> VectorIndex:
-    """A vector index of ``backend`` read from what its ``to_bytes`` wrote."""
+    """A vector index of ``backend`` read from what its ``to_bytes`` wrote.
+
+    Raises:
+        IndexMismatchError: ``backend`` is not registered here (a version built with a vector
+            index this installation lacks; a build republishes it with the configured one).
+    """
+    if backend not in BACKENDS:
+        raise IndexMismatchError(f"the index was built with the vector index {backend!r}, "
+                                 "which is not installed here — run `kabar index` to "
+                                 "republish it with KABAR_VECTOR_INDEX")
     return BACKENDS[backend][1](data)

@@ -180,6 +180,8 @@ def from_blobs(version: str, manifest: Manifest, blobs: dict[str, bytes],
             sentence_vector_rows=codec.npy_view(blobs.pop("sentences.npy")),
             vectors=chunk_vectors(),
             bm25=BM25Index.from_files(blobs))
+    except IndexMismatchError:  # a vector index not installed here: a build republishes
+        raise
     except Exception as exc:  # the checksums passed, so this is a bug or a foreign file
         raise CorruptIndexError(
             f"could not read index version {version} in {where} ({exc}) — {REBUILD}"
@@ -191,9 +193,13 @@ def from_blobs(version: str, manifest: Manifest, blobs: dict[str, bytes],
 
 
 def write_version(index_dir: Path, manifest: Manifest, articles: Sequence[StoredArticle],
-                  layout: Layout, sentence_vectors: np.ndarray, chunk_vectors: VectorIndex,
+                  layout: Layout, sentence_vectors: np.ndarray, chunk_vectors: np.ndarray,
                   bm25: BM25Index) -> str:
     """Write a complete new version and publish it atomically.
+
+    The chunk vectors (row ``i`` = chunk ``i``) go into a vector index of the manifest's
+    ``vector_backend`` and ``vector_kind``, made through the registry
+    (:func:`retrieval.store.vectors.create`): the one place a version's vector index is made.
 
     Returns:
         The new version's name.
@@ -203,8 +209,10 @@ def write_version(index_dir: Path, manifest: Manifest, articles: Sequence[Stored
             the temporary folder is removed and the published version stays as it was.
     """
     blobs = version_blobs(articles, layout, sentence_vectors, bm25)
-    blobs[_VECTOR_FILE] = chunk_vectors.to_bytes()
-    name, manifest = stamp_manifest(manifest, blobs, chunk_vectors.kind)
+    index = vectors.create(manifest.vector_backend, manifest.dim, manifest.vector_kind)
+    index.add(np.arange(len(chunk_vectors), dtype=np.int64), chunk_vectors)
+    blobs[_VECTOR_FILE] = index.to_bytes()
+    name, manifest = stamp_manifest(manifest, blobs, index.kind)
     blobs["manifest.json"] = manifest.to_json()
     _publish(index_dir, name, blobs)
     _collect_garbage(index_dir, keep=name)
