@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import KABAR, kabar_env
 
-from retrieval import store
+from retrieval.store import versions
 
 pytestmark = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
 
@@ -116,7 +116,7 @@ def test_index_missing_seeds(tmp_path: Path, seeds: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "/nonexistent" in result.stderr and "does not exist" in result.stderr
     assert "--seeds" in result.stderr
-    assert store.current_version(tmp_path / "index") is None
+    assert versions.current_version(tmp_path / "index") is None
 
 
 def test_index_empty_seeds_keeps_index(tmp_path: Path, seeds: Path) -> None:
@@ -126,7 +126,7 @@ def test_index_empty_seeds_keeps_index(tmp_path: Path, seeds: Path) -> None:
     result = run(tmp_path, seeds, "index", "--seeds", str(empty))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "no readable article" in result.stderr
-    assert store.current_version(tmp_path / "index") == first["version"]
+    assert versions.current_version(tmp_path / "index") == first["version"]
     assert run(tmp_path, seeds, "status").returncode == 0
 
 

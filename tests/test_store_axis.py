@@ -155,3 +155,19 @@ def test_app_hands_its_store_on(tmp_path: Path, seeds: Path, opened: list[Path])
     assert app.report is not None and app.report.published
     app.engine.answer(QUESTIONS[0])
     assert len(opened) == 1
+
+
+# --- the build's own state -----------------------------------------------------------------
+
+def test_build_state_lives_with_the_build(tmp_path: Path) -> None:
+    """The seeds state is the building machine's: written atomically, damage reads as none."""
+    from retrieval.building.state import BuildState
+
+    state = BuildState(tmp_path / "index")
+    assert state.read_seeds() is None
+    with state.lock() as waited:
+        assert not waited
+        state.write_seeds({"version": "v1", "files": {}})
+    assert state.read_seeds() == {"version": "v1", "files": {}}
+    (tmp_path / "index" / "seeds-state.json").write_text("[1, 2", encoding="utf-8")
+    assert state.read_seeds() is None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from retrieval.building.chunks import CHUNKER_VERSION
+from retrieval.building.state import BuildState
 from retrieval.config import Settings
 from retrieval.errors import KabarError
 from retrieval.reading import fingerprint
@@ -74,7 +75,7 @@ def freshness(settings: Settings, store: IndexStore | None = None) -> Freshness:
         return Freshness(None, True, str(exc))
     if version is None:
         return Freshness(None, True, "no index yet")
-    state = where.read_seeds_state()
+    state = BuildState(settings.index_dir).read_seeds()
     try:
         files = fingerprint(settings.seeds_dir)
     except (KabarError, OSError) as exc:  # a vanished folder: the build says what is wrong
@@ -93,8 +94,8 @@ def unchanged_version(settings: Settings, files: Files, store: IndexStore) -> Ma
     """
     try:
         version = store.current_version()
-        if version is None or not _same_state(store.read_seeds_state(), version, settings,
-                                              files, store):
+        seeds = BuildState(settings.index_dir).read_seeds()
+        if version is None or not _same_state(seeds, version, settings, files, store):
             return None
         manifest = store.read_manifest(version)
         store.check_compatible(manifest, settings.embedding_model)
@@ -113,7 +114,7 @@ def record_state(settings: Settings, files: Files, version: str, store: IndexSto
     Raises:
         IndexWriteError: It could not be written.
     """
-    store.write_seeds_state({
+    BuildState(settings.index_dir).write_seeds({
         "version": version, "seeds_dir": str(settings.seeds_dir.resolve()),
         "files": _jsonable(files), "vector_index": store.vector_index,
     })

@@ -27,6 +27,7 @@ from retrieval.building.freshness import (
     unchanged_version,
 )
 from retrieval.building.progress import BuildProgress, announce_loading, progress_for
+from retrieval.building.state import BuildState
 from retrieval.config import Settings
 from retrieval.embedding.embed import Embedder
 from retrieval.embedding.runtime import ensure_export
@@ -115,7 +116,7 @@ def build_index(settings: Settings, get_embedder: Callable[[], Embedder], full: 
     started = time.perf_counter()
     files = fingerprint(settings.seeds_dir)
     store = store or open_store(settings)
-    with store.build_lock():
+    with BuildState(settings.index_dir).lock() as waited, store.building(waited):
         manifest = None if full else unchanged_version(settings, files, store)
         if manifest is not None:
             # Same files, sizes and times as the last build, same settings: a no-op that

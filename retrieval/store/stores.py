@@ -1,7 +1,8 @@
 """The index-store seam: where published versions live, chosen by ``KABAR_VECTOR_STORE``.
 
-A store publishes complete versions atomically, names the published one, loads it into an
-:class:`~retrieval.store.data.IndexData` and holds the build's lock and seeds state. The
+A store publishes complete versions atomically, names the published one and loads it into
+an :class:`~retrieval.store.data.IndexData` (the build's lock and seeds state are the
+building machine's: :mod:`retrieval.building.state`). The
 build (:mod:`retrieval.building.indexer`), the engine and ``kabar status`` only see
 :class:`IndexStore`; :func:`open_store` picks the implementation, once per process:
 
@@ -20,9 +21,9 @@ build records it in the manifest and the seeds state, so a switch republishes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -31,7 +32,6 @@ from retrieval.errors import ConfigError
 from retrieval.store import vectors, versions
 from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
-from retrieval.store.local_state import LocalBuildState
 from retrieval.store.manifest import Manifest
 
 __all__ = ["IndexStore", "LocalStore", "open_store"]
@@ -89,20 +89,13 @@ class IndexStore(Protocol):
         names (``vector_backend``, ``vector_kind``)."""
         ...
 
-    def build_lock(self) -> contextlib.AbstractContextManager[None]:
-        """Held by the one build that may run at a time."""
-        ...
-
-    def read_seeds_state(self) -> dict[str, Any] | None:
-        """The seeds' file list recorded at the last build."""
-        ...
-
-    def write_seeds_state(self, state: dict[str, Any]) -> None:
-        """Record the seeds' file list."""
+    def building(self, waited: bool) -> contextlib.AbstractContextManager[None]:
+        """Entered by the build once it holds the build lock, for as long as it runs
+        (``waited``: it had to wait for another build, which may still be letting go)."""
         ...
 
 
-class LocalStore(LocalBuildState):
+class LocalStore:
     """Versioned folders on the local disk (:mod:`retrieval.store.versions`).
 
     Args:
@@ -113,7 +106,7 @@ class LocalStore(LocalBuildState):
     name = "faiss"
 
     def __init__(self, index_dir: Path, vector_index: str = "faiss") -> None:
-        super().__init__(index_dir)
+        self.index_dir = index_dir
         self._vector_index = vector_index
 
     @property
@@ -145,6 +138,12 @@ class LocalStore(LocalBuildState):
     def load(self, model_id: str | None = None, version: str | None = None) -> IndexData:
         """Read a version wholly into memory."""
         return versions.load(self.index_dir, model_id, version)
+
+    @contextlib.contextmanager
+    def building(self, waited: bool) -> Iterator[None]:
+        """Clear what a killed build left in the versions folder (nobody else writes now)."""
+        versions.clear_leftovers(self.index_dir)
+        yield
 
     def write_version(self, manifest: Manifest, articles: Sequence[StoredArticle],
                       layout: Layout, sentence_vectors: np.ndarray,
