@@ -510,8 +510,8 @@ def test_two_concurrent_index_runs(tmp_path: Path, seeds: Path) -> None:
     reports = [json.loads(out.splitlines()[-1]) for out, _ in outputs]
     assert sorted(r["added"] for r in reports) == [0, 5]  # the second waited, then had nothing
     assert len({r["version"] for r in reports}) == 1
-    versions = tmp_path / "index" / "versions"
-    assert not [p for p in versions.iterdir() if p.name.startswith(".tmp")]
+    folder = tmp_path / "index" / "versions"
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tmp")]
     assert len(versions.load(tmp_path / "index").articles) == 5
 
 
