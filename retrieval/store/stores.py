@@ -36,8 +36,8 @@ from retrieval.store.manifest import Manifest
 
 __all__ = ["IndexStore", "LocalStore", "open_store"]
 
-#: Vector indexes that live inside a store of their own (Milvus keeps the vectors in its
-#: collections), so that the folder store cannot hold them.
+#: Vector indexes that are a store of their own (Milvus keeps the vectors in its
+#: collections, whose names cannot travel in a version folder), by the store to set.
 _STORE_OWNED = {"milvus": "milvus"}
 
 
@@ -171,10 +171,7 @@ def open_store(settings: Settings) -> IndexStore:
         from retrieval.store.milvus_store import MilvusStore
 
         return MilvusStore.open(settings)
-    backend = "faiss" if wanted == "auto" else wanted
-    if backend not in vectors.BACKENDS:
-        raise ConfigError(f"KABAR_VECTOR_INDEX={backend} is not a vector index — use auto or "
-                          f"one of {', '.join(sorted(vectors.BACKENDS))}")
+    backend = vectors.require("faiss" if wanted == "auto" else wanted)
     if backend in _STORE_OWNED:
         raise ConfigError(f"the {backend} vector index lives in its own store — set "
                           f"KABAR_VECTOR_STORE={_STORE_OWNED[backend]} (and "

@@ -2,7 +2,10 @@
 
 Everything FAISS is in this module. The index build, the store and search only see
 :class:`VectorIndex`; another engine (a server, a different library) is a second class that
-passes ``tests/test_contracts.py`` and is registered in :data:`BACKENDS`.
+passes ``tests/test_contracts.py`` and is registered in :data:`BACKENDS`: one class in
+``retrieval/store/<name>.py`` and one line here, then ``KABAR_VECTOR_INDEX=<name>`` and
+``kabar index`` republish the index into it from the stored sentence vectors (no model run).
+``tests/toy_vectors.py`` is a worked example.
 
 Vectors are L2-normalised float32 rows, so the inner product is the cosine similarity. Ids
 are int64 keys chosen by the caller (Kabar uses chunk positions).
@@ -17,7 +20,7 @@ import numpy as np
 
 from retrieval.errors import ConfigError, IndexMismatchError
 
-__all__ = ["BACKENDS", "FaissVectorIndex", "VectorIndex", "create", "load"]
+__all__ = ["BACKENDS", "FaissVectorIndex", "VectorIndex", "create", "load", "require"]
 
 #: Graph parameters of the approximate (HNSW) index: 32 links per node, a build beam of 80
 #: and a search beam of 128 keep recall@10 above 0.95 of exact search at 1M chunks.
@@ -225,16 +228,25 @@ def _milvus() -> Any:
     return MilvusVectorIndex
 
 
+def require(backend: str) -> str:
+    """``backend``, when it is registered in :data:`BACKENDS`.
+
+    Raises:
+        ConfigError: It is not; the message lists the registered ones.
+    """
+    if backend not in BACKENDS:
+        raise ConfigError(f"KABAR_VECTOR_INDEX={backend} is not a vector index — use auto "
+                          f"or one of {', '.join(sorted(BACKENDS))}")
+    return backend
+
+
 def create(backend: str, dim: int, kind: str) -> VectorIndex:
     """An empty vector index of ``backend`` (see :data:`BACKENDS`).
 
     Raises:
         ConfigError: ``backend`` is not registered.
     """
-    if backend not in BACKENDS:
-        raise ConfigError(f"KABAR_VECTOR_INDEX={backend} is not a vector index — use auto "
-                          f"or one of {', '.join(sorted(BACKENDS))}")
-    return BACKENDS[backend][0](dim, kind)
+    return BACKENDS[require(backend)][0](dim, kind)
 
 
 def load(backend: str, data: bytes) -> VectorIndex:
