@@ -236,7 +236,8 @@ def require(backend: str) -> str:
     """
     if backend not in BACKENDS:
         raise ConfigError(f"KABAR_VECTOR_INDEX={backend} is not a vector index — use auto "
-                          f"or one of {', '.join(sorted(BACKENDS))}")
+                          f"or one of {', '.join(sorted(BACKENDS))} (exact or approximate "
+                          "search is KABAR_FAISS_INDEX)")
     return backend
 
 
