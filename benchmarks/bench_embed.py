@@ -36,10 +36,10 @@ from _common import (
     table,
 )
 
-from retrieval import store
 from retrieval.building import build_index
 from retrieval.embedding.embed import Embedder, load_embedder
 from retrieval.engine import Engine
+from retrieval.store import versions
 from retrieval.text.lexicon import Lexicon
 
 
@@ -68,7 +68,7 @@ def build(corpus: Path, index: Path, processes: int) -> tuple[dict[str, Any], An
     settings = settings_for(corpus, index, embed_processes=processes)
     embedder = Timed(load_embedder(settings))
     report = build_index(settings, lambda: embedder)
-    data = store.load(index)
+    data = versions.load(index)
     return {"processes": processes, "chunks": report.chunks,
             "sentences": report.sentences_embedded, "build_s": round(report.seconds, 1),
             "embed_s": round(embedder.seconds, 1),

@@ -50,9 +50,9 @@ from _common import (
     verdict,
 )
 
-from retrieval import store
 from retrieval.building.indexer import BuildReport, build_index
 from retrieval.embedding.embed import Embedder, SentenceTransformerEmbedder, load_embedder
+from retrieval.store import versions
 
 APPENDED = " Kalimat ini ditambahkan untuk mengukur pembaruan indeks secara bertahap."
 
@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Stopwatch() as full_sw:
             full = build_index(settings, fixed(timed), full=True)
         full_model_s = timed.seconds
-        data = store.load(index, model_id=settings.embedding_model)
+        data = versions.load(index, model_id=settings.embedding_model)
         texts = [data.chunk_text(i) for i in range(data.num_chunks)]
         chars_sent = int(np.sum(data.layout.sent_end - data.layout.sent_start))
         chars_chunk = sum(len(t) for t in texts)

@@ -64,7 +64,6 @@ from _common import (
     verdict,
 )
 
-from retrieval import store
 from retrieval.building.chunks import chunk_sentences, split_sentences
 from retrieval.building.indexer import BuildReport, build_index
 from retrieval.config import Settings
@@ -72,6 +71,7 @@ from retrieval.embedding.embed import Embedder, load_embedder
 from retrieval.embedding.runtime import query_embedder
 from retrieval.engine import Engine
 from retrieval.reading.clean import parse_article
+from retrieval.store import versions
 from retrieval.text.lexicon import Lexicon
 from retrieval.tuning import TUNING, effective
 
@@ -306,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         fake = RandomPassageEmbedder(embedder.model_id, embedder.dim)
         big_build: BuildReport = build_index(big, fixed(fake))
         big_noop = build_index(big, fixed(fake))  # nothing changed: should cost next to nothing
-        big_faiss = store.read_manifest(big.index_dir).vector_kind
+        big_faiss = versions.read_manifest(big.index_dir).vector_kind
         engines, weights = engines_for(big, encoder, lexicon)
         big_answers, big_floors = measure(engines, embedder, questions)
         profile_lines = profile(engines[0], questions[: args.profile]) if args.profile else []

@@ -57,12 +57,12 @@ from _common import (
 )
 
 from bot.format import answer_json
-from retrieval import store
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
 from retrieval.embedding.embed import Embedder, load_embedder
 from retrieval.engine import Engine
 from retrieval.search import Searcher
+from retrieval.store import versions
 from retrieval.text.lexicon import Lexicon
 from retrieval.tuning import effective
 
@@ -121,7 +121,7 @@ def score(qa_eval: ModuleType, questions_path: Path, out: Path) -> dict[str, flo
 def sweep(settings: Settings, embedder: Embedder, lexicon: Lexicon,
           questions: Sequence[dict[str, Any]], qa_eval: ModuleType) -> list[dict[str, float]]:
     """R@1 / R@5 / MRR@10 per dense weight on ``questions``."""
-    data = store.load(settings.index_dir, embedder.model_id)
+    data = versions.load(settings.index_dir, embedder.model_id)
     import faiss
 
     faiss.omp_set_num_threads(1)  # as the engine does around each search

@@ -53,7 +53,6 @@ from _common import (
     verdict,
 )
 
-from retrieval import store
 from retrieval.building.assemble import encode_in_blocks
 from retrieval.building.progress import Quiet
 from retrieval.config import Settings
@@ -69,6 +68,7 @@ from retrieval.embedding.onnx_files import (
 from retrieval.embedding.onnx_files import model_folder as export_folder
 from retrieval.embedding.runtime import query_embedder
 from retrieval.engine import Engine
+from retrieval.store import versions
 from retrieval.text.lexicon import Lexicon
 
 Encode = Callable[[list[str]], np.ndarray]
@@ -236,7 +236,7 @@ def compare(found: dict[str, Encode], texts: list[str], rounds: int) -> list[dic
 
 def chunk_texts(settings: Settings, n: int) -> list[str]:
     """``n`` chunk texts of the built index (seeded sample)."""
-    data = store.load(settings.index_dir, settings.embedding_model)
+    data = versions.load(settings.index_dir, settings.embedding_model)
     picked = random.Random(0).sample(range(data.num_chunks), min(n, data.num_chunks))
     return [data.chunk_text(i) for i in picked]
 

@@ -30,6 +30,7 @@ from retrieval.embedding.runtime import ensure_export, query_embedder
 from retrieval.engine import Engine
 from retrieval.errors import KabarError, NoIndexError
 from retrieval.reading import fingerprint, formats
+from retrieval.store import IndexStore
 from retrieval.text.lexicon import Lexicon
 from retrieval.types import IndexInfo
 
@@ -80,19 +81,21 @@ def open_app(settings: Settings, update: bool = True, progress: bool = False) ->
         KabarError: The index could not be built or loaded; the message names the fix.
     """
     get_embedder = embedder_loader(settings)
-    state = freshness(settings)
+    # The store is opened once here and handed to the build, freshness and the engine.
+    index = store.open_store(settings)
+    state = freshness(settings, index)
     report, problem = None, ""
     if update and state.stale:
         try:
-            report = build_index(settings, get_embedder, progress=progress)
+            report = build_index(settings, get_embedder, progress=progress, store=index)
         except KabarError as exc:
-            if freshness(settings).version is None:
+            if freshness(settings, index).version is None:
                 raise
             # The seeds cannot be read or the index written right now, but the published
             # index still works.
             problem = str(exc)
     elif state.version is None:
-        store.open_store(settings).current_version()  # raises what is damaged, if anything
+        index.current_version()  # raises what is damaged, if anything
         raise NoIndexError(f"no index at {settings.index_dir}/ — run `kabar index`")
     if update and not problem:
         # An index built before questions had an ONNX export gets one now, once. Its
@@ -100,11 +103,17 @@ def open_app(settings: Settings, update: bool = True, progress: bool = False) ->
         ensure_export(settings, get_embedder, verify=False)
     # The query side starts loading here (ONNX on a thread) while the lexicon loads.
     encoder = query_embedder(settings, get_embedder)
-    return App(Engine(settings, encoder, Lexicon.load()), report, problem)
+    return App(Engine(settings, encoder, Lexicon.load(), store=index), report, problem)
+
+
+def open_index(settings: Settings) -> IndexStore:
+    """The store the settings name, opened once for a command and handed to
+    :func:`build`, :func:`published_version` and the engine."""
+    return store.open_store(settings)
 
 
 def build(settings: Settings, get_embedder: Callable[[], Embedder], full: bool = False,
-          progress: bool = False) -> BuildReport:
+          progress: bool = False, index: IndexStore | None = None) -> BuildReport:
     """``kabar index``: bring the index up to date with the seeds (everything when ``full``).
 
     Args:
@@ -113,8 +122,9 @@ def build(settings: Settings, get_embedder: Callable[[], Embedder], full: bool =
             a watch's rebuilds share one model).
         full: Rebuild every article, not only what changed.
         progress: Show the build's progress (on a terminal).
+        index: The store, opened once by :func:`open_index` (opened here when ``None``).
     """
-    return build_index(settings, get_embedder, full=full, progress=progress)
+    return build_index(settings, get_embedder, full=full, progress=progress, store=index)
 
 
 def seeds_snapshot(settings: Settings) -> SeedsSnapshot:
@@ -131,9 +141,9 @@ def watch_seeds(settings: Settings, rebuild: Callable[[], None],
     building.watch(settings.seeds_dir, rebuild, initial=initial)
 
 
-def published_version(settings: Settings) -> str | None:
+def published_version(index: IndexStore) -> str | None:
     """The published index version, or ``None`` when nothing was ever published."""
-    return store.open_store(settings).current_version()
+    return index.current_version()
 
 
 @dataclass(frozen=True)
@@ -147,6 +157,9 @@ class IndexStatus:
             it before showing it).
         seeds_dir: The seeds folder.
         seeds_changed: Whether the seeds changed since the last build.
+        vector_index: The vector index the published version holds its vectors in
+            (``"faiss"``, ``"milvus"``, a registered one).
+        vector_kind: Its kind: ``"flat"`` or ``"hnsw"``.
     """
 
     info: IndexInfo
@@ -154,6 +167,8 @@ class IndexStatus:
     where: str
     seeds_dir: str
     seeds_changed: bool
+    vector_index: str
+    vector_kind: str
 
 
 def index_status(settings: Settings) -> IndexStatus:
@@ -163,8 +178,10 @@ def index_status(settings: Settings) -> IndexStatus:
         NoIndexError, CorruptIndexError, IndexMismatchError: as loading the index does.
     """
     index = store.open_store(settings)
-    info = index.load().info()  # load() verifies every part
-    changed = freshness(settings).stale
+    data = index.load()  # load() verifies every part
+    changed = freshness(settings, index).stale
     # The local store is its folder; Milvus is named with its URI and collection.
     where = index.where if index.name == "faiss" else f"Milvus {index.where}"
-    return IndexStatus(info, index.name, where, str(settings.seeds_dir), changed)
+    # Both axes: the store above, and the vector index the published version is held in.
+    return IndexStatus(data.info(), index.name, where, str(settings.seeds_dir), changed,
+                       data.manifest.vector_backend, data.manifest.vector_kind)

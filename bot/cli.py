@@ -173,9 +173,11 @@ def _progress() -> bool:
 
 def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     get_embedder = app.embedder_loader(settings)
+    index = app.open_index(settings)  # once, for every build of this command
 
     def run(full: bool) -> None:
-        report = app.build(settings, get_embedder, full=full, progress=_progress())
+        report = app.build(settings, get_embedder, full=full, progress=_progress(),
+                           index=index)
         for warning in fmt.file_warnings(report):
             _warn(warning)
         print(fmt.dumps(fmt.report_json(report)) if args.json
@@ -187,7 +189,7 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     try:
         run(args.full)
     except KeyboardInterrupt:
-        print(_untouched(settings), file=sys.stderr, flush=True)
+        print(_untouched(lambda: app.published_version(index)), file=sys.stderr, flush=True)
         return 130
     if args.watch:
         print(f"Watching {printable(str(settings.seeds_dir), False)}/ for changes "
@@ -199,10 +201,11 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _untouched(settings: Settings) -> str:
-    """What a build stopped by Ctrl-C left: versions are published whole or not at all."""
+def _untouched(published: Callable[[], str | None]) -> str:
+    """What a build stopped by Ctrl-C left: versions are published whole or not at all
+    (``published`` is the opened store's ``current_version``)."""
     try:
-        version = app.published_version(settings)
+        version = published()
     except Exception:  # whatever the store says, the interrupted build ends with this line
         version = None
     if version is None:
@@ -213,12 +216,15 @@ def _untouched(settings: Settings) -> str:
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     status = app.index_status(settings)
     where = (status.where, status.seeds_dir)
+    vectors = f"{status.vector_index} ({status.vector_kind})"
     # The Milvus URI is a setting that may hold user:password@.
     if args.json:
-        print(redact_urls(fmt.dumps(fmt.status_json(status.info, *where, status.seeds_changed,
-                                                    store=status.store))))
+        print(redact_urls(fmt.dumps(fmt.status_json(
+            status.info, *where, status.seeds_changed, store=status.store,
+            vector_index=status.vector_index, vector_kind=status.vector_kind))))
     else:
-        print(redact_urls(fmt.format_status(status.info, *where, status.seeds_changed)))
+        print(redact_urls(fmt.format_status(status.info, *where, status.seeds_changed,
+                                            vectors=vectors)))
     return 0
 
 

@@ -134,13 +134,15 @@ def dumps(obj: Any) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def format_status(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed: bool) -> str:
-    """``kabar status`` output."""
+def format_status(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed: bool,
+                  vectors: str = "") -> str:
+    """``kabar status`` output; ``vectors`` names the vector index (and its kind)."""
     fresh = ("changed since the last build — run `kabar index`" if seeds_changed
              else "unchanged since the last build")
     index_dir, seeds_dir = printable(index_dir, False), printable(seeds_dir, False)
     return "\n".join([
         f"Index:          {index_dir} (version {info.version}, built {info.built_at})",
+        *([f"Vector index:   {vectors}"] if vectors else []),
         f"Articles:       {info.articles}",
         f"Chunks:         {info.chunks}",
         f"Model:          {info.model} ({info.dim} dimensions)",
@@ -150,9 +152,12 @@ def format_status(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed
 
 
 def status_json(info: IndexInfo, index_dir: str, seeds_dir: str, seeds_changed: bool,
-                store: str = "faiss") -> dict[str, Any]:
-    """``kabar status --json`` object."""
-    return {**asdict(info), "store": store, "index_dir": index_dir, "seeds_dir": seeds_dir,
+                store: str = "faiss", vector_index: str = "faiss", vector_kind: str = "flat"
+                ) -> dict[str, Any]:
+    """``kabar status --json`` object: where versions live (``store``) and which vector
+    index holds the vectors (``vector_index``, ``vector_kind``)."""
+    return {**asdict(info), "store": store, "vector_index": vector_index,
+            "vector_kind": vector_kind, "index_dir": index_dir, "seeds_dir": seeds_dir,
             "seeds_changed": seeds_changed}
 
 

@@ -71,8 +71,14 @@ class Settings(BaseSettings):
     faiss_index: Literal["auto", "flat", "hnsw"] = _env(
         "KABAR_FAISS_INDEX", "auto", "`flat` (exact), `hnsw` (approximate), `auto`")
     vector_store: Literal["faiss", "milvus"] = _env(
-        "KABAR_VECTOR_STORE", "faiss", "`faiss` (index folder) or `milvus` (`pip install "
-        "kabar[milvus]`)")
+        "KABAR_VECTOR_STORE", "faiss", "where versions live: `faiss` (the index folder) or "
+        "`milvus` (`pip install kabar[milvus]`)")
+    # Checked against the registry (retrieval/store/vectors.py BACKENDS) when the store is
+    # opened: settings import no stage, and a new vector index needs no change here.
+    vector_index: str = _env(
+        "KABAR_VECTOR_INDEX", "auto", "which vector index holds the chunk vectors: `auto` "
+        "(the store's own: FAISS in the folder, Milvus's in Milvus), `faiss`, or another "
+        "registered one", pattern=r"^[a-z][a-z0-9_]{0,40}$")
     milvus_uri: str = _env("KABAR_MILVUS_URI", "",
                            "Milvus Lite path ending in `.db`, or `http://host:19530`; "
                            "empty = `<KABAR_INDEX_DIR>/milvus.db`")

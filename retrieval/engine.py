@@ -17,12 +17,12 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from retrieval import store
 from retrieval.answering import AnswerWriter, Evidence, writer_for
 from retrieval.config import Settings
 from retrieval.errors import KabarError
 from retrieval.search import QueryEncoder, Searcher
 from retrieval.search.followup import follow_up_context
+from retrieval.store import IndexStore, open_store
 from retrieval.text.languages import SUPPORTED, question_language
 from retrieval.text.lexicon import Lexicon
 from retrieval.text.terms import words
@@ -67,22 +67,24 @@ class Engine:
         writer: Writes answers from the evidence (default: the one the settings ask for,
             :func:`retrieval.answering.writer_for`).
         tuning: The tuned constants; settings that mean "tuned" are resolved against it.
+        store: The store the caller opened (default: the one ``settings`` name).
     """
 
     def __init__(self, settings: Settings, encoder: QueryEncoder, lexicon: Lexicon,
-                 writer: AnswerWriter | None = None, tuning: Tuning = TUNING) -> None:
+                 writer: AnswerWriter | None = None, tuning: Tuning = TUNING,
+                 store: IndexStore | None = None) -> None:
         self.settings = settings
         self._encoder = encoder
         self._lexicon = lexicon
         self._writer: AnswerWriter = writer or writer_for(settings)
         self._tuning = effective(settings, encoder.model_id, tuning)
         self._lock = threading.Lock()
-        self._store = store.open_store(settings)
+        self._store = store or open_store(settings)
         self._loaded = self._load()
 
     @classmethod
-    def open(cls, settings: Settings) -> Engine:
-        """Load the model, the lexicon and the published index.
+    def open(cls, settings: Settings, store: IndexStore | None = None) -> Engine:
+        """Load the model, the lexicon and the published index (from ``store`` when given).
 
         Raises:
             NoIndexError, IndexMismatchError, CorruptIndexError, ModelLoadError.
@@ -91,7 +93,7 @@ class Engine:
         from retrieval.embedding.runtime import query_embedder
 
         encoder = query_embedder(settings, lambda: load_embedder(settings))
-        return cls(settings, encoder, Lexicon.load())
+        return cls(settings, encoder, Lexicon.load(), store=store)
 
     def refresh(self) -> bool:
         """Switch to a newer published index version, if there is one.

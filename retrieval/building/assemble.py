@@ -5,7 +5,8 @@
    sentences need the model (new or changed articles) or keep their stored vector;
 2. :func:`embed_sentences` fills the sentence vectors: the model for the new ones, the
    previous version for the rest;
-3. :func:`chunk_vectors` averages them into chunk vectors, put in a vector index;
+3. :func:`chunk_vectors` averages them into chunk vectors (the store puts them in the
+   vector index the manifest names: :mod:`retrieval.store.vectors`);
 4. the BM25 matrix is built from the chunk terms.
 """
 
@@ -22,8 +23,7 @@ from retrieval.building.progress import BuildProgress, Quiet
 from retrieval.building.sentences import split_sentences
 from retrieval.embedding.embed import Embedder
 from retrieval.reading import Article
-from retrieval.store import BM25Index, IndexData, Layout, StoredArticle, VectorIndex
-from retrieval.store import vectors as vector_indexes
+from retrieval.store import BM25Index, IndexData, Layout, StoredArticle
 from retrieval.text.terms import terms
 from retrieval.text.wordlists import detect_language
 
@@ -84,7 +84,7 @@ class Assembled:
     articles: list[StoredArticle]
     layout: Layout
     sentence_vectors: np.ndarray
-    vectors: VectorIndex
+    chunk_vectors: np.ndarray
     bm25: BM25Index
     dim: int
     chunks_embedded: int
@@ -210,8 +210,8 @@ def chunk_vectors(sentence_vectors: np.ndarray, layout: Layout) -> np.ndarray:
 
 
 def resolve_kind(setting: str, chunks: int) -> str:
-    """The vector index kind for ``KABAR_FAISS_INDEX``: ``auto`` is exact up to
-    :data:`AUTO_HNSW_THRESHOLD` chunks, HNSW above."""
+    """The vector index kind for ``KABAR_FAISS_INDEX`` (whichever vector index holds the
+    vectors): ``auto`` is exact up to :data:`AUTO_HNSW_THRESHOLD` chunks, HNSW above."""
     if setting == "auto":
         return "hnsw" if chunks > AUTO_HNSW_THRESHOLD else "flat"
     return setting
@@ -219,7 +219,7 @@ def resolve_kind(setting: str, chunks: int) -> str:
 
 def assemble(articles: Sequence[Article], previous: IndexData | None,
              get_embedder: Callable[[], Embedder], *, max_chars: int, overlap: int,
-             vector_kind: str, bm25_k1: float, bm25_b: float,
+             bm25_k1: float, bm25_b: float,
              progress: BuildProgress | None = None) -> Assembled:
     """All steps: the parts of a new version.
 
@@ -229,7 +229,6 @@ def assemble(articles: Sequence[Article], previous: IndexData | None,
         get_embedder: Called only when something must be embedded.
         max_chars: Chunk size bound.
         overlap: Sentences shared by consecutive chunks.
-        vector_kind: ``"flat"``, ``"hnsw"`` or ``"auto"`` (by size).
         bm25_k1: BM25 k1.
         bm25_b: BM25 b.
         progress: Told how many sentences have been embedded.
@@ -238,9 +237,6 @@ def assemble(articles: Sequence[Article], previous: IndexData | None,
     assert laid.layout is not None
     sentences = embed_sentences(laid, previous, get_embedder, progress)
     chunks = chunk_vectors(sentences, laid.layout)
-    index = vector_indexes.create("faiss", sentences.shape[1],
-                                  resolve_kind(vector_kind, len(chunks)))
-    index.add(np.arange(len(chunks), dtype=np.int64), chunks)
-    return Assembled(laid.articles, laid.layout, sentences, index,
+    return Assembled(laid.articles, laid.layout, sentences, chunks,
                      build_bm25(laid.chunk_terms, bm25_k1, bm25_b), int(sentences.shape[1]),
                      laid.chunks_embedded, len(laid.fresh))

@@ -2,7 +2,9 @@
 
 The one place that decides "is the index stale?": cheaply, from the seeds folder's file list
 (names, sizes, modification times) recorded at the last build, the published version and the
-settings that shaped it. Nothing here reads an article.
+settings that shaped it, including which vector index holds the vectors (a switch makes
+the index stale; the build republishes it from the stored sentence vectors). Nothing here
+reads an article. Every function takes the store the caller opened once.
 """
 
 from __future__ import annotations
@@ -10,16 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from retrieval import store
 from retrieval.building.chunks import CHUNKER_VERSION
+from retrieval.building.state import BuildState
 from retrieval.config import Settings
 from retrieval.errors import KabarError
 from retrieval.reading import fingerprint
+from retrieval.store import IndexStore, Manifest, open_store
 from retrieval.text.terms import TERMS_VERSION
 from retrieval.tuning import TUNING, Tuning
 
-__all__ = ["Freshness", "analysis_settings", "chunker_settings", "freshness", "record_state",
-           "unchanged_version"]
+__all__ = ["Freshness", "analysis_settings", "built_as_configured", "chunker_settings",
+           "freshness", "record_state", "unchanged_version"]
 
 Files = dict[str, tuple[int, int]]
 
@@ -54,65 +57,77 @@ def analysis_settings(settings: Settings, tuning: Tuning = TUNING) -> dict[str, 
             "faiss": settings.faiss_index}
 
 
-def freshness(settings: Settings) -> Freshness:
-    """Whether ``settings.index_dir`` must be built or updated from ``settings.seeds_dir``."""
+def built_as_configured(manifest: Manifest, settings: Settings, store: IndexStore,
+                        tuning: Tuning = TUNING) -> bool:
+    """Whether the parts rebuilt on every build (BM25, terms, vector index and its kind) are
+    as the settings and the store ask; if not, the build republishes from stored vectors."""
+    return manifest.analysis == analysis_settings(settings, tuning) \
+        and manifest.vector_backend == store.vector_index
+
+
+def freshness(settings: Settings, store: IndexStore | None = None) -> Freshness:
+    """Whether ``store`` (default: the one ``settings`` name) must be built or updated from
+    ``settings.seeds_dir``."""
     try:
-        where = store.open_store(settings)
+        where = store or open_store(settings)
         version = where.current_version()
     except KabarError as exc:
         return Freshness(None, True, str(exc))
     if version is None:
         return Freshness(None, True, "no index yet")
-    state = where.read_seeds_state()
+    state = BuildState(settings.index_dir).read_seeds()
     try:
         files = fingerprint(settings.seeds_dir)
     except (KabarError, OSError) as exc:  # a vanished folder: the build says what is wrong
         return Freshness(version, True, str(exc))
-    if not _same_state(state, version, settings, files):
+    if not _same_state(state, version, settings, files, where):
         return Freshness(version, True, "the seeds changed")
     return Freshness(version, False)
 
 
-def unchanged_version(settings: Settings, files: Files) -> store.Manifest | None:
+def unchanged_version(settings: Settings, files: Files, store: IndexStore) -> Manifest | None:
     """The published manifest when nothing can have changed since it was built, else None.
 
-    Same files, sizes and times as at the last build, same settings, and every file of the
-    version intact (a damaged file must be noticed, and repaired by a full build).
+    Same files, sizes and times as at the last build, same settings and vector index, and
+    every file of the version intact (a damaged file must be noticed, and repaired by a
+    full build).
     """
     try:
-        where = store.open_store(settings)
-        version = where.current_version()
-        if version is None or not _same_state(where.read_seeds_state(), version, settings,
-                                              files):
+        version = store.current_version()
+        seeds = BuildState(settings.index_dir).read_seeds()
+        if version is None or not _same_state(seeds, version, settings, files, store):
             return None
-        manifest = where.read_manifest(version)
-        where.check_compatible(manifest, settings.embedding_model)
-        where.verify(version, manifest)
+        manifest = store.read_manifest(version)
+        store.check_compatible(manifest, settings.embedding_model)
+        store.verify(version, manifest)
     except KabarError:
         return None
     if manifest.chunker != chunker_settings(settings) \
-            or manifest.analysis != analysis_settings(settings):
+            or not built_as_configured(manifest, settings, store):
         return None
     return manifest
 
 
-def record_state(settings: Settings, files: Files, version: str) -> None:
-    """Remember the seeds' file list for ``version``.
+def record_state(settings: Settings, files: Files, version: str, store: IndexStore) -> None:
+    """Remember the seeds' file list and the vector index for ``version``.
 
     Raises:
         IndexWriteError: It could not be written.
     """
-    store.open_store(settings).write_seeds_state({
+    BuildState(settings.index_dir).write_seeds({
         "version": version, "seeds_dir": str(settings.seeds_dir.resolve()),
-        "files": _jsonable(files),
+        "files": _jsonable(files), "vector_index": store.vector_index,
     })
 
 
 def _same_state(state: dict[str, Any] | None, version: str, settings: Settings,
-                files: Files) -> bool:
+                files: Files, store: IndexStore) -> bool:
+    # A state written before the vector index was recorded is taken as this one; the
+    # build still compares the manifest's.
     return state is not None and state.get("version") == version \
         and state.get("seeds_dir") == str(settings.seeds_dir.resolve()) \
-        and state.get("files") == _jsonable(files)
+        and state.get("files") == _jsonable(files) \
+        and state.get("vector_index", store.vector_index) == store.vector_index
 
 
 def _jsonable(files: Files) -> dict[str, list[int]]:

@@ -3,10 +3,11 @@
 A reader turns bytes into a cleaned body and the metadata the text states. Plain text and
 Markdown are read by :class:`TextReader`, HTML pages by :class:`HtmlReader`. A new format is
 one class in ``retrieval/reading/<fmt>.py`` and one :data:`READERS` line; it passes the reader
-contract (``tests/contracts/test_contracts.py``) on its own ``tests/data/readers/sample<suffix>``, and
-says whether a file over the size cap may be cut (``cuttable``). Everything that names the
-formats (the folder listing, error messages, ``--help``) is derived from :data:`READERS`
-(:func:`suffixes`, :func:`formats`); ``tests/reading/test_reader_docx.py`` is the worked example.
+contract (``tests/contracts/test_contracts.py``) on its own
+``tests/data/readers/sample<suffix>``, and says whether a file over the size cap may be cut
+(``cuttable``). Everything that names the formats (the folder listing, error messages,
+``--help``) is derived from :data:`READERS` (:func:`suffixes`, :func:`formats`);
+``tests/reading/test_reader_docx.py`` is the worked example.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ The alias ``kabar`` names the published chunk collection. A build fills a new pa
 it, warms it up, and only then points the alias at it (one atomic call), so a crash at any
 point leaves the previous version serving; older pairs are dropped afterwards, never one
 that an alias names. Replicas need nothing else: they load a version from the collections.
-The build's lock and the seeds' file list stay in ``KABAR_INDEX_DIR`` on the building machine.
+The build's lock and the seeds' file list stay in ``KABAR_INDEX_DIR`` on the building machine
+(:mod:`retrieval.building.state`).
 
 Damage is found as with the folder store: the files' checksums on every load; every chunk
 row's checksums by ``verify`` (plain ``kabar index`` when nothing changed) and by every load
@@ -44,7 +45,6 @@ from retrieval.store import codec, milvus_local, versions
 from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import REBUILD
-from retrieval.store.local_state import LocalBuildState, waiting_build_lock
 from retrieval.store.manifest import FileSum, Manifest
 from retrieval.store.milvus import (
     MilvusVectorIndex,
@@ -55,7 +55,6 @@ from retrieval.store.milvus import (
     shown_uri,
     use,
 )
-from retrieval.store.vectors import VectorIndex
 
 __all__ = ["MilvusStore"]
 
@@ -75,7 +74,7 @@ _building: set[tuple[str, str]] = set()
 _damaged: set[tuple[str, str]] = set()
 
 
-class MilvusStore(LocalBuildState):
+class MilvusStore:
     """Index versions in Milvus behind the alias ``alias``.
 
     Connected on first use, so that a build takes its lock before it opens a Milvus Lite
@@ -84,18 +83,16 @@ class MilvusStore(LocalBuildState):
     Args:
         uri: Milvus' URI, or a Milvus Lite path (shown in messages without credentials).
         alias: The alias replicas read (``KABAR_MILVUS_COLLECTION``).
-        index_dir: The local folder of the build's lock and seeds state.
         token: Milvus' token (never shown).
     """
 
     name = "milvus"
 
-    def __init__(self, uri: str, alias: str, index_dir: Path, token: str = "") -> None:
+    def __init__(self, uri: str, alias: str, token: str = "") -> None:
         self._uri = uri
         self._token = token
         self.alias = alias
         self._lite = Path(uri) if is_lite(uri) else None
-        super().__init__(index_dir)
 
     @classmethod
     def open(cls, settings: Settings) -> MilvusStore:
@@ -105,8 +102,7 @@ class MilvusStore(LocalBuildState):
             ConfigError: pymilvus (or Milvus Lite, for a path) is not installed.
         """
         check_installed(is_lite(settings.milvus_target))
-        return cls(settings.milvus_target, settings.milvus_collection, settings.index_dir,
-                   settings.milvus_token)
+        return cls(settings.milvus_target, settings.milvus_collection, settings.milvus_token)
 
     @property
     def _client(self) -> Any:
@@ -114,24 +110,27 @@ class MilvusStore(LocalBuildState):
         return use(self._uri, self._token)
 
     @property
+    def vector_index(self) -> str:
+        """Milvus: the chunk collection is the vector index."""
+        return "milvus"
+
+    @property
     def where(self) -> str:
         """The URI (without any user:password part) and the alias."""
         return f"{shown_uri(self._uri)} collection {self.alias}"
 
     @contextlib.contextmanager
-    def build_lock(self) -> Iterator[None]:
-        """The index folder's build lock, waited for (bounded, saying so), then Milvus.
-
-        While it is held, loading a version checks every chunk row (the build reuses them).
-        """
+    def building(self, waited: bool) -> Iterator[None]:
+        """Connect (waiting a little for a Milvus Lite file the build before may still
+        hold); while the build runs, loading a version checks every chunk row (the build
+        reuses them)."""
         key = (self._uri, self.alias)
-        with waiting_build_lock(self.index_dir) as waited:
-            use(self._uri, self._token, _LITE_WAIT if waited else _LITE_GRACE)
-            _building.add(key)
-            try:
-                yield
-            finally:
-                _building.discard(key)
+        use(self._uri, self._token, _LITE_WAIT if waited else _LITE_GRACE)
+        _building.add(key)
+        try:
+            yield
+        finally:
+            _building.discard(key)
 
     def collection(self, version: str) -> str:
         """The chunk collection of ``version``."""
@@ -225,20 +224,23 @@ class MilvusStore(LocalBuildState):
 
     def write_version(self, manifest: Manifest, articles: Sequence[StoredArticle],
                       layout: Layout, sentence_vectors: np.ndarray,
-                      chunk_vectors: VectorIndex, bm25: BM25Index) -> str:
-        """Fill a new pair of collections, then switch the alias to it."""
+                      chunk_vectors: np.ndarray, bm25: BM25Index) -> str:
+        """Fill a new pair of collections (Milvus builds the manifest's ``vector_kind``),
+        then switch the alias to it."""
         blobs = versions.version_blobs(articles, layout, sentence_vectors, bm25)
         ids = np.arange(bm25.num_docs, dtype=np.int64)
-        dense, sparse = chunk_vectors.vectors(ids), sparse_rows(bm25)
+        dense = np.ascontiguousarray(chunk_vectors, dtype=np.float32)
+        sparse = sparse_rows(bm25)
         blobs[_SUMS] = codec.npy_bytes(row_sums(ids.tolist(), dense, sparse))
-        name, manifest = versions.stamp_manifest(manifest, blobs, chunk_vectors.kind)
+        kind = manifest.vector_kind
+        name, manifest = versions.stamp_manifest(manifest, blobs, kind)
         blobs["manifest.json"] = manifest.to_json()
         chunks = self.collection(name)
         try:
             with _errors(self.where, IndexWriteError):
                 self._repair_aliases()
                 before = self._published_or_none()
-                self._fill(chunks, chunk_vectors.kind, dense, sparse)
+                self._fill(chunks, kind, dense, sparse)
                 self._write_files(chunks + _FILES, blobs)
                 self._switch(chunks)
         except BaseException:

@@ -2,7 +2,10 @@
 
 Everything FAISS is in this module. The index build, the store and search only see
 :class:`VectorIndex`; another engine (a server, a different library) is a second class that
-passes ``tests/contracts/test_contracts.py`` and is registered in :data:`BACKENDS`.
+passes ``tests/contracts/test_contracts.py`` and is registered in :data:`BACKENDS`: one class in
+``retrieval/store/<name>.py`` and one line here, then ``KABAR_VECTOR_INDEX=<name>`` and
+``kabar index`` republish the index into it from the stored sentence vectors (no model run).
+``tests/toy_vectors.py`` is a worked example.
 
 Vectors are L2-normalised float32 rows, so the inner product is the cosine similarity. Ids
 are int64 keys chosen by the caller (Kabar uses chunk positions).
@@ -15,7 +18,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["BACKENDS", "FaissVectorIndex", "VectorIndex", "create", "load"]
+from retrieval.errors import ConfigError, IndexMismatchError
+
+__all__ = ["BACKENDS", "FaissVectorIndex", "VectorIndex", "create", "load", "require"]
 
 #: Graph parameters of the approximate (HNSW) index: 32 links per node, a build beam of 80
 #: and a search beam of 128 keep recall@10 above 0.95 of exact search at 1M chunks.
@@ -223,11 +228,37 @@ def _milvus() -> Any:
     return MilvusVectorIndex
 
 
+def require(backend: str) -> str:
+    """``backend``, when it is registered in :data:`BACKENDS`.
+
+    Raises:
+        ConfigError: It is not; the message lists the registered ones.
+    """
+    if backend not in BACKENDS:
+        raise ConfigError(f"KABAR_VECTOR_INDEX={backend} is not a vector index — use auto "
+                          f"or one of {', '.join(sorted(BACKENDS))} (exact or approximate "
+                          "search is KABAR_FAISS_INDEX)")
+    return backend
+
+
 def create(backend: str, dim: int, kind: str) -> VectorIndex:
-    """An empty vector index of ``backend`` (see :data:`BACKENDS`)."""
-    return BACKENDS[backend][0](dim, kind)
+    """An empty vector index of ``backend`` (see :data:`BACKENDS`).
+
+    Raises:
+        ConfigError: ``backend`` is not registered.
+    """
+    return BACKENDS[require(backend)][0](dim, kind)
 
 
 def load(backend: str, data: bytes) -> VectorIndex:
-    """A vector index of ``backend`` read from what its ``to_bytes`` wrote."""
+    """A vector index of ``backend`` read from what its ``to_bytes`` wrote.
+
+    Raises:
+        IndexMismatchError: ``backend`` is not registered here (a version built with a vector
+            index this installation lacks; a build republishes it with the configured one).
+    """
+    if backend not in BACKENDS:
+        raise IndexMismatchError(f"the index was built with the vector index {backend!r}, "
+                                 "which is not installed here — run `kabar index` to "
+                                 "republish it with KABAR_VECTOR_INDEX")
     return BACKENDS[backend][1](data)

@@ -4,8 +4,6 @@ Layout of an index folder::
 
     index/
       CURRENT                 name of the published version (replaced atomically)
-      seeds-state.json        the seeds' file list (size, mtime) at the last build
-      .lock                   held by the one build that may run at a time
       versions/<name>/
         manifest.json         format, model, dim, chunker settings, article hashes, file sums
         articles.jsonl        one cleaned article per line, with its metadata
@@ -14,6 +12,7 @@ Layout of an index folder::
         dense.faiss           chunk vectors in the vector index (FAISS by default)
         bm25.npz, bm25_vocab.json
 
+(The build's ``.lock`` and ``seeds-state.json`` sit beside them: :mod:`retrieval.building.state`.)
 A build writes a new version folder beside the published one, syncs it, and only then
 replaces ``CURRENT``; a process killed at any point leaves the previous version published
 and whole. Every file's size and SHA-256 are in the manifest and checked on load.
@@ -32,21 +31,15 @@ published version as it was.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import errno
-import fcntl
 import hashlib
-import json
 import os
 import re
 import shutil
-import stat
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -56,7 +49,6 @@ from retrieval.store import codec, vectors
 from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import (
-    MAX_META_BYTES,
     REBUILD,
     fsync_dir,
     read_bytes,
@@ -68,9 +60,8 @@ from retrieval.store.disk import (
 from retrieval.store.manifest import FORMAT_VERSION, FileSum, Manifest
 from retrieval.store.vectors import VectorIndex
 
-__all__ = ["build_lock", "check_compatible", "current_version", "from_blobs", "load",
-           "read_manifest", "read_seeds_state", "stamp_manifest", "verify", "version_blobs",
-           "write_seeds_state", "write_version"]
+__all__ = ["check_compatible", "clear_leftovers", "current_version", "from_blobs", "load",
+           "read_manifest", "stamp_manifest", "verify", "version_blobs", "write_version"]
 
 _CURRENT = "CURRENT"
 _VERSIONS = "versions"
@@ -180,6 +171,8 @@ def from_blobs(version: str, manifest: Manifest, blobs: dict[str, bytes],
             sentence_vector_rows=codec.npy_view(blobs.pop("sentences.npy")),
             vectors=chunk_vectors(),
             bm25=BM25Index.from_files(blobs))
+    except IndexMismatchError:  # a vector index not installed here: a build republishes
+        raise
     except Exception as exc:  # the checksums passed, so this is a bug or a foreign file
         raise CorruptIndexError(
             f"could not read index version {version} in {where} ({exc}) — {REBUILD}"
@@ -191,9 +184,13 @@ def from_blobs(version: str, manifest: Manifest, blobs: dict[str, bytes],
 
 
 def write_version(index_dir: Path, manifest: Manifest, articles: Sequence[StoredArticle],
-                  layout: Layout, sentence_vectors: np.ndarray, chunk_vectors: VectorIndex,
+                  layout: Layout, sentence_vectors: np.ndarray, chunk_vectors: np.ndarray,
                   bm25: BM25Index) -> str:
     """Write a complete new version and publish it atomically.
+
+    The chunk vectors (row ``i`` = chunk ``i``) go into a vector index of the manifest's
+    ``vector_backend`` and ``vector_kind``, made through the registry
+    (:func:`retrieval.store.vectors.create`): the one place a version's vector index is made.
 
     Returns:
         The new version's name.
@@ -203,8 +200,10 @@ def write_version(index_dir: Path, manifest: Manifest, articles: Sequence[Stored
             the temporary folder is removed and the published version stays as it was.
     """
     blobs = version_blobs(articles, layout, sentence_vectors, bm25)
-    blobs[_VECTOR_FILE] = chunk_vectors.to_bytes()
-    name, manifest = stamp_manifest(manifest, blobs, chunk_vectors.kind)
+    index = vectors.create(manifest.vector_backend, manifest.dim, manifest.vector_kind)
+    index.add(np.arange(len(chunk_vectors), dtype=np.int64), chunk_vectors)
+    blobs[_VECTOR_FILE] = index.to_bytes()
+    name, manifest = stamp_manifest(manifest, blobs, index.kind)
     blobs["manifest.json"] = manifest.to_json()
     _publish(index_dir, name, blobs)
     _collect_garbage(index_dir, keep=name)
@@ -267,65 +266,13 @@ def verify(index_dir: Path, version: str, manifest: Manifest) -> None:
     read_verified(index_dir / _VERSIONS / version, manifest.files)
 
 
-def read_seeds_state(index_dir: Path) -> dict[str, Any] | None:
-    """The seeds' file list recorded at the last build, or ``None`` (also when damaged)."""
-    try:
-        state = json.loads(read_regular(index_dir / "seeds-state.json", MAX_META_BYTES))
-    except (OSError, ValueError):
-        return None
-    return state if isinstance(state, dict) else None
-
-
-def write_seeds_state(index_dir: Path, state: dict[str, Any]) -> None:
-    """Record the seeds' file list (atomically).
-
-    Raises:
-        IndexWriteError: It could not be written.
-    """
-    try:
-        replace_file(index_dir / "seeds-state.json", json.dumps(state).encode("utf-8"))
-    except OSError as exc:
-        raise write_error(exc, index_dir) from None
-
-
-@contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index folder's build lock; a second build waits for the first one.
-
-    Raises:
-        ConfigError: ``index_dir`` is a file.
-        IndexWriteError: The folder cannot be created or is not writable.
-    """
-    _check_folder(index_dir)
-    try:
-        _make_folder(index_dir)
-        fd = _open_lock(index_dir / ".lock")
-    except OSError as exc:
-        raise write_error(exc, index_dir) from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        # Leftovers of a build that was killed: nobody else can be writing them now.
-        versions = index_dir / _VERSIONS
-        if versions.is_dir():
-            for stale in versions.glob(".tmp-*"):
-                shutil.rmtree(stale, ignore_errors=True)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def _open_lock(path: Path) -> int:
-    """The lock file, a regular file: a link, FIFO or device put in its place is damage,
-    removed (opening a device or writing through a link could touch another file)."""
-    with contextlib.suppress(FileNotFoundError):
-        if not stat.S_ISREG(path.lstat().st_mode):
-            path.unlink()
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC,
-                 0o644)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):  # swapped in between: refuse, don't guess
-        os.close(fd)
-        raise OSError(errno.EEXIST, "the lock is not a regular file", str(path))
-    return fd
+def clear_leftovers(index_dir: Path) -> None:
+    """Remove what a killed build left in the versions folder; called by the one build that
+    holds the build lock (nobody else can be writing them)."""
+    versions = index_dir / _VERSIONS
+    if versions.is_dir():
+        for stale in versions.glob(".tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _make_folder(path: Path) -> None:

@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from conftest import KABAR, kabar_env
 
-from retrieval import store
 from retrieval.config import BUNDLED_MODEL
+from retrieval.store import versions
 
 pytestmark = pytest.mark.e2e
 
@@ -75,7 +75,7 @@ def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
         (seeds / f"gen{n:03d}.txt").write_text(make_article(n), encoding="utf-8")
 
     def check_previous_intact(label: str) -> None:
-        data = store.load(index_dir, model_id=BUNDLED_MODEL)
+        data = versions.load(index_dir, model_id=BUNDLED_MODEL)
         assert data.version == published, label
         assert len(data.articles) == articles, label
         assert len(data.vectors) == data.num_chunks == data.bm25.num_docs, label
@@ -134,7 +134,7 @@ def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
             assert proc.returncode == -9, f"{label}: exit {proc.returncode}: {err}"
             if label.startswith("while writing"):
                 killed_while_writing += 1
-            now = store.current_version(index_dir)
+            now = versions.current_version(index_dir)
             if now != published:
                 # Killed in the instant after the new version was published: that is the
                 # other whole state an atomic publish allows.
@@ -149,8 +149,8 @@ def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
     assert final.returncode == 0, final.stderr
     report = json.loads(final.stdout.splitlines()[-1])
     assert report["version"] != published
-    data = store.load(index_dir, model_id=BUNDLED_MODEL)
-    assert data.version == report["version"] == store.current_version(index_dir)
+    data = versions.load(index_dir, model_id=BUNDLED_MODEL)
+    assert data.version == report["version"] == versions.current_version(index_dir)
     assert len(data.articles) == 5 + EXTRA_ARTICLES
     assert len(data.vectors) == data.num_chunks == report["chunks"]
     assert not tmp_versions(index_dir), "a killed build's leftovers were not removed"

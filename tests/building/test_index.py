@@ -22,6 +22,7 @@ from retrieval.config import Settings
 from retrieval.embedding.embed import Embedder, HashingEmbedder
 from retrieval.errors import CorruptIndexError, IndexMismatchError, NoIndexError, SeedsError
 from retrieval.reading.clean import parse_article
+from retrieval.store import versions
 
 Getter = Callable[[], Embedder]
 
@@ -60,11 +61,11 @@ def build(settings: Settings, embedder: Getter, **kwargs: bool) -> BuildReport:
 
 
 def loaded(settings: Settings) -> store.IndexData:
-    return store.load(settings.index_dir, model_id=settings.embedding_model)
+    return versions.load(settings.index_dir, model_id=settings.embedding_model)
 
 
 def current(settings: Settings) -> str | None:
-    return store.current_version(settings.index_dir)
+    return versions.current_version(settings.index_dir)
 
 
 def version_dir(settings: Settings) -> Path:
@@ -247,7 +248,7 @@ def test_faiss_type_change_takes_effect(built: BuildReport, hashing_settings: Se
 def test_load_with_other_model_says_how_to_rebuild(built: BuildReport,
                                                    hashing_settings: Settings) -> None:
     with pytest.raises(IndexMismatchError) as err:
-        store.load(hashing_settings.index_dir, model_id="hashing:32")
+        versions.load(hashing_settings.index_dir, model_id="hashing:32")
     message = str(err.value)
     assert "hashing:64" in message and "hashing:32" in message
     assert "kabar index" in message
@@ -255,7 +256,7 @@ def test_load_with_other_model_says_how_to_rebuild(built: BuildReport,
 
 def test_load_without_index(tmp_path: Path) -> None:
     with pytest.raises(NoIndexError, match="kabar index"):
-        store.load(tmp_path / "nothing")
+        versions.load(tmp_path / "nothing")
 
 
 # --------------------------------------------------------------------------------------
@@ -415,7 +416,7 @@ def test_corruption_is_detected_and_repaired(built: BuildReport, hashing_setting
                                              corrupt: Callable[[Path], None]) -> None:
     corrupt(version_dir(hashing_settings))
     with pytest.raises(CorruptIndexError) as err:
-        store.load(hashing_settings.index_dir)
+        versions.load(hashing_settings.index_dir)
     assert "run `kabar index`" in str(err.value)
     # A plain build notices and rebuilds everything; the result loads.
     report = build(hashing_settings, hashing_embedder)

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from conftest import KABAR, default_signals, kabar_env
 
-from retrieval import store
 from retrieval.building.indexer import BuildReport, build_index
 from retrieval.building.watch import watch
 from retrieval.config import Settings
 from retrieval.embedding.embed import Embedder
 from retrieval.errors import KabarError, NoIndexError
+from retrieval.store import versions
 
 needs_kabar = pytest.mark.skipif(KABAR is None, reason="the kabar console script is missing")
 
@@ -66,7 +66,7 @@ def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
 
 def doc_ids(index_dir: Path) -> set[str]:
     try:
-        return {a.doc_id for a in store.load(index_dir).articles}
+        return {a.doc_id for a in versions.load(index_dir).articles}
     except NoIndexError:
         return set()
 
@@ -97,7 +97,7 @@ class Watcher:
             self.errors.append(exc)
             raise
         self.reports.append(report)
-        data = store.load(self.settings.index_dir)
+        data = versions.load(self.settings.index_dir)
         self.published.append({a.doc_id: a.text for a in data.articles})
 
     def __enter__(self) -> Watcher:
@@ -130,7 +130,7 @@ def test_new_file_is_indexed_only_when_complete(
             f.write(PART_TWO)
         wait_for(lambda: "banjir.txt" in doc_ids(indexed.index_dir), 10, "the new article")
     assert not [e for e in w.errors if not isinstance(e, KabarError)], w.errors
-    text = {a.doc_id: a.text for a in store.load(indexed.index_dir).articles}["banjir.txt"]
+    text = {a.doc_id: a.text for a in versions.load(indexed.index_dir).articles}["banjir.txt"]
     assert "Penutupan sementara" in text and "Sunda Kelapa" in text
     # No published version ever held the article half-written.
     with_it = [p["banjir.txt"] for p in w.published if "banjir.txt" in p]
@@ -148,7 +148,7 @@ def test_edit_and_delete_are_picked_up(
                             encoding="utf-8")
 
         def edited() -> bool:
-            data = store.load(indexed.index_dir)
+            data = versions.load(indexed.index_dir)
             return any(a.doc_id == files[1].name and "Libanon" in a.text for a in data.articles)
 
         wait_for(edited, 10, "the edit")
@@ -159,14 +159,14 @@ def test_rebuild_errors_do_not_end_the_watch(
         indexed: Settings, hashing_embedder: Callable[[], Embedder],
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.ERROR, logger="retrieval.watch")
-    version = store.current_version(indexed.index_dir)
+    version = versions.current_version(indexed.index_dir)
     moved = indexed.seeds_dir.parent / "moved"
     moved.mkdir()
     with Watcher(indexed, hashing_embedder) as w:
         for path in indexed.seeds_dir.glob("*.txt"):
             path.rename(moved / path.name)
         wait_for(lambda: bool(w.errors), 10, "the failed rebuild")
-        assert store.current_version(indexed.index_dir) == version  # nothing lost
+        assert versions.current_version(indexed.index_dir) == version  # nothing lost
         assert w.thread.is_alive()
         (indexed.seeds_dir / "kembali.txt").write_text(make_article(1), encoding="utf-8")
         wait_for(lambda: doc_ids(indexed.index_dir) == {"kembali.txt"}, 10, "the next rebuild")
@@ -348,7 +348,7 @@ def test_kabar_index_watch_misses_nothing_saved_during_the_first_build(
         ["index", "--watch", "--seeds", str(seeds), "--index", str(index_dir)])), daemon=True)
     thread.start()
     try:
-        wait_for(lambda: store.current_version(index_dir) is not None, 20, "the first build")
+        wait_for(lambda: versions.current_version(index_dir) is not None, 20, "the first build")
         assert late.exists() and "late.txt" not in doc_ids(index_dir)
         deadline = time.monotonic() + 10 * (SETTLE + POLL)
         while time.monotonic() < deadline and "late.txt" not in doc_ids(index_dir):

@@ -1,6 +1,8 @@
 """Contract tests of the named seams: any implementation registered later must pass them.
 
-- a vector index (:data:`retrieval.store.vectors.BACKENDS`, each kind);
+- a vector index (:data:`retrieval.store.vectors.BACKENDS`, each kind, and a toy one
+  registered by the test: :mod:`toy_vectors`);
+- an index store (:class:`retrieval.store.IndexStore`: the folder and Milvus Lite);
 - an answer writer (:data:`retrieval.answering.WRITERS`);
 - the read view of an index (:class:`retrieval.store.IndexView`);
 - an article reader (:data:`retrieval.reading.READERS`, each suffix);
@@ -21,21 +23,27 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import ROOT, SEEDS
+from toy_vectors import ToyVectorIndex
 
 from retrieval import store
 from retrieval.answering import WRITERS, AnswerWriter, Evidence, LlmWriter
 from retrieval.answering.chat import Message
 from retrieval.building import build_index
+from retrieval.building.state import BuildState
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
+from retrieval.errors import IndexMismatchError, NoIndexError
 from retrieval.reading import READERS, ArticleReader, NotAnArticle
 from retrieval.store import vectors as vector_indexes
 from retrieval.text.lexicon import Lexicon
 
 # --- the vector index ------------------------------------------------------------------------
 
-KINDS = [(backend, kind) for backend in vector_indexes.BACKENDS for kind in ("flat", "hnsw")]
+#: The toy is registered as a new vector index would be: one line in BACKENDS.
+TOY = ("toy", (ToyVectorIndex.create, ToyVectorIndex.from_bytes))
+KINDS = [(backend, kind) for backend in [*vector_indexes.BACKENDS, TOY[0]]
+         for kind in ("flat", "hnsw")]
 
 
 def unit(rows: int, dim: int, seed: int) -> np.ndarray:
@@ -60,6 +68,8 @@ def empty_index(request: pytest.FixtureRequest
     backend, kind = request.param
     if backend == "milvus":
         request.getfixturevalue("milvus_lite")
+    if backend == TOY[0]:
+        request.getfixturevalue("monkeypatch").setitem(vector_indexes.BACKENDS, *TOY)
     return backend, lambda dim: vector_indexes.create(backend, dim, kind)
 
 
@@ -69,6 +79,7 @@ def test_vector_index_search_add_remove_save_load(
     backend, make = empty_index
     index = make(dim)
     assert len(index) == 0 and index.dim == dim and index.kind in ("flat", "hnsw")
+    kind = index.kind
     assert len(index.search(unit(1, dim, 0)[0], 5)[0]) == 0  # searching nothing finds nothing
     rows = unit(200, dim, 1)
     ids = np.arange(1000, 1200, dtype=np.int64)  # keys need not be positions
@@ -83,7 +94,7 @@ def test_vector_index_search_add_remove_save_load(
     assert len(index) == 198
     assert 1017 not in index.search(rows[17], 10)[0]
     again = vector_indexes.load(backend, index.to_bytes())
-    assert len(again) == 198 and again.kind == index.kind
+    assert len(again) == 198 and again.kind == index.kind == kind
     for probe in (rows[5], rows[150]):
         assert list(again.search(probe, 5)[0]) == list(index.search(probe, 5)[0])
     more = unit(3, dim, 2)
@@ -104,20 +115,68 @@ def test_vector_index_reads_indexes_written_before_ids_were_explicit() -> None:
 
 # --- a built seeds index for the other seams --------------------------------------------------
 
-@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def seeds_settings(tmp: Path, vector_store: str, vector_index: str = "auto") -> Settings:
+    """Settings over a copy of the seeds in ``tmp``, in the store ``vector_store``."""
+    shutil.copytree(SEEDS, tmp / "seeds")
+    return Settings.load(env={}, dotenv_path=None).replace(
+        seeds_dir=tmp / "seeds", index_dir=tmp / "index", embedding_model="hashing:64",
+        vector_store=vector_store, vector_index=vector_index,
+        milvus_uri=str(tmp / "milvus.db"))
+
+
+@pytest.fixture(scope="module", params=["faiss", "milvus", "faiss+toy"])
 def seeds_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
                  ) -> Iterator[Engine]:
-    """An engine over the seeds in each store (the read view comes from the store)."""
+    """An engine over the seeds in each store, and in the folder with the toy vector index
+    (the read view comes from the store)."""
     if request.param == "milvus":
         request.getfixturevalue("milvus_lite")
-    tmp = tmp_path_factory.mktemp("contracts")
-    shutil.copytree(SEEDS, tmp / "seeds")
-    settings = Settings.load(env={}, dotenv_path=None).replace(
-        seeds_dir=tmp / "seeds", index_dir=tmp / "index", embedding_model="hashing:64",
-        vector_store=request.param, milvus_uri=str(tmp / "milvus.db"))
+    store_name, _, index_name = request.param.partition("+")
+    settings = seeds_settings(tmp_path_factory.mktemp("contracts"), store_name,
+                              index_name or "auto")
     embedder = HashingEmbedder(64)
-    build_index(settings, lambda: embedder)
-    yield Engine(settings, embedder, Lexicon.load())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(vector_indexes.BACKENDS, *TOY)
+        build_index(settings, lambda: embedder)
+        yield Engine(settings, embedder, Lexicon.load())
+
+
+# --- the index store -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", ["faiss", "milvus"])
+def test_index_store(request: pytest.FixtureRequest, tmp_path: Path, kind: str) -> None:
+    """Any store publishes whole versions, names and verifies them and loads them back (the
+    build's lock and seeds state are the building machine's, whatever the store)."""
+    if kind == "milvus":
+        request.getfixturevalue("milvus_lite")
+    settings = seeds_settings(tmp_path, kind)
+    index = store.open_store(settings)
+    assert index.name == kind and index.where and index.vector_index in vector_indexes.BACKENDS
+    assert index.current_version() is None
+    with pytest.raises(NoIndexError):
+        index.load()
+    embedder = HashingEmbedder(64)
+    report = build_index(settings, lambda: embedder, store=index)
+    version = index.current_version()
+    assert version == report.version
+    manifest = index.read_manifest()
+    assert manifest == index.read_manifest(version) and manifest.version == version
+    assert manifest.vector_backend == index.vector_index and manifest.files
+    index.check_compatible(manifest, "hashing:64")
+    with pytest.raises(IndexMismatchError):
+        index.check_compatible(manifest, "hashing:32")
+    index.verify(version, manifest)
+    data = index.load("hashing:64")
+    assert data.version == version and data.num_chunks == report.chunks == len(data.vectors)
+    with BuildState(settings.index_dir).lock() as waited, index.building(waited):
+        # A second publish replaces the first atomically: the old one no longer serves.
+        second = index.write_version(manifest, data.articles, data.layout,
+                                     data.sentence_vector_rows,
+                                     data.vectors.vectors(np.arange(data.num_chunks)),
+                                     data.bm25)
+    assert second != version and index.current_version() == second
+    again = index.load("hashing:64", second)
+    assert again.articles == data.articles and again.num_chunks == data.num_chunks
 
 
 def evidence(engine: Engine, question: str) -> Evidence:

@@ -27,13 +27,13 @@ from fake_telegram import FakeTelegram, check_html, visible_text
 
 from bot.format import printable
 from bot.logs import TextPrivacyFilter
-from retrieval import store
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
 from retrieval.embedding.embed import HashingEmbedder
 from retrieval.engine import Engine, clean_question
 from retrieval.errors import ConfigError, IndexWriteError
 from retrieval.reading import files
+from retrieval.store import versions
 from retrieval.text.lexicon import Lexicon
 
 pytestmark = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
@@ -100,7 +100,7 @@ def test_links_inside_the_seeds_folder_are_followed(tmp_path: Path, seeds: Path)
     (seeds / "latest.txt").symlink_to("archive/story.txt")
     result = kabar(tmp_path, seeds, "index", "--json")
     assert result.returncode == 0 and "skipped" not in result.stderr, result.stderr
-    data = store.load(tmp_path / "index")
+    data = versions.load(tmp_path / "index")
     (story,) = [a for a in data.articles if "Gayo" in a.text]
     assert story.paths == ("archive/story.txt", "latest.txt")
 
@@ -159,7 +159,7 @@ def test_huge_files_are_cut_and_read_in_bounded_memory(tmp_path: Path, seeds: Pa
     assert code == 0, result.stderr
     assert "huge.txt: larger than 2.0 MB; only the first 2.0 MB were read" in result.stderr
     assert peak_kb < 700_000, f"peak RSS {peak_kb} kB"
-    huge = [a for a in store.load(tmp_path / "index").articles if a.doc_id == "huge.txt"]
+    huge = [a for a in versions.load(tmp_path / "index").articles if a.doc_id == "huge.txt"]
     assert huge and len(huge[0].text.encode("utf-8")) <= 2 * 1024 * 1024
 
 
@@ -203,7 +203,7 @@ def test_bot_survives_its_served_files_being_truncated(tmp_path: Path, seeds: Pa
     assert kabar(tmp_path, seeds, "index").returncode == 0
     with FakeTelegram(token=TOKEN) as server, kabar_bot(tmp_path, seeds, server) as bot:
         assert "[1]" in ask_bot(server, 1, MEDIATOR)
-        version = store.current_version(tmp_path / "index")
+        version = versions.current_version(tmp_path / "index")
         folder = tmp_path / "index" / "versions" / str(version)
         for name in ("sentences.npy", "dense.faiss", "articles.jsonl", "layout.npz"):
             os.truncate(folder / name, 0)  # in place, as a careless `> file` would
@@ -247,12 +247,12 @@ def test_full_disk_is_one_line_and_leaves_the_published_version(tmp_path: Path,
     with tmpfs(tmp_path / "disk", "size=400k") as disk:
         index = str(disk / "index")
         assert kabar(tmp_path, seeds, "index", "--index", index).returncode == 0
-        published = store.current_version(disk / "index")
+        published = versions.current_version(disk / "index")
         big_article(seeds, 600)
         failed = kabar(tmp_path, seeds, "index", "--index", index)
         one_line_error(failed, "the disk is full", str(index), "free some space",
                        "published index is unchanged")
-        assert store.current_version(disk / "index") == published
+        assert versions.current_version(disk / "index") == published
         leftovers = [p.name for p in (disk / "index" / "versions").iterdir()]
         assert leftovers == [published], leftovers  # no half-written folder fills the disk
         answer = kabar(tmp_path, seeds, "ask", "--index", index, MEDIATOR)
@@ -265,12 +265,10 @@ def test_write_errors_remove_the_temporary_folder(hashing_settings: Settings,
     """The same without a mountable file system: every errno the issue names."""
     embedder = HashingEmbedder(64)
     build_index(hashing_settings, lambda: embedder)
-    published = store.current_version(hashing_settings.index_dir)
+    published = versions.current_version(hashing_settings.index_dir)
     (hashing_settings.seeds_dir / "new.txt").write_text(
         "Judul Baru\n\nWarga menerima bantuan beras pada Senin pagi dari pemerintah.\n",
         encoding="utf-8")
-    from retrieval.store import versions
-
     real_write = versions.write_synced
     for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
         written: list[str] = []
@@ -286,7 +284,7 @@ def test_write_errors_remove_the_temporary_folder(hashing_settings: Settings,
         with pytest.raises(IndexWriteError) as err:
             build_index(hashing_settings, lambda: embedder)
         assert "\n" not in str(err.value) and str(hashing_settings.index_dir) in str(err.value)
-        assert store.current_version(hashing_settings.index_dir) == published
+        assert versions.current_version(hashing_settings.index_dir) == published
         folders = hashing_settings.index_dir / "versions"
         assert [p.name for p in folders.iterdir()] == [published]
 
@@ -512,9 +510,9 @@ def test_two_concurrent_index_runs(tmp_path: Path, seeds: Path) -> None:
     reports = [json.loads(out.splitlines()[-1]) for out, _ in outputs]
     assert sorted(r["added"] for r in reports) == [0, 5]  # the second waited, then had nothing
     assert len({r["version"] for r in reports}) == 1
-    versions = tmp_path / "index" / "versions"
-    assert not [p for p in versions.iterdir() if p.name.startswith(".tmp")]
-    assert len(store.load(tmp_path / "index").articles) == 5
+    folder = tmp_path / "index" / "versions"
+    assert not [p for p in folder.iterdir() if p.name.startswith(".tmp")]
+    assert len(versions.load(tmp_path / "index").articles) == 5
 
 
 # --- 10. the launcher's signal dispositions ---------------------------------------------------
@@ -533,7 +531,7 @@ def test_children_get_default_signals_even_when_the_launcher_ignores_sigint(
         signal.signal(signal.SIGINT, previous)
     try:
         deadline = time.monotonic() + 60
-        while store.current_version(tmp_path / "index") is None and time.monotonic() < deadline:
+        while versions.current_version(tmp_path / "index") is None and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(1)
         process.send_signal(signal.SIGINT)

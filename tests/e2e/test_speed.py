@@ -162,11 +162,11 @@ def test_question_path_imports_no_torch(real_index: Settings) -> None:
 @pytest.mark.e2e
 def test_onnx_agrees_with_torch_on_the_seeds(real_index: Settings, real_embedder: Embedder
                                              ) -> None:
-    from retrieval import store
+    from retrieval.store import versions
 
     encoder = query_embedder(real_index, lambda: real_embedder)
     assert type(encoder).__name__ == "OnnxEmbedder"
-    data = store.load(real_index.index_dir, real_index.embedding_model)
+    data = versions.load(real_index.index_dir, real_index.embedding_model)
     sentences = [data.sentence_text(i) for i in range(len(data.layout.sent_start))]
     onnx = encoder.encode_queries(sentences)
     torch_fp32 = real_embedder.encode_queries(sentences)

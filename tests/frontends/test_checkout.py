@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from conftest import KABAR, ROOT, SEEDS, default_signals, kabar_env, make_settings
 
-from retrieval import store
 from retrieval.building.indexer import build_index
 from retrieval.building.progress import TerminalProgress
 from retrieval.config import Settings
 from retrieval.embedding.embed import Embedder, HashingEmbedder
+from retrieval.store import versions
 
 FIXED_SEEDS = ("000_0824a75aebbd95f9.txt", "001_807304e9ae65fd15.txt",
                "002_32c7552fa8fd2136.txt", "003_1c1b4390ddce87f2.txt",
@@ -186,7 +186,7 @@ def test_ctrl_c_during_a_build_says_the_published_index_is_untouched(tmp_path: P
     first = subprocess.run([KABAR, "index"], cwd=tmp_path, env=env, capture_output=True,
                            text=True, timeout=120, check=False, preexec_fn=default_signals)
     assert first.returncode == 0, first.stderr
-    published = store.current_version(tmp_path / "index")
+    published = versions.current_version(tmp_path / "index")
     (seeds / "new.txt").write_text("Petani Gayo Panen Kopi\n\nPara petani kopi di Gayo memanen "
                                    "biji kopi arabika pada bulan Oktober.\n", encoding="utf-8")
     build = subprocess.Popen([sys.executable, "-c", _STALLED_BUILD], cwd=tmp_path, env=env,
@@ -203,5 +203,5 @@ def test_ctrl_c_during_a_build_says_the_published_index_is_untouched(tmp_path: P
     assert build.returncode == 130, err
     assert err.splitlines() == [
         f"Interrupted: the published index (version {published}) is untouched."], err
-    assert store.current_version(tmp_path / "index") == published
-    assert store.load(tmp_path / "index").version == published
+    assert versions.current_version(tmp_path / "index") == published
+    assert versions.load(tmp_path / "index").version == published

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import KABAR, kabar_env
 
-from retrieval import store
+from retrieval.store import versions
 
 pytestmark = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
 
@@ -84,6 +84,7 @@ def test_status(tmp_path: Path, seeds: Path) -> None:
     assert "hashing:64" in out
     assert "2024-02-24" in out  # the newest dated seed
     assert "unchanged since the last build" in out
+    assert "Vector index:   faiss (flat)" in out
     (seeds / "new.txt").write_text("Judul\nIsi berita baru yang Penting.\n", encoding="utf-8")
     changed = run(tmp_path, seeds, "status")
     assert changed.returncode == 0 and "changed since the last build" in changed.stdout
@@ -97,6 +98,9 @@ def test_status_json(tmp_path: Path, seeds: Path) -> None:
     assert status["model"] == "hashing:64" and status["seeds_changed"] is False
     assert str(status["newest_date"]).startswith("2024-02-24")
     assert status["version"] == index["version"]
+    # Both axes: where versions live and which vector index holds the vectors.
+    assert (status["store"], status["vector_index"], status["vector_kind"]) == \
+        ("faiss", "faiss", "flat")
 
 
 def test_status_without_index(tmp_path: Path, seeds: Path) -> None:
@@ -112,7 +116,7 @@ def test_index_missing_seeds(tmp_path: Path, seeds: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "/nonexistent" in result.stderr and "does not exist" in result.stderr
     assert "--seeds" in result.stderr
-    assert store.current_version(tmp_path / "index") is None
+    assert versions.current_version(tmp_path / "index") is None
 
 
 def test_index_empty_seeds_keeps_index(tmp_path: Path, seeds: Path) -> None:
@@ -122,7 +126,7 @@ def test_index_empty_seeds_keeps_index(tmp_path: Path, seeds: Path) -> None:
     result = run(tmp_path, seeds, "index", "--seeds", str(empty))
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "no readable article" in result.stderr
-    assert store.current_version(tmp_path / "index") == first["version"]
+    assert versions.current_version(tmp_path / "index") == first["version"]
     assert run(tmp_path, seeds, "status").returncode == 0
 
 

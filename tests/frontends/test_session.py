@@ -220,12 +220,14 @@ def test_repl_prepares_each_question_once(engine: Engine) -> None:
 
 def test_app_builds_watches_from_a_snapshot_and_reports_status(
         hashing_settings: Settings, hashing_embedder: Callable[[], Embedder]) -> None:
-    assert app.published_version(hashing_settings) is None
+    index = app.open_index(hashing_settings)
+    assert app.published_version(index) is None
     before = app.seeds_snapshot(hashing_settings)
-    report = app.build(hashing_settings, hashing_embedder)
-    assert report.version == app.published_version(hashing_settings)
+    report = app.build(hashing_settings, hashing_embedder, index=index)
+    assert report.version == app.published_version(index)
     status = app.index_status(hashing_settings)
     assert (status.store, status.seeds_changed) == ("faiss", False)
+    assert (status.vector_index, status.vector_kind) == ("faiss", "flat")
     assert status.info.articles == 5 and status.info.version == report.version
     assert status.where == str(hashing_settings.index_dir)
     extra = Path(hashing_settings.seeds_dir) / "late.txt"

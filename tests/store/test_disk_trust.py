@@ -25,7 +25,7 @@ from conftest import KABAR
 from fake_telegram import FakeTelegram
 from test_safety import MEDIATOR, TOKEN, ask_bot, kabar, kabar_bot, one_line_error
 
-from retrieval import safe_io, store
+from retrieval import safe_io
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
 from retrieval.embedding.embed import Embedder, HashingEmbedder
@@ -41,6 +41,7 @@ from retrieval.embedding.onnx_files import (
 from retrieval.embedding.runtime import ensure_export, query_embedder
 from retrieval.engine import Engine
 from retrieval.errors import CorruptIndexError
+from retrieval.store import versions
 from retrieval.text import diskcache, places
 from retrieval.text.lexicon import Lexicon
 
@@ -52,7 +53,7 @@ QUESTION = "What was agreed in Paris?"
 
 
 def version_folder(index_dir: Path) -> Path:
-    return index_dir / "versions" / str(store.current_version(index_dir))
+    return index_dir / "versions" / str(versions.current_version(index_dir))
 
 
 def plant(path: Path, kind: str) -> None:
@@ -114,7 +115,7 @@ def test_reads_stop_at_the_manifest_size(hashing_settings: Settings,
     build_index(hashing_settings, hashing_embedder)  # type: ignore[arg-type]
     os.truncate(version_folder(hashing_settings.index_dir) / "sentences.npy", 8 << 30)
     with pytest.raises(CorruptIndexError, match=r"sentences\.npy is damaged \(larger than"):
-        store.load(hashing_settings.index_dir)
+        versions.load(hashing_settings.index_dir)
 
 
 def test_same_size_damage_of_a_version_file_is_found(hashing_settings: Settings,
@@ -125,10 +126,10 @@ def test_same_size_damage_of_a_version_file_is_found(hashing_settings: Settings,
     data[-2:] = struct.pack("<e", float("nan"))  # one float16 vector component made NaN
     path.write_bytes(bytes(data))
     with pytest.raises(CorruptIndexError, match="checksum mismatch"):
-        store.load(hashing_settings.index_dir)
+        versions.load(hashing_settings.index_dir)
     report = build_index(hashing_settings, hashing_embedder)  # type: ignore[arg-type]
     assert report.published and report.full
-    assert np.isfinite(store.load(hashing_settings.index_dir).sentence_vector_rows).all()
+    assert np.isfinite(versions.load(hashing_settings.index_dir).sentence_vector_rows).all()
 
 
 def test_a_running_engine_keeps_its_version_when_the_new_one_holds_a_fifo(

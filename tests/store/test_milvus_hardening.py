@@ -28,11 +28,11 @@ from test_watch import Proc, wait_for
 
 from retrieval import store
 from retrieval.building import build_index
+from retrieval.building.state import BuildState
 from retrieval.config import Settings
 from retrieval.embedding import Embedder
 from retrieval.engine import Engine
 from retrieval.errors import CorruptIndexError, IndexWriteError
-from retrieval.store.local_state import waiting_build_lock
 from retrieval.text.lexicon import Lexicon
 
 pytest.importorskip("pymilvus", reason="Milvus tests need `pip install kabar[milvus]`")
@@ -127,14 +127,14 @@ def test_unreadable_chunk_collection_is_rebuilt_and_dropped(
 def test_a_second_build_waits_at_most_the_bound(tmp_path: Path,
                                                 caplog: pytest.LogCaptureFixture) -> None:
     index = tmp_path / "index"
-    with waiting_build_lock(index) as waited:
+    with BuildState(index).lock() as waited:
         assert not waited
         with caplog.at_level(logging.WARNING), pytest.raises(
                 IndexWriteError, match=r"another build .* published version is kept"), \
-                waiting_build_lock(index, timeout=0.6):
+                BuildState(index).lock(timeout=0.6):
             pass
     assert "waiting for another build" in caplog.text
-    with waiting_build_lock(index) as waited:  # released: the next build goes at once
+    with BuildState(index).lock() as waited:  # released: the next build goes at once
         assert not waited
 
 
