@@ -52,10 +52,10 @@ from _common import (
 )
 from _common import verdict as passfail
 
-from retrieval.answering.chat import Message
 from retrieval.answering.llm import LlmWriter
-from retrieval.answering.prompt import NOT_FOUND
-from retrieval.answering.verify import Verdict, check, claims, facts
+from retrieval.answering.llm.chat import Message
+from retrieval.answering.llm.prompt import NOT_FOUND
+from retrieval.answering.llm.verify import Verdict, check, claims, facts
 from retrieval.answering.writer import Evidence
 from retrieval.building import build_index
 from retrieval.embedding import load_embedder

@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval.answering.coverage import confidence  # noqa: E402
+from retrieval.answering.extractive.coverage import confidence  # noqa: E402
 from retrieval.building.indexer import build_index  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
 from retrieval.embedding.embed import load_embedder  # noqa: E402

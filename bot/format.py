@@ -8,7 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from bot.texts import EXAMPLES, lang_of, text
-from retrieval.answering.when import describe_date
+from retrieval.answering.common.when import describe_date
 from retrieval.building import BuildReport
 from retrieval.types import Answer, ArticleInfo, Citation, IndexInfo
 

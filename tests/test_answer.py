@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answering.coverage import confidence
+from retrieval.answering.extractive.coverage import confidence
 from retrieval.building import build_index
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder

@@ -24,7 +24,7 @@ from conftest import ROOT, SEEDS
 
 from retrieval import store
 from retrieval.answering import WRITERS, AnswerWriter, Evidence, LlmWriter
-from retrieval.answering.chat import Message
+from retrieval.answering.llm.chat import Message
 from retrieval.building import build_index
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 import pytest
 
 from retrieval.answering import ExtractiveWriter, LlmWriter, writer_for
-from retrieval.answering.chat import Message
-from retrieval.answering.verify import claims
+from retrieval.answering.llm.chat import Message
+from retrieval.answering.llm.verify import claims
 from retrieval.config import Settings
 from retrieval.embedding import Embedder
 from retrieval.engine import Engine

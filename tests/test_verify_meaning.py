@@ -14,7 +14,7 @@ import shutil
 import pytest
 from conftest import SEEDS, make_settings
 
-from retrieval.answering.verify import Verdict, check, claims, facts
+from retrieval.answering.llm.verify import Verdict, check, claims, facts
 from retrieval.building.indexer import build_index
 from retrieval.embedding.embed import HashingEmbedder
 from retrieval.engine import Engine

@@ -26,7 +26,7 @@ def writer_for(settings: Settings) -> AnswerWriter:
     """The LLM writer when ``KABAR_LLM_URL`` is set, else the extractive writer."""
     if not settings.llm_url:
         return ExtractiveWriter()
-    from retrieval.answering.chat import OpenAIChat
+    from retrieval.answering.llm.chat import OpenAIChat
 
     return LlmWriter(OpenAIChat(settings.llm_url, settings.llm_model, settings.llm_api_key,
                                 settings.llm_timeout, settings.llm_max_tokens,

@@ -35,14 +35,14 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from retrieval.answering.counts import Count, count_clash, counts, spelled_values
-from retrieval.answering.dates import date_clash, when_in
-from retrieval.answering.polarity import polarity_clash
-from retrieval.answering.roles import Role, role_clash, roles
-from retrieval.answering.spans import number_values
-from retrieval.answering.structure import Sentence, is_root, read
-from retrieval.answering.voice import addressed_to_reader
-from retrieval.answering.when import Day, WhenSpan, article_day, find_when
+from retrieval.answering.common.spans import number_values
+from retrieval.answering.common.when import Day, WhenSpan, article_day, find_when
+from retrieval.answering.llm.counts import Count, count_clash, counts, spelled_values
+from retrieval.answering.llm.dates import date_clash, when_in
+from retrieval.answering.llm.polarity import polarity_clash
+from retrieval.answering.llm.roles import Role, role_clash, roles
+from retrieval.answering.llm.structure import Sentence, is_root, read
+from retrieval.answering.llm.voice import addressed_to_reader
 from retrieval.search import Searcher
 from retrieval.search.query import Concept
 from retrieval.text.terms import stem, terms

@@ -19,11 +19,11 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.answering.chat import ChatClient
 from retrieval.answering.extractive import ExtractiveWriter
-from retrieval.answering.lead import article_date_text
-from retrieval.answering.prompt import NOT_FOUND, Block, messages
-from retrieval.answering.verify import Claim, Facts, Verdict, check, claims, facts
+from retrieval.answering.extractive.lead import article_date_text
+from retrieval.answering.llm.chat import ChatClient
+from retrieval.answering.llm.prompt import NOT_FOUND, Block, messages
+from retrieval.answering.llm.verify import Claim, Facts, Verdict, check, claims, facts
 from retrieval.answering.writer import AnswerWriter, Evidence
 from retrieval.errors import LlmError
 from retrieval.search import Searcher

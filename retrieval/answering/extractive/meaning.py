@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.answering.spans import TITLES
+from retrieval.answering.common.spans import TITLES
 from retrieval.search import Query, Searcher
 from retrieval.text.places import is_major_place, is_place
 from retrieval.text.terms import STOPWORDS, stem

@@ -8,8 +8,8 @@ When several articles answer, each report is labelled with its own date.
 
 from __future__ import annotations
 
-from retrieval.answering.choose import Window
-from retrieval.answering.lead import Lead, article_date_text, report_label
+from retrieval.answering.extractive.choose import Window
+from retrieval.answering.extractive.lead import Lead, article_date_text, report_label
 from retrieval.answering.writer import Evidence
 from retrieval.store import IndexView
 from retrieval.types import Answer, Citation

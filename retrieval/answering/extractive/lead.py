@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.answering.factoid import ArticleNames, Context, pick_short
-from retrieval.answering.kinds import question_kind
-from retrieval.answering.localize import localize
-from retrieval.answering.when import Day, article_day, format_day
+from retrieval.answering.common.when import Day, article_day, format_day
+from retrieval.answering.extractive.factoid import ArticleNames, Context, pick_short
+from retrieval.answering.extractive.kinds import question_kind
+from retrieval.answering.extractive.localize import localize
 from retrieval.search import Searcher
 from retrieval.search.query import Query
 from retrieval.store import IndexView

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from retrieval.answering.choose import choose
-from retrieval.answering.compose import compose
-from retrieval.answering.coverage import confidence
-from retrieval.answering.kinds import question_kind
-from retrieval.answering.lead import short_lead
-from retrieval.answering.meaning import absent_names, mentioned_anywhere, off_focus
+from retrieval.answering.extractive.choose import choose
+from retrieval.answering.extractive.compose import compose
+from retrieval.answering.extractive.coverage import confidence
+from retrieval.answering.extractive.kinds import question_kind
+from retrieval.answering.extractive.lead import short_lead
+from retrieval.answering.extractive.meaning import absent_names, mentioned_anywhere, off_focus
 from retrieval.answering.writer import Evidence
 from retrieval.search import Query
 from retrieval.types import Answer

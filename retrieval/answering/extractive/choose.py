@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.answering.coverage import compactness, sentence_coverage
-from retrieval.answering.kinds import question_kind
-from retrieval.answering.lead import short_lead
+from retrieval.answering.extractive.coverage import compactness, sentence_coverage
+from retrieval.answering.extractive.kinds import question_kind
+from retrieval.answering.extractive.lead import short_lead
 from retrieval.search import Hit, Query, Searcher
 from retrieval.store import IndexView
 from retrieval.text.terms import terms
