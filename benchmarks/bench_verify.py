@@ -3,7 +3,8 @@
 Each record of ``benchmarks/data/llm-faithful.jsonl`` (a dev question in English or
 Indonesian, its faithful one-sentence answer, the article text supporting it) is asked through
 ``Engine.answer`` with an :class:`LlmWriter` whose chat is scripted in-process: the reply is
-the answer citing the block that holds the evidence. Then the faithful reply and perturbed
+the answer citing the block that holds the evidence (where the gate abstains and no writer
+runs, the same evidence is read apart). Then the faithful reply and perturbed
 ones are checked with ``claims`` + ``facts`` + ``check`` as the writer does: (a) a number
 changed, (b) a name swapped for one the passage lacks, (c) the citation moved to another
 article's block, (d) another article's answer, (e) no citation, (f) an injected instruction or
@@ -210,7 +211,7 @@ def _retrieve(engine: Engine, probe: Probe, records: list[dict[str, Any]],
         cases.append(Case(record, evidence, _chunks(evidence), n,
                           docs.get(item, frozenset({record["doc"]}))))
         end = "LLM answer shown" if answer.writer == "llm" and not answer.dropped else \
-            "extractive abstained" if answer.abstained else "fell back"
+            "gate abstained" if answer.abstained else "fell back"
         paths[f"{record['lang']} {end}"] += 1
     return cases, paths, skipped
 
