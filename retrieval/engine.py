@@ -19,14 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from retrieval import store
-from retrieval.answering import (
-    AnswerWriter,
-    Evidence,
-    ReadContext,
-    abstention,
-    judge,
-    writer_for,
-)
+from retrieval.answering import AnswerWriter, Evidence, ReadContext, abstention, judge, writer_for
 from retrieval.config import Settings
 from retrieval.errors import KabarError
 from retrieval.search import QueryEncoder, Searcher
