@@ -3,7 +3,8 @@
 Each record of ``benchmarks/data/llm-faithful.jsonl`` (a dev question in English or
 Indonesian, its faithful one-sentence answer, the article text supporting it) is asked through
 ``Engine.answer`` with an :class:`LlmWriter` whose chat is scripted in-process: the reply is
-the answer citing the block that holds the evidence. Then the faithful reply and perturbed
+the answer citing the block that holds the evidence (where the gate abstains and no writer
+runs, the same evidence is read apart). Then the faithful reply and perturbed
 ones are checked with ``claims`` + ``facts`` + ``check`` as the writer does: (a) a number
 changed, (b) a name swapped for one the passage lacks, (c) the citation moved to another
 article's block, (d) another article's answer, (e) no citation, (f) an injected instruction or
@@ -52,15 +53,13 @@ from _common import (
 )
 from _common import verdict as passfail
 
-from retrieval.answering.chat import Message
-from retrieval.answering.llm import LlmWriter
-from retrieval.answering.prompt import NOT_FOUND
-from retrieval.answering.verify import Verdict, check, claims, facts
-from retrieval.answering.writer import Evidence
+from retrieval.answering import Decision, Evidence, ExtractiveWriter, LlmWriter, ReadContext
+from retrieval.answering.llm.chat import Message
+from retrieval.answering.llm.prompt import NOT_FOUND
+from retrieval.answering.llm.verify import Verdict, check, claims, facts
 from retrieval.building import build_index
 from retrieval.embedding import load_embedder
-from retrieval.engine import Engine
-from retrieval.search import Searcher
+from retrieval.engine import Engine, clean_question
 from retrieval.text.lexicon import Lexicon
 from retrieval.types import Answer
 
@@ -104,23 +103,22 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d{3})*")
 
 class Probe:
     """The LLM writer with itself as the chat: the reply cites the block that holds the
-    record's evidence. Keeps the evidence it was given."""
+    record's evidence."""
 
     name = "llm"
 
     def __init__(self) -> None:
-        self.llm, self.reply = LlmWriter(self), ""
+        self.llm, self.reply = LlmWriter(self, ExtractiveWriter()), ""
         self.record: dict[str, Any] = {}
-        self.evidence: Evidence | None = None
 
     def complete(self, messages: Sequence[Message],
                  on_delta: Callable[[str], None] | None = None) -> str:
         return self.reply
 
-    def write(self, evidence: Evidence) -> Answer:
-        self.evidence, n = evidence, _block_of(evidence, self.record["evidence"])
+    def write(self, evidence: Evidence, decision: Decision) -> Answer:
+        n = _block_of(evidence, self.record["evidence"])
         self.reply = _cite(self.record["answer"], n) if n else NOT_FOUND
-        return self.llm.write(evidence)
+        return self.llm.write(evidence, decision)
 
 
 @dataclass(frozen=True)
@@ -159,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.meaning:
         with tempfile.TemporaryDirectory() as tmp:
             engine = _engine(Path(tmp), None, "hashing:64")
-            final_json("verify-meaning", _meaning(engine.searcher, args.show))
+            final_json("verify-meaning", _meaning(_context(engine), args.show))
         return 0
     docs = {i["id"]: frozenset(i["docs"]) for path in DEV if path.is_file()
             for i in read_jsonl(path)}
@@ -173,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = _report(outcomes, paths)
         if args.show:
             _show(outcomes, skipped)
-        figures["meaning"] = _meaning(engine.searcher, args.show)
+        figures["meaning"] = _meaning(_context(engine), args.show)
     final_json("verify", figures)
     return 0
 
@@ -196,10 +194,14 @@ def _retrieve(engine: Engine, probe: Probe, records: list[dict[str, Any]],
     cases: list[Case] = []
     paths: Counter[str] = Counter()
     skipped: list[str] = []
+    context = _context(engine)
     for record in records:
-        probe.record, probe.evidence = record, None
+        probe.record = record
         answer = engine.answer(record["q"])
-        evidence = probe.evidence
+        # Read apart from the answer: the gate may abstain before any writer sees it, and
+        # verification is measured on every record whose evidence was retrieved.
+        evidence = None if answer.reason in ("empty", "no_words", "language") \
+            else _evidence(engine, context, record["q"])
         n = _block_of(evidence, record["evidence"]) if evidence else 0
         if evidence is None or not n:
             paths["evidence not retrieved"] += 1
@@ -209,9 +211,25 @@ def _retrieve(engine: Engine, probe: Probe, records: list[dict[str, Any]],
         cases.append(Case(record, evidence, _chunks(evidence), n,
                           docs.get(item, frozenset({record["doc"]}))))
         end = "LLM answer shown" if answer.writer == "llm" and not answer.dropped else \
-            "extractive abstained" if answer.abstained else "fell back"
+            "gate abstained" if answer.abstained else "fell back"
         paths[f"{record['lang']} {end}"] += 1
     return cases, paths, skipped
+
+
+def _context(engine: Engine) -> ReadContext:
+    """What the writers read of the engine's loaded index version."""
+    searcher = engine.searcher
+    return ReadContext(searcher.view, searcher.lexicon, searcher.tuning)
+
+
+def _evidence(engine: Engine, context: ReadContext, question: str) -> Evidence:
+    """The evidence ``Engine.answer`` hands the gate and the writer for ``question``."""
+    searcher, k, passages = engine.searcher, engine.settings.top_k, context.tuning.answer_passages
+    question = clean_question(question)
+    query = searcher.analyse(question)
+    hits = searcher.search(query, max(k, passages))
+    return Evidence(question, query, tuple(hits[:passages]), tuple(searcher.passages(hits[:k])),
+                    context)
 
 
 def _chunks(evidence: Evidence) -> list[int]:
@@ -224,7 +242,7 @@ def _norm(text: str) -> str:
 
 def _block_of(evidence: Evidence, text: str) -> int:
     """The number of the first block whose passage holds ``text``, else 0."""
-    view = evidence.searcher.view
+    view = evidence.context.view
     return next((n for n, chunk in enumerate(_chunks(evidence), 1)
                  if _norm(text) in _norm(view.chunk_text(chunk))), 0)
 
@@ -235,7 +253,7 @@ def _cite(sentence: str, n: int) -> str:
 
 def _passage(case: Case, n: int) -> tuple[str, str]:
     """Block ``n``'s article id and its text, title and outlet (lowercased)."""
-    view = case.evidence.searcher.view
+    view = case.evidence.context.view
     number = view.article_of_chunk(case.chunks[n - 1])
     art = view.article(number)
     return art.doc_id.removesuffix(".txt"), _norm(" ".join((
@@ -295,11 +313,11 @@ def _name_swapped(text: str, passage: str, col: int, rng: random.Random) -> str 
 
 def _verify(case: Case, kind: str, reply: str) -> Outcome:
     """``reply`` checked as the writer checks it; ``facts`` and ``claims`` + ``check`` timed."""
-    searcher, lang = case.evidence.searcher, case.evidence.query.lang
+    context, lang = case.evidence.context, case.evidence.query.lang
     started = time.perf_counter()
-    sent = {n: facts(searcher, n, chunk) for n, chunk in enumerate(case.chunks, 1)}
+    sent = {n: facts(context, n, chunk) for n, chunk in enumerate(case.chunks, 1)}
     middle = time.perf_counter()
-    verdicts = [check(searcher, claim, lang, sent) for claim in claims(reply)]
+    verdicts = [check(context, claim, lang, sent) for claim in claims(reply)]
     ended = time.perf_counter()
     kept = [v.kept for v in verdicts]
     shown = bool(kept) and all(kept) if kind == FAITHFUL else any(kept)
@@ -364,15 +382,15 @@ def _show(outcomes: Sequence[Outcome], skipped: Sequence[str]) -> None:
     sys.stdout.flush()
 
 
-def _meaning(searcher: Searcher, show: bool) -> dict[str, Any]:
+def _meaning(context: ReadContext, show: bool) -> dict[str, Any]:
     """The crafted set checked as the writer checks a reply citing the evidence's passage."""
-    view = searcher.view
+    view = context.view
     texts = [_norm(view.chunk_text(c)) for c in range(view.num_chunks)]
     results: list[tuple[dict[str, Any], bool, str]] = []
     for rec in read_jsonl(MEANING):
         chunk = next(c for c, t in enumerate(texts) if _norm(rec["evidence"]) in t)
-        sent = {1: facts(searcher, 1, chunk)}
-        verdicts = [check(searcher, c, rec["lang"], sent)
+        sent = {1: facts(context, 1, chunk)}
+        verdicts = [check(context, c, rec["lang"], sent)
                     for c in claims(_cite(rec["sentence"], 1))]
         kept = bool(verdicts) and all(v.kept for v in verdicts)
         results.append((rec, kept, ", ".join(v.why for v in verdicts if not v.kept)))

@@ -23,7 +23,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval.answering.coverage import confidence  # noqa: E402
+from retrieval.answering import ReadContext  # noqa: E402
+from retrieval.answering.extractive.coverage import confidence  # noqa: E402
 from retrieval.building.indexer import build_index  # noqa: E402
 from retrieval.config import Settings  # noqa: E402
 from retrieval.embedding.embed import load_embedder  # noqa: E402
@@ -54,6 +55,7 @@ def main() -> int:
     embedder = load_embedder(settings)
     build_index(settings, lambda: embedder)
     searcher = Engine(settings, embedder, Lexicon.load()).searcher
+    context = ReadContext(searcher.view, searcher.lexicon, searcher.tuning)
     view = searcher.view
     passages = searcher.tuning.answer_passages
     lines = (facqa / f"questions-{args.split}.jsonl").read_text(encoding="utf-8").splitlines()
@@ -64,13 +66,13 @@ def main() -> int:
         hits = searcher.search(query, 50)
         answer = _norm(item["answer"])
 
-        present.append(confidence(searcher, query, hits[:passages]))
+        present.append(confidence(context, query, hits[:passages]))
         rest = []
         for hit in hits:
             art = view.article(view.article_of_chunk(hit.chunk_id))
             if art.doc_id.removesuffix(".txt") != item["doc"] and answer not in _norm(art.text):
                 rest.append(hit)
-        absent.append(confidence(searcher, query, rest[:passages]))
+        absent.append(confidence(context, query, rest[:passages]))
     yes, no = np.array(present), np.array(absent)
     # Wrongly abstaining on an answerable question costs a user more than a weak answer to
     # an unanswerable one, so: the highest threshold that still answers 90% of answerable

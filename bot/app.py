@@ -9,7 +9,7 @@ status``.
 Nothing else under ``bot/`` imports a stage package (reading, building, store, search,
 answering, embedding, text; import-linter checks it): the CLI, the REPL, the bot and their
 formatting use this module, the engine and the shared types. What they need from a stage is
-re-exported here (:func:`describe_date`, :class:`ExtractiveWriter`, :class:`BuildReport`), so
+re-exported here (:func:`describe_date`, :class:`BuildReport`), so
 when a stage moves a module, this is the one import to change.
 """
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from typing import TypeAlias
 
 from retrieval import building, store
-from retrieval.answering import ExtractiveWriter
-from retrieval.answering.when import describe_date
+from retrieval.answering import AnswerWriter, writer_for
+from retrieval.answering.common.when import describe_date
 from retrieval.building import BuildReport, build_index, freshness
 from retrieval.config import Settings
 from retrieval.embedding import Embedder, load_embedder
@@ -34,9 +34,9 @@ from retrieval.store import IndexStore
 from retrieval.text.lexicon import Lexicon
 from retrieval.types import IndexInfo
 
-__all__ = ["App", "BuildReport", "ExtractiveWriter", "IndexStatus", "SeedsSnapshot",
-           "article_formats", "build", "describe_date", "embedder_loader", "index_status",
-           "open_app", "published_version", "seeds_snapshot", "watch_seeds"]
+__all__ = ["App", "BuildReport", "IndexStatus", "SeedsSnapshot", "article_formats", "build",
+           "describe_date", "embedder_loader", "index_status", "open_app", "open_index",
+           "plain_writer", "published_version", "seeds_snapshot", "watch_seeds"]
 
 #: The seeds folder's state as the watch compares it (names, sizes, modification times).
 SeedsSnapshot: TypeAlias = dict[str, tuple[int, int]]
@@ -61,6 +61,12 @@ def article_formats() -> str:
     """The article formats the seeds folder is read in (``".txt, .md, .html or .htm"``), named
     from the reader registry, for help texts."""
     return formats()
+
+
+def plain_writer(settings: Settings) -> AnswerWriter:
+    """The writer ``KABAR_ANSWER_WRITER`` names, without the LLM: what the LLM writer falls
+    back to, and what the bot answers with at once when its LLM threads are all busy."""
+    return writer_for(settings.replace(llm_url=""))
 
 
 def embedder_loader(settings: Settings) -> Callable[[], Embedder]:

@@ -126,7 +126,14 @@ class Settings(BaseSettings):
                                 pattern=r"^[A-Za-z0-9_-]{0,256}$",
                                 description="secret token Telegram sends with each call")
 
-    # The optional LLM writer (retrieval/answering/llm.py); empty URL: extractive answers.
+    # Which registered writer words answers (retrieval/answering/__init__.py WRITERS; the
+    # name is checked against the registry when the writer is built, as config imports no
+    # stage).
+    answer_writer: str = _env("KABAR_ANSWER_WRITER", "extractive",
+                              "the answer writer, a name in `WRITERS` (`extractive`: quotes "
+                              "the articles); with `KABAR_LLM_URL` it is the LLM's fallback",
+                              pattern=r"^[a-z][a-z0-9_-]{0,63}$")
+    # The optional LLM writer (retrieval/answering/llm/); empty URL: the writer above alone.
     llm_url: str = _env("KABAR_LLM_URL", "",
                         "OpenAI-compatible API base URL for LLM-written answers (empty: off)",
                         pattern=r"^(https?://\S+)?$")

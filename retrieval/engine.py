@@ -1,7 +1,8 @@
 """The engine the front ends share: one loaded model and index, answering questions.
 
 The REPL, ``kabar ask`` and the Telegram bot all call :meth:`Engine.answer`: the question is
-cleaned, analysed and searched (:mod:`retrieval.search`), then an answer writer
+cleaned, analysed and searched (:mod:`retrieval.search`), the gate decides whether the
+articles answer it (:func:`retrieval.answering.judge`), and only then an answer writer
 (:mod:`retrieval.answering`) writes the answer. Between questions the engine looks at the
 index folder's ``CURRENT`` pointer; when ``kabar index`` (or ``kabar index --watch``) has
 published a new version, the engine loads it completely and only then swaps it in, so no
@@ -17,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from retrieval.answering import AnswerWriter, Evidence, writer_for
+from retrieval.answering import AnswerWriter, Evidence, ReadContext, abstention, judge, writer_for
 from retrieval.config import Settings
 from retrieval.errors import KabarError
 from retrieval.search import QueryEncoder, Searcher
@@ -55,6 +56,7 @@ def has_words(question: str) -> bool:
 class _Loaded:
     searcher: Searcher
     info: IndexInfo
+    context: ReadContext  # what the gate and the writers read of this version
 
 
 class Engine:
@@ -145,10 +147,12 @@ class Engine:
             on_text: Called with the answer written so far while an LLM writes it (the
                 returned answer, verified, replaces it); never called otherwise.
             writer: The writer for this question instead of the engine's (the bot answers
-                extractively at once when its LLM pool is full).
+                extractively at once when its LLM pool is full). No writer runs when the
+                gate judges that the articles do not answer.
         """
         self.refresh()
-        searcher = self._loaded.searcher  # one consistent version for the whole question
+        loaded = self._loaded  # one consistent version for the whole question
+        searcher = loaded.searcher
         prepared = question if isinstance(question, Question) else self.prepare(question)
         question, cut_to = prepared.text, prepared.cut_to
         if not question:
@@ -162,8 +166,11 @@ class Engine:
         query = searcher.analyse(question, follow_up_context(question, history))
         hits = searcher.search(query, max(k, self._tuning.answer_passages))
         evidence = Evidence(question, query, tuple(hits[:self._tuning.answer_passages]),
-                            tuple(searcher.passages(hits[:k])), searcher, cut_to, on_text)
-        return (writer or self._writer).write(evidence)
+                            tuple(searcher.passages(hits[:k])), loaded.context, cut_to, on_text)
+        decision = judge(evidence)
+        if not decision.answers:
+            return abstention(evidence, decision)
+        return (writer or self._writer).write(evidence, decision)
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         """The top passages for ``question`` without composing an answer."""
@@ -192,4 +199,5 @@ class Engine:
 
     def _load(self, version: str | None = None) -> _Loaded:
         data = self._store.load(self._encoder.model_id, version)
-        return _Loaded(Searcher(data, self._encoder, self._lexicon, self._tuning), data.info())
+        return _Loaded(Searcher(data, self._encoder, self._lexicon, self._tuning), data.info(),
+                       ReadContext(data, self._lexicon, self._tuning))

@@ -29,7 +29,7 @@ from telegram import (
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import TelegramError
 
-from bot.app import ExtractiveWriter
+from bot.app import plain_writer
 from bot.telegram import render as tf
 from bot.telegram.draft import ChatDraft, drafting
 from bot.telegram.flood import FloodWaitTooLong
@@ -60,7 +60,7 @@ class Handlers:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.llm = LlmPool(settings.llm_workers)
-        self._extractive = ExtractiveWriter()
+        self._plain = plain_writer(settings)
 
     async def _admitted(self, update: Update, lang: str) -> bool:
         """Whether the chat may use the bot; other chats get a one-line refusal."""
@@ -203,8 +203,9 @@ class Handlers:
         """The answer, and the draft message it replaces (if one was shown).
 
         With an LLM writer the answer is written in the LLM pool, its draft shown while it is
-        written; when the pool is full, or without an LLM, the extractive answer is written
-        in the default executor at once."""
+        written; when the pool is full, or without an LLM, the chosen plain writer's answer
+        (``KABAR_ANSWER_WRITER``, the LLM writer's fallback) is written in the default
+        executor at once."""
         if self.settings.llm_url:
             draft = ChatDraft(message, text(question.lang, "drafting"))
             job = self.llm.submit(lambda: engine.answer(question, None, history, draft.on_text))
@@ -212,7 +213,7 @@ class Handlers:
                 async with drafting(draft):
                     return await job, draft.placeholder
         answer = await asyncio.to_thread(engine.answer, question, None, history, None,
-                                         self._extractive)
+                                         self._plain)
         if self.settings.llm_url and not answer.abstained:  # (it would not have been asked)
             answer = dataclasses.replace(
                 answer, fallback=f"all {self.llm.workers} LLM threads were busy "

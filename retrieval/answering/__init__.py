@@ -1,36 +1,56 @@
-"""Answering: retrieved evidence → an answer with numbered citations.
+"""Answering: retrieved evidence → a decision → an answer with numbered citations.
 
-The fourth stage. An :class:`AnswerWriter` (the seam, :mod:`.writer`) receives the question,
-its analysis and the retrieved hits as :class:`Evidence` and returns an
-:class:`~retrieval.types.Answer`. :class:`ExtractiveWriter` (:mod:`.extractive`) quotes the
-articles' own sentences: coverage decides whether to answer (:mod:`.coverage`), windows of
-sentences are scored and picked (:mod:`.choose`) and written out with sources
-(:mod:`.compose`). :class:`LlmWriter` (:mod:`.llm`) has an LLM write the answer over an
-OpenAI-compatible API (:mod:`.chat`, :mod:`.prompt`) and shows only the sentences the cited
-passages support (:mod:`.verify`). :func:`writer_for` picks the writer the settings ask for.
+The fourth stage, in two steps. The gate (:func:`judge`, :mod:`.gate`) decides from the
+:class:`Evidence` whether the articles answer the question (coverage, names no article
+mentions, a factoid question's focus and short answer); when they do not, the engine returns
+the :func:`abstention` and no writer runs. Otherwise an :class:`AnswerWriter` (the seam,
+:mod:`.writer`) writes the answer from the evidence and the gate's :class:`Decision`.
+Writers read the loaded index through a narrow :class:`ReadContext` (:mod:`.context`),
+never the searcher.
 
-Exports: ``AnswerWriter``, ``Evidence``, ``ExtractiveWriter``, ``LlmWriter``, ``WRITERS``,
-``writer_for``.
+:class:`ExtractiveWriter` (:mod:`.extractive`) quotes the articles' own sentences.
+:class:`LlmWriter` (:mod:`.llm`) has an LLM write the answer over an OpenAI-compatible API
+and shows only the sentences the cited passages support, the chosen writer as its fallback.
+What both read in text (dates, numbers, spans, report names) is in :mod:`.common`.
+:func:`writer_for` builds the writer the settings ask for.
+
+Exports: ``AnswerWriter``, ``Decision``, ``Evidence``, ``ExtractiveWriter``, ``LlmWriter``,
+``ReadContext``, ``WRITERS``, ``abstention``, ``judge``, ``writer_for``.
 """
 
+from retrieval.answering.context import ReadContext
 from retrieval.answering.extractive import ExtractiveWriter
+from retrieval.answering.gate import abstention, judge
 from retrieval.answering.llm import LlmWriter
-from retrieval.answering.writer import AnswerWriter, Evidence
+from retrieval.answering.writer import AnswerWriter, Decision, Evidence
 from retrieval.config import Settings
+from retrieval.errors import ConfigError
 
-#: Answer writers by name.
-WRITERS: dict[str, type[AnswerWriter]] = {"extractive": ExtractiveWriter, "llm": LlmWriter}
+#: Answer writers by name, the choices of ``KABAR_ANSWER_WRITER``; each is built with no
+#: arguments. A writer runs only when the gate has judged that the articles answer.
+WRITERS: dict[str, type[AnswerWriter]] = {"extractive": ExtractiveWriter}
 
 
 def writer_for(settings: Settings) -> AnswerWriter:
-    """The LLM writer when ``KABAR_LLM_URL`` is set, else the extractive writer."""
+    """The writer ``KABAR_ANSWER_WRITER`` names; with ``KABAR_LLM_URL`` set, the LLM writer
+    with that one as its fallback.
+
+    Raises:
+        ConfigError: No writer has that name (the one-line message lists the names).
+    """
+    chosen = WRITERS.get(settings.answer_writer)
+    if chosen is None:
+        raise ConfigError(f"KABAR_ANSWER_WRITER={settings.answer_writer!r} is not accepted: "
+                          f"use one of {', '.join(sorted(WRITERS))}")
+    writer = chosen()
     if not settings.llm_url:
-        return ExtractiveWriter()
-    from retrieval.answering.chat import OpenAIChat
+        return writer
+    from retrieval.answering.llm.chat import OpenAIChat
 
     return LlmWriter(OpenAIChat(settings.llm_url, settings.llm_model, settings.llm_api_key,
                                 settings.llm_timeout, settings.llm_max_tokens,
-                                max_chars=settings.llm_max_reply_chars))
+                                max_chars=settings.llm_max_reply_chars), writer)
 
 
-__all__ = ["WRITERS", "AnswerWriter", "Evidence", "ExtractiveWriter", "LlmWriter", "writer_for"]
+__all__ = ["WRITERS", "AnswerWriter", "Decision", "Evidence", "ExtractiveWriter", "LlmWriter",
+           "ReadContext", "abstention", "judge", "writer_for"]

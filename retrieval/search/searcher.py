@@ -2,8 +2,7 @@
 
 BM25 scores every chunk for the weighted stems of the question's concepts
 (:mod:`.query`); the vector index gives the dense side; the two are fused and the head
-reranked by answer type (:mod:`.fusion`). The searcher also caches the term sets of
-articles and sentences met at question time, for the answer writers.
+reranked by answer type (:mod:`.fusion`).
 """
 
 from __future__ import annotations
@@ -17,16 +16,13 @@ import numpy as np
 from retrieval.search.bm25_scoring import bm25_scores
 from retrieval.search.fusion import fuse, rerank_by_type, top
 from retrieval.search.qtype import answer_type
-from retrieval.search.query import Concept, Query, QueryEncoder, analyse, concepts_of
+from retrieval.search.query import Query, QueryEncoder, analyse
 from retrieval.store import IndexView
 from retrieval.text.lexicon import Lexicon
-from retrieval.text.terms import terms
 from retrieval.tuning import TUNING, Tuning
 from retrieval.types import Passage
 
 __all__ = ["Hit", "Searcher"]
-
-_CACHE_LIMIT = 200_000
 
 
 @runtime_checkable
@@ -76,10 +72,6 @@ class Searcher:
                           else tuning.dense_weight_for(encoder.model_id, lang))
                    for lang, resolved in (("id", tuning.dense_weight),
                                           ("en", tuning.dense_weight_en))}
-        # Term sets of articles and sentences met at question time; the index does not store
-        # them, and re-analysing the same text for every question was a third of the time.
-        self._article_terms: dict[int, frozenset[str]] = {}
-        self._sentence_terms: dict[int, tuple[str, ...]] = {}
 
     @property
     def lexicon(self) -> Lexicon:
@@ -91,13 +83,6 @@ class Searcher:
         return analyse(question, context, self._lexicon, self.view.bm25.doc_freq,
                        self.view.num_chunks, self._encoder, self.tuning.translation_weight,
                        self.tuning.synonym_weight)
-
-    def concepts(self, text: str, lang: str) -> tuple[Concept, ...]:
-        """The concepts of ``text`` in ``lang`` (no vector): for checking what a sentence
-        says against passages."""
-        return concepts_of(text, lang, self._lexicon, self.view.bm25.doc_freq,
-                           self.view.num_chunks, self.tuning.translation_weight,
-                           self.tuning.synonym_weight)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first."""
@@ -158,24 +143,3 @@ class Searcher:
                 title=self.view.article_title(number), outlet=art.meta.outlet,
                 date=self.view.article_date(number), score=round(hit.score, 4)))
         return out
-
-    def article_terms(self, article: int) -> frozenset[str]:
-        """The BM25 terms of an article (title, place and text); cached per index version."""
-        cached = self._article_terms.get(article)
-        if cached is None:
-            art = self.view.article(article)
-            cached = frozenset(terms(f"{art.meta.title or ''} {art.meta.place or ''} "
-                                     f"{art.text}", art.lang))
-            self._article_terms[article] = cached
-        return cached
-
-    def sentence_terms(self, sentence: int) -> tuple[str, ...]:
-        """The BM25 terms of a sentence, in order; cached per index version."""
-        cached = self._sentence_terms.get(sentence)
-        if cached is None:
-            if len(self._sentence_terms) > _CACHE_LIMIT:
-                self._sentence_terms.clear()
-            art = self.view.article(self.view.article_of_sentence(sentence))
-            cached = tuple(terms(self.view.sentence_text(sentence), art.lang))
-            self._sentence_terms[sentence] = cached
-        return cached

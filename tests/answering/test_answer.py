@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.answering.coverage import confidence
+from retrieval.answering import ReadContext
+from retrieval.answering.extractive.coverage import confidence
 from retrieval.building import build_index
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder
@@ -109,11 +110,12 @@ def test_follow_up_questions(engine: Engine) -> None:
 
 def test_confidence_decides_abstention(engine: Engine) -> None:
     searcher = engine.searcher
+    context = ReadContext(searcher.view, searcher.lexicon, searcher.tuning)
     covered = searcher.analyse("Who mediated the fishing talks in Oslo?")
     absent = searcher.analyse("Who mediated the salmon quota dispute in Tokyo?")
-    high = confidence(searcher, covered, searcher.search(covered, 5))
-    low = confidence(searcher, absent, searcher.search(absent, 5))
-    assert high >= searcher.tuning.min_confidence > low
+    high = confidence(context, covered, searcher.search(covered, 5))
+    low = confidence(context, absent, searcher.search(absent, 5))
+    assert high >= context.tuning.min_confidence > low
     answer = engine.answer("Who mediated the salmon quota dispute in Tokyo?")
     assert answer.abstained and answer.reason == "absent" and answer.missing == ("Tokyo",)
 

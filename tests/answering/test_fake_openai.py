@@ -1,6 +1,6 @@
 """The test doubles for the LLM writer's transport, through the real client:
 
-- :class:`fake_openai.FakeOpenAI`, driven by :class:`~retrieval.answering.chat.OpenAIChat`
+- :class:`fake_openai.FakeOpenAI`, driven by :class:`~retrieval.answering.llm.chat.OpenAIChat`
   (and so by the real ``openai`` package): every scripted reply and failure reaches the
   caller as text or as one :class:`~retrieval.errors.LlmError`.
 - :func:`llm_server.running_llm` (marked ``llm``): a real tiny model behind llama.cpp's
@@ -20,7 +20,7 @@ import pytest
 from fake_openai import FakeOpenAI
 from llm_server import MODEL, llm_unavailable_reason, running_llm
 
-from retrieval.answering.chat import Message, OpenAIChat
+from retrieval.answering.llm.chat import Message, OpenAIChat
 from retrieval.errors import LlmError
 
 KEY = "sk-test-fake-0123456789-never-in-a-prompt"

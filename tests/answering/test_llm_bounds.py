@@ -20,7 +20,7 @@ from fake_openai import FakeOpenAI
 from test_llm_frontends import FAITHFUL, KEY, PARIS, QUESTION, citing, kabar_ask, llm_settings
 from test_telegram import running_bot
 
-from retrieval.answering.chat import Message, OpenAIChat
+from retrieval.answering.llm.chat import Message, OpenAIChat
 from retrieval.config import Settings
 from retrieval.embedding import Embedder
 from retrieval.engine import Engine

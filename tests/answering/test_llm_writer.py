@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator, Sequence
 import pytest
 
 from retrieval.answering import ExtractiveWriter, LlmWriter, writer_for
-from retrieval.answering.chat import Message
-from retrieval.answering.verify import claims
+from retrieval.answering.llm.chat import Message
+from retrieval.answering.llm.verify import claims
 from retrieval.config import Settings
 from retrieval.embedding import Embedder
 from retrieval.engine import Engine
@@ -75,7 +75,8 @@ class ScriptedChat:
 @pytest.fixture(scope="module")
 def llm(real_index: Settings, real_embedder: Embedder) -> Iterator[tuple[Engine, ScriptedChat]]:
     chat = ScriptedChat()
-    yield Engine(real_index, real_embedder, Lexicon.load(), writer=LlmWriter(chat)), chat
+    writer = LlmWriter(chat, ExtractiveWriter())
+    yield Engine(real_index, real_embedder, Lexicon.load(), writer=writer), chat
 
 
 def test_faithful_english_sentence_about_indonesian_articles_is_kept(
@@ -216,4 +217,5 @@ def test_no_llm_url_means_the_extractive_writer() -> None:
     assert isinstance(writer_for(Settings.load(env={}, dotenv_path=None)), ExtractiveWriter)
     configured = Settings.load(env={"KABAR_LLM_URL": "http://127.0.0.1:9/v1",
                                     "KABAR_LLM_MODEL": "m"}, dotenv_path=None)
-    assert isinstance(writer_for(configured), LlmWriter)
+    writer = writer_for(configured)
+    assert isinstance(writer, LlmWriter) and isinstance(writer.fallback, ExtractiveWriter)

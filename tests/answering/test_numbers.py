@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import make_settings
 
-from retrieval.answering.localize import localize
-from retrieval.answering.numbers import read_digits, spelled_numbers, write_number
-from retrieval.answering.spans import Span, number_spans, number_values
+from retrieval.answering.common.numbers import read_digits, spelled_numbers, write_number
+from retrieval.answering.common.spans import Span, number_spans, number_values
+from retrieval.answering.extractive.localize import localize
 from retrieval.building import build_index
 from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine

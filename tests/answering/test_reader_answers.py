@@ -16,8 +16,8 @@ import pytest
 
 from bot.format import format_answer
 from bot.repl import Repl
-from retrieval.answering.kinds import question_kind
-from retrieval.answering.when import Day, article_day, find_when, format_day
+from retrieval.answering.common.when import Day, article_day, find_when, format_day
+from retrieval.answering.extractive.kinds import question_kind
 from retrieval.building import build_index
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder

@@ -14,11 +14,11 @@ import shutil
 import pytest
 from conftest import SEEDS, make_settings
 
-from retrieval.answering.verify import Verdict, check, claims, facts
+from retrieval.answering import ReadContext
+from retrieval.answering.llm.verify import Verdict, check, claims, facts
 from retrieval.building.indexer import build_index
 from retrieval.embedding.embed import HashingEmbedder
 from retrieval.engine import Engine
-from retrieval.search import Searcher
 from retrieval.text.lexicon import Lexicon
 
 #: An article carrying an instruction to the reader, as a planted one would.
@@ -35,7 +35,7 @@ CIVILIANS = "sedikitnya 30 warga sipil"
 
 
 @pytest.fixture(scope="module")
-def searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
+def context(tmp_path_factory: pytest.TempPathFactory) -> ReadContext:
     tmp = tmp_path_factory.mktemp("meaning")
     seeds = tmp / "seeds"
     shutil.copytree(SEEDS, seeds)
@@ -43,15 +43,16 @@ def searcher(tmp_path_factory: pytest.TempPathFactory) -> Searcher:
     settings = make_settings(tmp, seeds)
     embedder = HashingEmbedder(64)
     build_index(settings, lambda: embedder)
-    return Engine(settings, embedder, Lexicon.load()).searcher
+    searcher = Engine(settings, embedder, Lexicon.load()).searcher
+    return ReadContext(searcher.view, searcher.lexicon, searcher.tuning)
 
 
-def verdict(searcher: Searcher, sentence: str, phrase: str, lang: str) -> Verdict:
+def verdict(context: ReadContext, sentence: str, phrase: str, lang: str) -> Verdict:
     """``sentence`` citing the passage that holds ``phrase``, checked as the writer does."""
-    view = searcher.view
+    view = context.view
     chunk = next(c for c in range(view.num_chunks) if phrase in view.chunk_text(c))
     [claim] = claims(f"{sentence} [1].")
-    return check(searcher, claim, lang, {1: facts(searcher, 1, chunk)})
+    return check(context, claim, lang, {1: facts(context, 1, chunk)})
 
 
 @pytest.mark.parametrize("why, lang, phrase, fabricated, faithful", [
@@ -99,10 +100,10 @@ def verdict(searcher: Searcher, sentence: str, phrase: str, lang: str) -> Verdic
      "Perundingan di Paris berlangsung pada Sabtu, 26 Juli"),
 ])
 def test_close_fabrication_is_dropped_and_its_faithful_twin_kept(
-        searcher: Searcher, why: str, lang: str, phrase: str, fabricated: str,
+        context: ReadContext, why: str, lang: str, phrase: str, fabricated: str,
         faithful: str) -> None:
-    bad = verdict(searcher, fabricated, phrase, lang)
-    good = verdict(searcher, faithful, phrase, lang)
+    bad = verdict(context, fabricated, phrase, lang)
+    good = verdict(context, faithful, phrase, lang)
     assert not bad.kept and bad.why in why.split("|")
     assert good.kept, good.why
 
@@ -118,10 +119,10 @@ def test_close_fabrication_is_dropped_and_its_faithful_twin_kept(
     ("en", "Tell the editors about the peace talks in Geneva", "order"),
 ])
 def test_what_the_article_tells_the_reader_is_never_said_in_the_bots_voice(
-        searcher: Searcher, lang: str, sentence: str, why: str) -> None:
-    assert (verdict(searcher, sentence, "lapor.example", lang).why) == why
+        context: ReadContext, lang: str, sentence: str, why: str) -> None:
+    assert (verdict(context, sentence, "lapor.example", lang).why) == why
     # The article's news, from the same passage, is still shown.
-    assert verdict(searcher, "The peace talks continued in Geneva on Monday",
+    assert verdict(context, "The peace talks continued in Geneva on Monday",
                    "lapor.example", "en").kept
 
 
@@ -135,11 +136,11 @@ def test_splitting_a_huge_reply_is_linear() -> None:
 
 
 @pytest.mark.timeout(120)
-def test_checking_one_huge_sentence_is_linear(searcher: Searcher) -> None:
+def test_checking_one_huge_sentence_is_linear(context: ReadContext) -> None:
     # 560 KB in one sentence the passage supports, so every check reads all of it: seconds.
     # A check comparing each place of a word with each other place of it (4,000 x 4,000 for
     # each of its words) would not end within the timeout.
     clause = ("para pejabat Suriah dan Israel telah mengadakan perundingan di Paris yang "
               "dimediasi oleh Amerika Serikat , menurut seorang pejabat Suriah , ")
-    result = verdict(searcher, clause * 4_000 + "di Paris", PARIS, "id")
+    result = verdict(context, clause * 4_000 + "di Paris", PARIS, "id")
     assert result.kept, result.why

@@ -3,7 +3,8 @@
 - a vector index (:data:`retrieval.store.vectors.BACKENDS`, each kind, and a toy one
   registered by the test: :mod:`toy_vectors`);
 - an index store (:class:`retrieval.store.IndexStore`: the folder and Milvus Lite);
-- an answer writer (:data:`retrieval.answering.WRITERS`);
+- an answer writer (:data:`retrieval.answering.WRITERS`, a trivial one registered here, the
+  LLM writer wrapping one): no writer runs when the gate abstains;
 - the read view of an index (:class:`retrieval.store.IndexView`);
 - an article reader (:data:`retrieval.reading.READERS`, each suffix);
 
@@ -26,17 +27,18 @@ from conftest import ROOT, SEEDS
 from toy_vectors import ToyVectorIndex
 
 from retrieval import store
-from retrieval.answering import WRITERS, AnswerWriter, Evidence, LlmWriter
-from retrieval.answering.chat import Message
+from retrieval.answering import WRITERS, AnswerWriter, Decision, Evidence, LlmWriter, writer_for
+from retrieval.answering.llm.chat import Message
 from retrieval.building import build_index
 from retrieval.building.state import BuildState
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
-from retrieval.errors import IndexMismatchError, NoIndexError
+from retrieval.errors import ConfigError, IndexMismatchError, LlmError, NoIndexError
 from retrieval.reading import READERS, ArticleReader, NotAnArticle
 from retrieval.store import vectors as vector_indexes
 from retrieval.text.lexicon import Lexicon
+from retrieval.types import Answer, Citation
 
 # --- the vector index ------------------------------------------------------------------------
 
@@ -179,14 +181,23 @@ def test_index_store(request: pytest.FixtureRequest, tmp_path: Path, kind: str) 
     assert again.articles == data.articles and again.num_chunks == data.num_chunks
 
 
-def evidence(engine: Engine, question: str) -> Evidence:
-    searcher = engine.searcher
-    query = searcher.analyse(question)
-    hits = searcher.search(query, 5)
-    return Evidence(question, query, tuple(hits), tuple(searcher.passages(hits)), searcher)
-
-
 # --- the answer writer -------------------------------------------------------------------------
+
+class FirstSentenceWriter:
+    """A new writer, as the README's worked example writes one: the best passage's first
+    sentence, cited. It decides nothing: the gate has judged that the articles answer
+    before any writer runs, so it needs no abstention logic of its own."""
+
+    name = "first"
+
+    def write(self, evidence: Evidence, decision: Decision) -> Answer:
+        passage = evidence.passages[0]
+        sentence = re.split(r"(?<=[.!?])\s+", passage.text)[0]
+        source = Citation(1, passage.doc_id, passage.title, passage.outlet, passage.date,
+                          sentence, passage.score, passage.text)
+        return Answer(evidence.question, f"{sentence} [1]", False, evidence.query.lang,
+                      (source,), evidence.passages, cut_to=evidence.cut_to, writer=self.name)
+
 
 class QuotingChat:
     """An LLM at the chat boundary that answers with the first sentence of passage [1],
@@ -199,20 +210,63 @@ class QuotingChat:
         return f"{first.rstrip('.')} [1]."
 
 
-def make_writer(name: str) -> AnswerWriter:
-    """The registered writer ``name``, given what it needs (the LLM: a faithful fake)."""
-    return LlmWriter(QuotingChat()) if WRITERS[name] is LlmWriter else WRITERS[name]()
+class DownChat:
+    """An LLM server that is down: every request fails."""
+
+    def complete(self, messages: Sequence[Message],
+                 on_delta: Callable[[str], None] | None = None) -> str:
+        raise LlmError("the LLM server at http://127.0.0.1:9/v1 cannot be reached")
 
 
-@pytest.mark.parametrize("name", sorted(WRITERS))
+class Spy:
+    """Passes a writer's calls on and records them (the evidence and the gate's decision)."""
+
+    def __init__(self, writer: AnswerWriter) -> None:
+        self.writer = writer
+        self.calls: list[tuple[Evidence, Decision]] = []
+
+    @property
+    def name(self) -> str:
+        return self.writer.name
+
+    def write(self, evidence: Evidence, decision: Decision) -> Answer:
+        self.calls.append((evidence, decision))
+        return self.writer.write(evidence, decision)
+
+
+#: Each registered writer; the trivial one, registered by the test; the LLM writer over a
+#: faithful fake wrapping the extractive writer; and one whose server is down, wrapping the
+#: trivial writer (its answers are then the fallback's).
+WRITER_CASES = [*WRITERS, "first", "llm", "llm-down"]
+
+
+@pytest.fixture
+def make_writer(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], AnswerWriter]:
+    """Builds a writer case; registers the trivial writer as one more WRITERS line."""
+    monkeypatch.setitem(WRITERS, "first", FirstSentenceWriter)
+
+    def make(name: str) -> AnswerWriter:
+        if name == "llm":
+            return LlmWriter(QuotingChat(), WRITERS["extractive"]())
+        if name == "llm-down":
+            return LlmWriter(DownChat(), WRITERS["first"]())
+        return WRITERS[name]()
+
+    return make
+
+
+@pytest.mark.parametrize("name", WRITER_CASES)
 @pytest.mark.parametrize("question", ["Siapa yang memediasi perundingan di Paris?",
                                       "What was agreed in Paris?"])
-def test_answer_writer_cites_what_it_quotes(seeds_engine: Engine, name: str,
-                                            question: str) -> None:
-    writer = make_writer(name)
-    found = evidence(seeds_engine, question)
-    answer = writer.write(found)
-    assert writer.name == name and answer.question == question
+def test_answer_writer_cites_what_it_quotes(seeds_engine: Engine, name: str, question: str,
+                                            make_writer: Callable[[str], AnswerWriter]
+                                            ) -> None:
+    writer = Spy(make_writer(name))
+    answer = seeds_engine.answer(question, writer=writer)
+    [(evidence, decision)] = writer.calls
+    assert decision.answers and decision.windows and answer.question == question
+    assert answer.writer == ("first" if name == "llm-down" else name)
+    assert bool(answer.fallback) == (name == "llm-down")
     assert not answer.abstained and answer.text
     numbers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
     assert numbers == {c.n for c in answer.citations}
@@ -223,16 +277,20 @@ def test_answer_writer_cites_what_it_quotes(seeds_engine: Engine, name: str,
         for fragment in citation.quote.split(" … "):
             assert fragment in texts[citation.doc_id]
         assert citation.passage in texts[citation.doc_id]
-    assert answer.passages == found.passages
+    assert answer.passages == evidence.passages
 
 
-@pytest.mark.parametrize("name", sorted(WRITERS))
+@pytest.mark.parametrize("name", WRITER_CASES)
 @pytest.mark.parametrize("question", ["Apa hasil pertemuan di Tokyo soal tarif impor beras "
                                       "Jepang?", "Berapa harga tiket kereta cepat tahun ini?"])
-def test_answer_writer_abstains(seeds_engine: Engine, name: str, question: str) -> None:
-    """An abstention says why; it cites nothing, or, when the question names something no
-    article mentions, only the closest report it quotes."""
-    answer = make_writer(name).write(evidence(seeds_engine, question))
+def test_answer_writer_abstains(seeds_engine: Engine, name: str, question: str,
+                                make_writer: Callable[[str], AnswerWriter]) -> None:
+    """When the gate judges that the articles do not answer, no writer runs: the answer
+    says why; it cites nothing, or, when the question names something no article mentions,
+    only the closest report it quotes."""
+    writer = Spy(make_writer(name))
+    answer = seeds_engine.answer(question, writer=writer)
+    assert writer.calls == []
     assert answer.abstained and answer.reason in ("not_found", "absent")
     if answer.reason == "absent":
         assert answer.missing and "Tokyo" in answer.missing
@@ -240,6 +298,26 @@ def test_answer_writer_abstains(seeds_engine: Engine, name: str, question: str) 
         assert numbers == {c.n for c in answer.citations}
     else:
         assert not answer.citations and answer.text == ""
+
+
+def test_the_setting_picks_a_registered_writer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``KABAR_ANSWER_WRITER`` names a WRITERS entry; with ``KABAR_LLM_URL`` the LLM writer
+    wraps it as its fallback; a name no writer has is one line naming the choices."""
+    monkeypatch.setitem(WRITERS, "first", FirstSentenceWriter)
+    assert isinstance(writer_for(Settings.load(env={}, dotenv_path=None)),
+                      WRITERS["extractive"])
+    chosen = {"KABAR_ANSWER_WRITER": "first"}
+    assert isinstance(writer_for(Settings.load(env=chosen, dotenv_path=None)),
+                      FirstSentenceWriter)
+    llm = writer_for(Settings.load(env={**chosen, "KABAR_LLM_URL": "http://127.0.0.1:9/v1",
+                                        "KABAR_LLM_MODEL": "m"}, dotenv_path=None))
+    assert isinstance(llm, LlmWriter) and isinstance(llm.fallback, FirstSentenceWriter)
+    with pytest.raises(ConfigError) as unknown:
+        writer_for(Settings.load(env={"KABAR_ANSWER_WRITER": "fancy"}, dotenv_path=None))
+    assert str(unknown.value) == ("KABAR_ANSWER_WRITER='fancy' is not accepted: use one of "
+                                  "extractive, first")
+    with pytest.raises(ConfigError, match="KABAR_ANSWER_WRITER"):
+        Settings.load(env={"KABAR_ANSWER_WRITER": "no such writer"}, dotenv_path=None)
 
 
 # --- the read view ---------------------------------------------------------------------------

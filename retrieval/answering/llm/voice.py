@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.answering.structure import is_root
+from retrieval.answering.llm.structure import is_root
 
 __all__ = ["addressed_to_reader"]
 

@@ -14,14 +14,14 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
-from retrieval.answering.numbers import (
+from retrieval.answering.common.numbers import (
     SCALES,
     Reading,
     read_digits,
     scale_language,
     spelled_numbers,
 )
-from retrieval.answering.when import Day, find_when
+from retrieval.answering.common.when import Day, find_when
 from retrieval.text.terms import STOPWORDS
 
 __all__ = ["TITLES", "Names", "Span", "date_spans", "name_spans", "number_spans", "number_values",

@@ -1,14 +1,15 @@
 """The LLM writer: an answer written by a language model, shown only where verified.
 
-Opt-in (``KABAR_LLM_URL``). The extractive writer runs first and stays the fallback: when it
-abstains (nothing answers, a place no article mentions, another language) the LLM is not
-asked. Otherwise the retrieved passages go to the model numbered ``[1]``…``[k]``
+Opt-in (``KABAR_LLM_URL``); it wraps the writer ``KABAR_ANSWER_WRITER`` chooses (the
+extractive one by default) as its fallback. Like every writer it runs only when the gate
+(:mod:`retrieval.answering.gate`) has judged that the articles answer, so an LLM is never
+asked what they do not say. The retrieved passages go to the model numbered ``[1]``…``[k]``
 (:mod:`.prompt`); its reply is split into sentences and each is kept only if the passages it
 cites support it (:mod:`.verify`). The kept sentences, renumbered, are the answer, and each
 source quotes the passage sentences that support them. A failed request, a refusal, an empty
-reply or a reply of which nothing verifies gives the extractive answer, saying why in
-``Answer.fallback``; so does a server too slow for ``KABAR_LLM_TIMEOUT``, which bounds the
-whole call (:mod:`.chat`). A reply longer than ``KABAR_LLM_MAX_REPLY_CHARS`` is read only up
+reply or a reply of which nothing verifies gives the fallback writer's answer, saying why
+in ``Answer.fallback``; so does a server too slow for ``KABAR_LLM_TIMEOUT``, which bounds
+the whole call (:mod:`.chat`). A reply longer than ``KABAR_LLM_MAX_REPLY_CHARS`` is read only up
 to its last whole sentence within the cap, and a sentence said twice is checked once.
 """
 
@@ -19,14 +20,13 @@ import logging
 import re
 from collections.abc import Callable, Sequence
 
-from retrieval.answering.chat import ChatClient
-from retrieval.answering.extractive import ExtractiveWriter
-from retrieval.answering.lead import article_date_text
-from retrieval.answering.prompt import NOT_FOUND, Block, messages
-from retrieval.answering.verify import Claim, Facts, Verdict, check, claims, facts
-from retrieval.answering.writer import AnswerWriter, Evidence
+from retrieval.answering.common.reports import article_date_text
+from retrieval.answering.context import ReadContext
+from retrieval.answering.llm.chat import ChatClient
+from retrieval.answering.llm.prompt import NOT_FOUND, Block, messages
+from retrieval.answering.llm.verify import Claim, Facts, Verdict, check, claims, facts
+from retrieval.answering.writer import AnswerWriter, Decision, Evidence
 from retrieval.errors import LlmError
-from retrieval.search import Searcher
 from retrieval.types import Answer, Citation
 
 __all__ = ["LlmWriter"]
@@ -39,32 +39,36 @@ class LlmWriter:
 
     Args:
         chat: The model behind an OpenAI-compatible API (:class:`~.chat.OpenAIChat`).
-        fallback: The writer used first and whenever the LLM's answer cannot be shown.
+        fallback: The writer whose answer is shown whenever the LLM's cannot be (the one
+            ``KABAR_ANSWER_WRITER`` chooses).
     """
 
     name = "llm"
 
-    def __init__(self, chat: ChatClient, fallback: AnswerWriter | None = None) -> None:
+    def __init__(self, chat: ChatClient, fallback: AnswerWriter) -> None:
         self._chat = chat
-        self._fallback = fallback or ExtractiveWriter()
+        self._fallback = fallback
 
-    def write(self, evidence: Evidence) -> Answer:
+    @property
+    def fallback(self) -> AnswerWriter:
+        """The writer that answers when the LLM's answer cannot be shown."""
+        return self._fallback
+
+    def write(self, evidence: Evidence, decision: Decision) -> Answer:
         """The verified LLM answer, else the fallback writer's (see the module docstring)."""
-        base = self._fallback.write(evidence)
-        if base.abstained:
-            return base
-        searcher, lang = evidence.searcher, evidence.query.lang
+        context, lang = evidence.context, evidence.query.lang
         chunks = list(dict.fromkeys(h.chunk_id for h in evidence.hits))
-        blocks = [_block(searcher, n, chunk) for n, chunk in enumerate(chunks, 1)]
+        blocks = [_block(context, n, chunk) for n, chunk in enumerate(chunks, 1)]
         try:
             reply = self._chat.complete(messages(evidence.question, lang, blocks),
                                         _accumulating(evidence.on_text))
         except LlmError as exc:
             # The front ends say so (a notice in the CLI, the bot's log): info here.
             log.info("answering without the LLM: %s", exc)
-            return dataclasses.replace(base, fallback=str(exc))
-        sent = {n: facts(searcher, n, chunk) for n, chunk in enumerate(chunks, 1)}
-        verdicts = [check(searcher, claim, lang, sent) for claim in _distinct(claims(reply))]
+            return dataclasses.replace(self._fallback.write(evidence, decision),
+                                       fallback=str(exc))
+        sent = {n: facts(context, n, chunk) for n, chunk in enumerate(chunks, 1)}
+        verdicts = [check(context, claim, lang, sent) for claim in _distinct(claims(reply))]
         kept = [v for v in verdicts if v.kept]
         dropped = len(verdicts) - len(kept)
         log.info("LLM answer: %d sentences kept, %d dropped (%s)", len(kept), dropped,
@@ -73,12 +77,13 @@ class LlmWriter:
             said_not_found = reply.strip().strip(".").upper() == NOT_FOUND
             why = "the LLM found no answer in the passages" if said_not_found \
                 else f"none of the LLM's {len(verdicts)} sentences could be verified"
-            return dataclasses.replace(base, fallback=why, dropped=dropped)
+            return dataclasses.replace(self._fallback.write(evidence, decision),
+                                       fallback=why, dropped=dropped)
         return _compose(evidence, kept, sent, dropped)
 
 
-def _block(searcher: Searcher, n: int, chunk: int) -> Block:
-    view = searcher.view
+def _block(context: ReadContext, n: int, chunk: int) -> Block:
+    view = context.view
     number = view.article_of_chunk(chunk)
     outlet = view.article(number).meta.outlet or ""
     date = article_date_text(view, number, "en")
@@ -122,22 +127,22 @@ def _compose(evidence: Evidence, kept: Sequence[Verdict], sent: dict[int, Facts]
     lines = [_cited(_bare(v.claim.text), [numbers[n] for n in v.claim.cites]) for v in kept]
     scores = {h.chunk_id: h.score for h in evidence.hits}
     citations = tuple(
-        _citation(evidence.searcher, new, sent[old].chunk, scores.get(sent[old].chunk, 0.0),
+        _citation(evidence.context, new, sent[old].chunk, scores.get(sent[old].chunk, 0.0),
                   [v for v in kept if old in v.claim.cites])
         for old, new in numbers.items())
     return Answer(evidence.question, " ".join(lines), False, evidence.query.lang, citations,
                   evidence.passages, cut_to=evidence.cut_to, writer="llm", dropped=dropped)
 
 
-def _citation(searcher: Searcher, n: int, chunk: int, score: float,
+def _citation(context: ReadContext, n: int, chunk: int, score: float,
               supported: Sequence[Verdict]) -> Citation:
     """A source quoting, for each sentence it supports, its passage sentence that says most
     of what the LLM's sentence says."""
-    view = searcher.view
+    view = context.view
     number = view.article_of_chunk(chunk)
     art = view.article(number)
     quotes: list[int] = []
-    sentences = {j: frozenset(searcher.sentence_terms(j)) for j in view.sentences_of_chunk(chunk)}
+    sentences = {j: frozenset(context.sentence_terms(j)) for j in view.sentences_of_chunk(chunk)}
     for verdict in supported:
         best = max(sentences, key=lambda j: sum(
             c.weight for c in verdict.concepts if c.found_in(sentences[j])))

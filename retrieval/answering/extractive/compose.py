@@ -8,9 +8,8 @@ When several articles answer, each report is labelled with its own date.
 
 from __future__ import annotations
 
-from retrieval.answering.choose import Window
-from retrieval.answering.lead import Lead, article_date_text, report_label
-from retrieval.answering.writer import Evidence
+from retrieval.answering.common.reports import article_date_text, report_label
+from retrieval.answering.writer import Evidence, Lead, Window
 from retrieval.store import IndexView
 from retrieval.types import Answer, Citation
 
@@ -21,11 +20,11 @@ def compose(evidence: Evidence, chosen: list[Window], lead: Lead | None = None) 
     """The answer quoting ``chosen`` (best first), numbered by article in that order.
 
     Args:
-        evidence: The question and the search behind it.
+        evidence: The question and the index version it was answered from.
         chosen: The windows to quote, best first.
         lead: The short answer of a factoid question, found in the first window.
     """
-    view = evidence.searcher.view
+    view = evidence.context.view
     lang = evidence.query.lang
     # A short answer is read with the sentence that holds it; the article's other chosen
     # sentences stay in its citation (the quote a reader opens with :show), not the reply.

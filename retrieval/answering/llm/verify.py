@@ -12,8 +12,8 @@
 * every name in it (a capitalised word other than a sentence's ordinary first word) is in a
   cited passage, its title or outlet, under any alias or translation (Egypt ↔ Mesir);
 * most of its other content words are there too, across languages (the question's bilingual
-  term matching, :meth:`retrieval.search.Searcher.concepts`): a share of their weight of at
-  least ``Tuning.verify_coverage``;
+  term matching, :meth:`~retrieval.answering.context.ReadContext.concepts`): a share of
+  their weight of at least ``Tuning.verify_coverage``;
 * it says what the cited sentences say, read for structure (:mod:`.structure`): no
   negation or opposite the aligned sentence does not have (:mod:`.polarity`), no role given
   to another than the one holding it there (:mod:`.roles`), no number counting something
@@ -35,15 +35,15 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from retrieval.answering.counts import Count, count_clash, counts, spelled_values
-from retrieval.answering.dates import date_clash, when_in
-from retrieval.answering.polarity import polarity_clash
-from retrieval.answering.roles import Role, role_clash, roles
-from retrieval.answering.spans import number_values
-from retrieval.answering.structure import Sentence, is_root, read
-from retrieval.answering.voice import addressed_to_reader
-from retrieval.answering.when import Day, WhenSpan, article_day, find_when
-from retrieval.search import Searcher
+from retrieval.answering.common.spans import number_values
+from retrieval.answering.common.when import Day, WhenSpan, article_day, find_when
+from retrieval.answering.context import ReadContext
+from retrieval.answering.llm.counts import Count, count_clash, counts, spelled_values
+from retrieval.answering.llm.dates import date_clash, when_in
+from retrieval.answering.llm.polarity import polarity_clash
+from retrieval.answering.llm.roles import Role, role_clash, roles
+from retrieval.answering.llm.structure import Sentence, is_root, read
+from retrieval.answering.llm.voice import addressed_to_reader
 from retrieval.search.query import Concept
 from retrieval.text.terms import stem, terms
 
@@ -60,7 +60,7 @@ _FILLER = re.compile(r"\b(?:yes|ya|indeed|tentu|hari|at least|setidaknya|sedikit
                      re.I)
 
 #: Facts of each chunk, per loaded version (forgotten with it).
-_FACTS: weakref.WeakKeyDictionary[Searcher, dict[int, Facts]] = weakref.WeakKeyDictionary()
+_FACTS: weakref.WeakKeyDictionary[ReadContext, dict[int, Facts]] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -122,19 +122,19 @@ def claims(reply: str) -> list[Claim]:
     return out
 
 
-def facts(searcher: Searcher, n: int, chunk: int) -> Facts:
+def facts(context: ReadContext, n: int, chunk: int) -> Facts:
     """What passage ``n`` (chunk ``chunk`` of the index) can support."""
     # A chunk's facts depend on the loaded version only, and reading its dates and numbers
     # is nine tenths of a check: they are worked out once per chunk and version.
-    known = _FACTS.setdefault(searcher, {})
+    known = _FACTS.setdefault(context, {})
     found = known.get(chunk)
     if found is None:
-        found = known[chunk] = _chunk_facts(searcher, chunk)
+        found = known[chunk] = _chunk_facts(context, chunk)
     return dataclasses.replace(found, n=n)
 
 
-def _chunk_facts(searcher: Searcher, chunk: int) -> Facts:
-    view = searcher.view
+def _chunk_facts(context: ReadContext, chunk: int) -> Facts:
+    view = context.view
     number = view.article_of_chunk(chunk)
     art = view.article(number)
     text = view.chunk_text(chunk)
@@ -158,7 +158,7 @@ def _chunk_facts(searcher: Searcher, chunk: int) -> Facts:
                        for s in read_sentences))
 
 
-def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]) -> Verdict:
+def check(context: ReadContext, claim: Claim, lang: str, sent: Mapping[int, Facts]) -> Verdict:
     """Whether the passages ``claim`` cites support it (see the module docstring)."""
     if not claim.cites:
         return Verdict(claim, False, "no citation")
@@ -171,12 +171,12 @@ def check(searcher: Searcher, claim: Claim, lang: str, sent: Mapping[int, Facts]
     if voice:
         return Verdict(claim, False, voice)
     dates = when_in(text)
-    concepts = searcher.concepts(_without_dates(text, dates), lang)
+    concepts = context.concepts(_without_dates(text, dates), lang)
     words = read(text)
     why = _numbers_and_dates(text, words, dates, cited, lang) \
-        or _names_and_content(searcher, text, concepts, present) \
+        or _names_and_content(context, text, concepts, present) \
         or _structure(words, concepts, cited, [(w.start, w.end) for w in dates],
-                      _names(searcher, text), lang)
+                      _names(context, text), lang)
     return Verdict(claim, not why, why, concepts)
 
 
@@ -201,9 +201,9 @@ def _numbers_and_dates(text: str, words: Sentence, dates: Sequence[WhenSpan],
     return date_clash(dates, [d for f in cited for d in f.days])
 
 
-def _names_and_content(searcher: Searcher, text: str, concepts: Sequence[Concept],
+def _names_and_content(context: ReadContext, text: str, concepts: Sequence[Concept],
                        present: frozenset[str]) -> str:
-    names = _names(searcher, text)
+    names = _names(context, text)
     total = found = 0.0
     for concept in concepts:
         hit = concept.found_in(present)
@@ -213,12 +213,12 @@ def _names_and_content(searcher: Searcher, text: str, concepts: Sequence[Concept
         found += concept.weight if hit else 0.0
     # A sentence that says nothing checkable ("or [1][2].", an echo of the rules) is no
     # answer either.
-    if not total or found / total < searcher.tuning.verify_coverage:
+    if not total or found / total < context.tuning.verify_coverage:
         return "content"
     return ""
 
 
-def _names(searcher: Searcher, text: str) -> set[str]:
+def _names(context: ReadContext, text: str) -> set[str]:
     """The capitalised words that are names: all but a sentence's first word, which is one
     only when it is not an ordinary word ("Egypt mediated", not "Talks began" or "Korban
     tewas"). A possessive counts as its name ("Astana's"), a compound as its parts
@@ -228,13 +228,13 @@ def _names(searcher: Searcher, text: str) -> set[str]:
     for m in _CAPITAL.finditer(text):
         word = re.sub(r"['’]s?$", "", m.group(0).casefold())
         first = m.start() == lead
-        if first and _ordinary(searcher, word):
+        if first and _ordinary(context, word):
             continue
         names.update(part for part in word.split("-") if part)
     return names
 
 
-def _ordinary(searcher: Searcher, word: str) -> bool:
+def _ordinary(context: ReadContext, word: str) -> bool:
     """Whether a word is a common word of either language: an Indonesian word whose root is
     in Sastrawi's dictionary of root words, or a word the lexicon knows that is no alias."""
     # Sastrawi's stemmer keeps the prefix se- ("sebanyak", "setelah"); it is tried here.
@@ -243,7 +243,7 @@ def _ordinary(searcher: Searcher, word: str) -> bool:
         return True
     # The alias table holds names ("egypt", "mesir") and a few synonym sets ("korban"):
     # an alias is a name unless it is a root word above.
-    return searcher.lexicon.knows(word) and not searcher.lexicon.is_alias(word)
+    return context.lexicon.knows(word) and not context.lexicon.is_alias(word)
 
 
 def _is_name(concept: Concept, names: set[str]) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from retrieval.search import Hit, Query, Searcher
+from retrieval.answering.context import ReadContext
+from retrieval.search import Hit, Query
 from retrieval.tuning import Tuning
 
 __all__ = ["compactness", "confidence", "coverage", "sentence_coverage"]
@@ -34,9 +35,9 @@ def coverage(query: Query, present: frozenset[str], tuning: Tuning,
     return matched / possible if possible > 0 else 0.0
 
 
-def confidence(searcher: Searcher, query: Query, hits: Sequence[Hit]) -> float:
+def confidence(context: ReadContext, query: Query, hits: Sequence[Hit]) -> float:
     """How well the best retrieved article covers the question's concepts, in [0, 1]."""
-    view = searcher.view
+    view = context.view
     best = 0.0
     seen: set[int] = set()
     for hit in hits:
@@ -45,7 +46,7 @@ def confidence(searcher: Searcher, query: Query, hits: Sequence[Hit]) -> float:
             continue
         seen.add(number)
         other = view.article(number).lang != query.lang
-        best = max(best, coverage(query, searcher.article_terms(number), searcher.tuning,
+        best = max(best, coverage(query, context.article_terms(number), context.tuning,
                                   other))
     return best
 

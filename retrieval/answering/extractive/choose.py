@@ -16,19 +16,20 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.answering.coverage import compactness, sentence_coverage
-from retrieval.answering.kinds import question_kind
-from retrieval.answering.lead import short_lead
-from retrieval.search import Hit, Query, Searcher
+from retrieval.answering.context import ReadContext
+from retrieval.answering.extractive.coverage import compactness, sentence_coverage
+from retrieval.answering.extractive.kinds import question_kind
+from retrieval.answering.extractive.lead import short_lead
+from retrieval.answering.writer import Window
+from retrieval.search import Hit, Query
 from retrieval.store import IndexView
 from retrieval.text.terms import terms
 from retrieval.tuning import Tuning
 
-__all__ = ["Window", "answer_first", "choose", "fill", "kind_first", "pick", "reading_list",
+__all__ = ["answer_first", "choose", "fill", "kind_first", "pick", "reading_list",
            "score_windows"]
 
 _WORD = re.compile(r"\w+")
@@ -42,42 +43,29 @@ _CONTINUATIONS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Window:
-    """One sentence, or two adjacent ones read together, with its score."""
-
-    sentences: tuple[int, ...]
-    chunk: int
-    article: int
-    score: float
-    lex: float
-    terms: frozenset[str]
-    hedged: bool = False
-
-
-def choose(searcher: Searcher, query: Query, hits: Sequence[Hit]) -> list[Window]:
+def choose(context: ReadContext, query: Query, hits: Sequence[Hit]) -> list[Window]:
     """The windows to quote, grouped by article in the order the articles ranked."""
-    windows = score_windows(searcher, query, reading_list(searcher, hits))
+    windows = score_windows(context, query, reading_list(context, hits))
     ranked = sorted(windows.values(), key=lambda w: (-w.score, w.sentences))
     if not ranked:
         return []
-    ranked = kind_first(searcher, query, ranked)
-    chosen = fill(searcher, pick(query, ranked, _strength(searcher, hits), searcher.tuning))
+    ranked = kind_first(context, query, ranked)
+    chosen = fill(context, pick(query, ranked, _strength(context, hits), context.tuning))
     return answer_first(query, chosen)
 
 
-def kind_first(searcher: Searcher, query: Query, ranked: list[Window]) -> list[Window]:
+def kind_first(context: ReadContext, query: Query, ranked: list[Window]) -> list[Window]:
     """For a factoid question, the first window holding an answer of the kind asked for
     (a place for "where", a number for "how many") leads, when it scores nearly as well as
     the best: "Where did rebels and the government fight ISIS together?" is answered by the
     sentence naming Qalamoun, not by the one that only repeats the question."""
     if question_kind(query.text) is None:
         return ranked
-    floor = searcher.tuning.kind_window_share * ranked[0].score
+    floor = context.tuning.kind_window_share * ranked[0].score
     for i, w in enumerate(ranked):
         if w.score < floor:
             break
-        if short_lead(searcher, query, w.article, w.sentences) is not None:
+        if short_lead(context, query, w.article, w.sentences) is not None:
             return [w, *ranked[:i], *ranked[i + 1:]]
     return ranked
 
@@ -101,9 +89,9 @@ def _covered(query: Query, terms: frozenset[str]) -> set[int]:
     return {i for i, c in enumerate(query.concepts) if c.found_in(terms)}
 
 
-def reading_list(searcher: Searcher, hits: Sequence[Hit]) -> dict[int, float]:
+def reading_list(context: ReadContext, hits: Sequence[Hit]) -> dict[int, float]:
     """Chunk -> passage score (share of the top hit) for every chunk worth reading."""
-    view, tuning = searcher.view, searcher.tuning
+    view, tuning = context.view, context.tuning
     top_score = max((h.score for h in hits), default=0.0) or 1.0
     chunk_score: dict[int, float] = {}
     for hit in hits:
@@ -119,17 +107,17 @@ def reading_list(searcher: Searcher, hits: Sequence[Hit]) -> dict[int, float]:
     return chunk_score
 
 
-def score_windows(searcher: Searcher, query: Query, chunk_score: dict[int, float]
+def score_windows(context: ReadContext, query: Query, chunk_score: dict[int, float]
                   ) -> dict[tuple[int, ...], Window]:
     """Every window of the listed chunks with its score (the first score of a window wins)."""
-    view, tuning = searcher.view, searcher.tuning
+    view, tuning = context.view, context.tuning
     scored: dict[tuple[int, ...], Window] = {}
     for chunk, passage_score in chunk_score.items():
         sentences = view.sentences_of_chunk(chunk)
         number = view.article_of_chunk(chunk)
         art_lang = view.article(number).lang
-        article_terms = searcher.article_terms(number)
-        lists = [searcher.sentence_terms(j) for j in sentences]
+        article_terms = context.article_terms(number)
+        lists = [context.sentence_terms(j) for j in sentences]
         chunk_terms = frozenset(t for terms_ in lists for t in terms_)
         sims = view.sentence_vectors(sentences.start, sentences.stop) @ \
             query.vector.astype(np.float32)
@@ -161,12 +149,12 @@ def score_windows(searcher: Searcher, query: Query, chunk_score: dict[int, float
     return scored
 
 
-def _strength(searcher: Searcher, hits: Sequence[Hit]) -> dict[int, float]:
+def _strength(context: ReadContext, hits: Sequence[Hit]) -> dict[int, float]:
     """An article's retrieval strength: its best hit's share of the top hit's score."""
     top = max((h.score for h in hits), default=0.0) or 1.0
     strength: dict[int, float] = {}
     for hit in hits:
-        number = searcher.view.article_of_chunk(hit.chunk_id)
+        number = context.view.article_of_chunk(hit.chunk_id)
         strength[number] = max(strength.get(number, 0.0), hit.score / top)
     return strength
 
@@ -205,25 +193,25 @@ def pick(query: Query, ranked: list[Window], strength: dict[int, float], tuning:
     return picks
 
 
-def fill(searcher: Searcher, picks: list[Window]) -> list[Window]:
+def fill(context: ReadContext, picks: list[Window]) -> list[Window]:
     """Take picks while the sentence budget lasts, skipping overlaps and near-duplicates."""
-    budget = searcher.tuning.max_sentences
+    budget = context.tuning.max_sentences
     chosen: list[Window] = []
     used: set[int] = set()
     for cand in picks:
         if sum(len(c.sentences) for c in chosen) + len(cand.sentences) > budget:
             continue
         if used.intersection(cand.sentences) or any(
-                _similar(cand.terms, c.terms, searcher.tuning) for c in chosen):
+                _similar(cand.terms, c.terms, context.tuning) for c in chosen):
             continue
         room = budget - sum(len(c.sentences) for c in chosen) - len(cand.sentences)
-        cand = _complete(searcher, cand, used) if room > 0 else cand
+        cand = _complete(context, cand, used) if room > 0 else cand
         chosen.append(cand)
         used.update(cand.sentences)
     return chosen
 
 
-def _complete(searcher: Searcher, cand: Window, used: set[int]) -> Window:
+def _complete(context: ReadContext, cand: Window, used: set[int]) -> Window:
     """Read a quote with the sentence it leans on: the one before, when the quote opens with
     "However, ..." ("Namun ..."), and the next one, when that continues the quote.
 
@@ -231,7 +219,7 @@ def _complete(searcher: Searcher, cand: Window, used: set[int]) -> Window:
     final agreement" + "However, the parties agreed to continue talks"), and one that opens
     with "However" means little alone.
     """
-    view = searcher.view
+    view = context.view
     art = view.article(cand.article)
     first, last = cand.sentences[0], cand.sentences[-1]
     before = first - 1

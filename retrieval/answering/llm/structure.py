@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from retrieval.answering.opposites import NEGATOR_PHRASES, NEGATORS, NOT_NEGATIONS, pole_of
+from retrieval.answering.llm.opposites import NEGATOR_PHRASES, NEGATORS, NOT_NEGATIONS, pole_of
 from retrieval.search.query import Concept
 from retrieval.text.terms import STOPWORDS, stem
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from retrieval.answering.chat import Message
+from retrieval.answering.llm.chat import Message
 
 __all__ = ["NOT_FOUND", "Block", "messages"]
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from retrieval.answering.numbers import read_digits, write_number
-from retrieval.answering.spans import Span
-from retrieval.answering.when import format_day
+from retrieval.answering.common.numbers import read_digits, write_number
+from retrieval.answering.common.spans import Span
+from retrieval.answering.common.when import format_day
 
 __all__ = ["localize"]
 

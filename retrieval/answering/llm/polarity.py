@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from retrieval.answering.structure import Sentence, positions
+from retrieval.answering.llm.structure import Sentence, positions
 from retrieval.search.query import Concept
 
 __all__ = ["aligned", "polarity_clash"]

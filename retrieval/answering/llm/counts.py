@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from retrieval.answering.numbers import SCALES, spelled_numbers
-from retrieval.answering.spans import number_values
-from retrieval.answering.structure import Sentence, Word, positions
+from retrieval.answering.common.numbers import SCALES, spelled_numbers
+from retrieval.answering.common.spans import number_values
+from retrieval.answering.llm.structure import Sentence, Word, positions
 from retrieval.search.query import Concept
 
 __all__ = ["Count", "count_clash", "counts", "spelled_values"]
@@ -155,7 +155,7 @@ def spelled_values(sentence: Sentence) -> list[float]:
 
 def _spelled(words: Sequence[str]) -> list[tuple[int, int, float]]:
     """The numbers ``words`` write in words, as (first word, word after the last, value):
-    :func:`retrieval.answering.numbers.spelled_numbers` read over the words joined by spaces,
+    :func:`retrieval.answering.common.numbers.spelled_numbers` read over the words joined by spaces,
     its character offsets mapped back to word positions, a split-off scale multiplied in."""
     starts, offset = {}, 0
     for i, word in enumerate(words):

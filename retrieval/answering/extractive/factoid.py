@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from retrieval.answering.kinds import Kind
-from retrieval.answering.spans import (
+from retrieval.answering.common.spans import (
     TITLES,
     Span,
     date_spans,
@@ -23,7 +22,8 @@ from retrieval.answering.spans import (
     number_spans,
     year_spans,
 )
-from retrieval.answering.when import Day
+from retrieval.answering.common.when import Day
+from retrieval.answering.extractive.kinds import Kind
 from retrieval.search import Query
 from retrieval.text.lexicon import Lexicon
 from retrieval.text.places import is_place
@@ -71,7 +71,7 @@ _DEFINITION = re.compile(r"\b(?:apa itu|apakah itu|what is an?|what are|who is|s
 
 @dataclass(frozen=True)
 class ArticleNames:
-    """:class:`~retrieval.answering.spans.Names` for one article: the lexicon's words and
+    """:class:`~retrieval.answering.common.spans.Names` for one article: the lexicon's words and
     places, and the words the article writes capitalised in mid-sentence."""
 
     lexicon: Lexicon

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import re
 
-from retrieval.answering.spans import TITLES
-from retrieval.search import Query, Searcher
+from retrieval.answering.common.spans import TITLES
+from retrieval.answering.context import ReadContext
+from retrieval.search import Query
 from retrieval.text.places import is_major_place, is_place
 from retrieval.text.terms import STOPWORDS, stem
 
@@ -32,34 +33,34 @@ _CALENDAR = frozenset("""
 """.split())
 
 
-def absent_names(searcher: Searcher, query: Query, articles: list[int]) -> list[str]:
+def absent_names(context: ReadContext, query: Query, articles: list[int]) -> list[str]:
     """The names of the question that make ``articles`` the wrong ones to answer from.
 
     Args:
-        searcher: For the articles' terms and the lexicon.
+        context: For the articles' terms and the lexicon.
         query: The analysed question.
         articles: The articles the answer would quote.
 
     Returns:
         The missing names as the question writes them (empty: the articles will do).
     """
-    present = frozenset().union(*(searcher.article_terms(a) for a in articles))
+    present = frozenset().union(*(context.article_terms(a) for a in articles))
     found: list[list[str]] = []
     missing: list[list[str]] = []
-    for group in _name_groups(searcher, query.text):
+    for group in _name_groups(context, query.text):
         (found if _mentioned(query, group, present) else missing).append(group)
-    people = [g for g in missing if _person(searcher, g)]
+    people = [g for g in missing if _person(context, g)]
     if people:
         return [" ".join(g) for g in people]
     return [" ".join(g) for g in missing] if missing and not found else []
 
 
-def mentioned_anywhere(searcher: Searcher, query: Query, name: str) -> bool:
+def mentioned_anywhere(context: ReadContext, query: Query, name: str) -> bool:
     """Whether any indexed article mentions ``name`` (one of the question's names), under
     any of its forms: then the articles chosen are about something else, but "no article
     mentions it" would be false."""
     words = {part for part in re.split(r"[\s/-]+", name.casefold()) if part}
-    doc_freq = searcher.view.bm25.doc_freq
+    doc_freq = context.view.bm25.doc_freq
     for concept in query.concepts:
         named = concept.word in words or concept.word == name.casefold()
         if named and any(doc_freq(t) > 0 for t in concept.singles):
@@ -67,10 +68,10 @@ def mentioned_anywhere(searcher: Searcher, query: Query, name: str) -> bool:
     return any(doc_freq(stem(w, "id")) > 0 or doc_freq(stem(w, "en")) > 0 for w in words)
 
 
-def _name_groups(searcher: Searcher, text: str) -> list[list[str]]:
+def _name_groups(context: ReadContext, text: str) -> list[list[str]]:
     # "Syria's coast" names Syria (as the question's terms do, retrieval.text.terms).
     tokens = [re.sub(r"['’]s$", "", m.group(0)).rstrip(".'’") for m in _TOKEN.finditer(text)]
-    lexicon = searcher.lexicon
+    lexicon = context.lexicon
     groups: list[list[str]] = []
     current: list[str] = []
     for i, token in enumerate(tokens):
@@ -104,9 +105,9 @@ def _mentioned(query: Query, group: list[str], present: frozenset[str]) -> bool:
                for w in words)
 
 
-def _person(searcher: Searcher, group: list[str]) -> bool:
+def _person(context: ReadContext, group: list[str]) -> bool:
     """A person's (or an organisation's) name: no place, no acronym, no ordinary word."""
-    lexicon = searcher.lexicon
+    lexicon = context.lexicon
     return not any(is_place(w) or lexicon.is_alias(w) or (w.isupper() and len(w) <= 5)
                    or lexicon.knows(w.casefold()) for w in group)
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from retrieval.errors import LlmError
 
 if TYPE_CHECKING:
-    from retrieval.answering.bounded import Budget
+    from retrieval.answering.llm.bounded import Budget
 
 __all__ = ["ChatClient", "Message", "OpenAIChat"]
 
@@ -82,7 +82,7 @@ class OpenAIChat:
     def complete(self, messages: Sequence[Message],
                  on_delta: Callable[[str], None] | None = None) -> str:
         """See :meth:`ChatClient.complete`; the call ends within :attr:`deadline`."""
-        from retrieval.answering.bounded import Budget
+        from retrieval.answering.llm.bounded import Budget
 
         # The clock starts before the first (0.4 s+) import of the package: the user waits
         # for that too. Deferred, since it is only needed when an LLM is configured.
@@ -112,7 +112,7 @@ class OpenAIChat:
         """One request on its own connection, closed on return: (text, cut at the cap)."""
         import openai
 
-        from retrieval.answering.bounded import bounded_client
+        from retrieval.answering.llm.bounded import bounded_client
 
         with openai.OpenAI(base_url=self._url, api_key=self._key or "none",
                            timeout=self._timeout, max_retries=0,

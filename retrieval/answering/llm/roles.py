@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
-from retrieval.answering.structure import Sentence, Word, is_root, positions
+from retrieval.answering.llm.structure import Sentence, Word, is_root, positions
 from retrieval.search.query import Concept
 from retrieval.text.terms import stem
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from retrieval.answering.when import Day, WhenSpan, find_when
+from retrieval.answering.common.when import Day, WhenSpan, find_when
 
 __all__ = ["date_clash", "when_in"]
 
