@@ -163,7 +163,8 @@ class Engine:
         if not prepared.supported:
             return Answer(question, "", True, "en", cut_to=cut_to, reason="language")
         k = k or self.settings.top_k
-        query = searcher.analyse(question, follow_up_context(question, history))
+        # Its language was found once, when it was prepared.
+        query = searcher.analyse(question, follow_up_context(question, history), prepared.lang)
         hits = searcher.search(query, max(k, self._tuning.answer_passages))
         evidence = Evidence(question, query, tuple(hits[:self._tuning.answer_passages]),
                             tuple(searcher.passages(hits[:k])), loaded.context, cut_to, on_text)

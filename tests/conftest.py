@@ -11,6 +11,12 @@ from pathlib import Path
 
 import pytest
 
+# The Milvus tests load gRPC into this process. Its fork handlers restart its poller in a
+# child forked for `preexec_fn=default_signals`, where `subprocess` then closes that poller's
+# descriptor before exec: the child aborts ("epoll_wait error: Bad file descriptor", SIGABRT),
+# now and then. Children here always exec at once, so gRPC's fork support is not needed.
+os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
+
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
 from retrieval.embedding.embed import Embedder, HashingEmbedder, load_embedder

@@ -258,7 +258,7 @@ def _add_form(form: str, weight: float, stems: dict[str, float], singles: set[st
 
 def analyse(question: str, context: str, lexicon: Lexicon, doc_freq: Callable[[str], int],
             num_docs: int, encoder: QueryEncoder, translation_weight: Mapping[str, float],
-            synonym_weight: float) -> Query:
+            synonym_weight: float, lang: str | None = None) -> Query:
     """Turn a question (and optional earlier-turn context) into a :class:`Query`.
 
     Args:
@@ -270,9 +270,11 @@ def analyse(question: str, context: str, lexicon: Lexicon, doc_freq: Callable[[s
         encoder: Encodes the question (with its context) into a vector.
         translation_weight: Weight of translated forms, by the question's language.
         synonym_weight: Weight of an Indonesian word's news synonyms.
+        lang: The question's language when the caller found it already (a prepared
+            question); detected here otherwise.
     """
     analyser = _Analyser(lexicon, doc_freq, num_docs, translation_weight, synonym_weight)
-    lang = detect_language(question)
+    lang = lang or detect_language(question)
     concepts = analyser.concepts(question, lang, 1.0)
     if context:
         own = {c.word for c in concepts}

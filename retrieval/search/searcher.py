@@ -78,11 +78,12 @@ class Searcher:
         """The bilingual lexicon (translations, aliases, known words)."""
         return self._lexicon
 
-    def analyse(self, question: str, context: str = "") -> Query:
-        """Turn a question (and optional earlier-turn context) into a :class:`Query`."""
+    def analyse(self, question: str, context: str = "", lang: str | None = None) -> Query:
+        """Turn a question (and optional earlier-turn context) into a :class:`Query`;
+        ``lang`` is its language when already known (else it is detected)."""
         return analyse(question, context, self._lexicon, self.view.bm25.doc_freq,
                        self.view.num_chunks, self._encoder, self.tuning.translation_weight,
-                       self.tuning.synonym_weight)
+                       self.tuning.synonym_weight, lang)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first."""
