@@ -69,7 +69,7 @@ class Tuning:
     #: FacQA train questions asked with and without their answering passage) puts 90% of
     #: answerable questions above 0.54; at 0.4 it answers 96.9% and abstains on 36.6% once
     #: the answer is removed. 0.4 because a factoid question also abstains when its best
-    #: sentences hold no answer of the kind asked (extractive.py), which does much of the
+    #: sentences hold no answer of the kind asked (answering/gate.py), which does much of the
     #: refusing: on the seeds sets the pair answered more (own dev false abstentions 2 -> 1
     #: of 87) and refused as often as 0.51 alone did.
     min_confidence: float = 0.4

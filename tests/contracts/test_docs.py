@@ -15,6 +15,7 @@ from bot.cli import main
 from bot.texts import TEXTS
 from retrieval.building import BuildReport
 from retrieval.config import BUNDLED_MODEL, Settings, variables
+from retrieval.tuning import TUNING
 from retrieval.types import Answer, Citation, IndexInfo, Passage
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -66,6 +67,13 @@ def test_readme_table_lists_every_setting_with_its_default() -> None:
             assert shown == f"`{value}`", f"{variable}: README says {shown}, code {value}"
         else:
             assert "`" not in shown, f"{variable} has no fixed default; README says {shown}"
+
+
+def test_readme_names_the_calibrated_threshold_in_force() -> None:
+    # The row's default is "calibrated" (it lives in tuning.py, not in the settings): the
+    # value shown beside it must be the one the gate uses, not an earlier calibration.
+    row = re.search(r"^\| `KABAR_MIN_CONFIDENCE` \|[^\n]*\((\d\.\d+)\) \|$", README, re.MULTILINE)
+    assert row is not None and float(row.group(1)) == TUNING.min_confidence
 
 
 def test_json_fields_are_documented() -> None:
