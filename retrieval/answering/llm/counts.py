@@ -29,8 +29,9 @@ from retrieval.search.query import Concept
 
 __all__ = ["Count", "count_clash", "counts", "spelled_values"]
 
-_SCALES = frozenset("ribu juta miliar milyar triliun thousand million billion trillion "
-                    "persen percent per cent".split())
+#: Words that scale or qualify the number before them: the scale words numbers are read
+#: with, and percent.
+_SCALES = frozenset(SCALES) | frozenset("persen percent per cent".split())
 #: Words that count anything: a claim need not repeat the passage's noun for them.
 _ANY = frozenset("people person persons individuals orang jiwa total sebanyak some about "
                  "around approximately sekitar kurang lebih".split())
