@@ -67,7 +67,7 @@ from retrieval.text.lexicon import Lexicon
 from retrieval.tuning import effective
 
 K = 10
-SWEEP = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+SWEEP = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7)
 _WORD = re.compile(r"\w+")
 
 
@@ -139,6 +139,26 @@ def sweep(settings: Settings, embedder: Embedder, lexicon: Lexicon,
     return rows
 
 
+def tune_only(settings: Settings, facqa: Path, qa_eval: ModuleType) -> int:
+    """``--tune-only``: build, then sweep the dense weight on the train questions in
+    Indonesian and in their English translations; nothing else."""
+    embedder = load_embedder(settings)
+    lexicon = Lexicon.load()
+    build_index(settings, fixed(embedder))
+    english = read_jsonl(Path(__file__).parent / "data" / "facqa-train-en.jsonl")
+    figures: dict[str, Any] = {"model": embedder.model_id}
+    for name, questions in (("id", read_jsonl(facqa / "questions-train.jsonl")),
+                            ("en", english)):
+        rows = sweep(settings, embedder, lexicon, questions, qa_eval)
+        figures[f"tune_train_{name}"] = [_rounded(r) for r in rows]
+        print(table(f"dense-weight sweep, FacQA train ({name}, {len(questions)} questions, "
+                    f"{embedder.model_id})", ("dense_weight", "R@1", "R@5", "MRR@10"),
+                    [(f"{r['dense_weight']:g}", f"{r['R1']:.3f}", f"{r['R5']:.3f}",
+                      f"{r['MRR10']:.3f}") for r in rows]))
+    final_json("bench_quality_tune", figures)
+    return 0
+
+
 def cross_lingual(settings: Settings, embedder: Embedder, lexicon: Lexicon, qa_eval: ModuleType,
                   corpus: Path, split: str, out: Path) -> dict[str, dict[str, float]]:
     """The English translations of ``split`` and their Indonesian originals, scored apart."""
@@ -172,6 +192,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="keep the JSON-lines answers of each run here")
     parser.add_argument("--tune", action="store_true",
                         help="also sweep the dense weight on the train questions")
+    parser.add_argument("--tune-only", action="store_true",
+                        help="only sweep the dense weight (train, Indonesian and English)")
+    parser.add_argument("--model", metavar="ID",
+                        help="embedding model (default: Kabar's default)")
     args = parser.parse_args(argv)
     facqa = facqa_or_skip(args.shared)
     qa_eval = load_qa_eval(args.shared)
@@ -187,6 +211,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         out = args.out or tmp / "out"
         out.mkdir(parents=True, exist_ok=True)
         settings = settings_for(facqa / "corpus", index)
+        if args.model:
+            settings = settings.replace(embedding_model=args.model)
+        if args.tune_only:
+            return tune_only(settings, facqa, qa_eval)
         with Stopwatch() as load_sw:
             embedder = load_embedder(settings)
             lexicon = Lexicon.load()
