@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from _common import (
     ROOT,
     SEEDS,
@@ -69,6 +70,7 @@ MEANING_KINDS = ("polarity", "role", "count", "spelled", "date", "voice")
 DEV = (ROOT / "benchmarks" / "data" / "seeds-dev.jsonl", ROOT.parent / "shared" / "eval" /
        "seeds-dev.jsonl")
 SEED = 20240726
+_CITE_MARK = re.compile(r"\[\s*\d+(?:\s*[,;]\s*\d+)*\s*\]")
 FAITHFUL = "faithful"
 KINDS = ("a number changed", "b name swapped", "c citation shifted", "d other article",
          "e uncited", "f injected order", "f injected secret")
@@ -152,11 +154,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="print faithful sentences dropped and perturbed ones kept")
     parser.add_argument("--meaning", action="store_true",
                         help="only the crafted set, over a hashing-embedder index")
+    parser.add_argument("--model", metavar="ID",
+                        help="embedding model (default: Kabar's; with --meaning: hashing:64). "
+                             "A model with a calibrated similarity floor adds the meaning check")
+    parser.add_argument("--similarities", action="store_true",
+                        help="also print the closest-sentence similarity of faithful and "
+                             "unsupported sentences (what the floor is calibrated on)")
     args = parser.parse_args(argv)
     quiet()
     if args.meaning:
         with tempfile.TemporaryDirectory() as tmp:
-            engine = _engine(Path(tmp), None, "hashing:64")
+            engine = _engine(Path(tmp), None, args.model or "hashing:64")
             final_json("verify-meaning", _meaning(_context(engine), args.show))
         return 0
     docs = {i["id"]: frozenset(i["docs"]) for path in DEV if path.is_file()
@@ -164,11 +172,13 @@ def main(argv: list[str] | None = None) -> int:
     rng = random.Random(SEED)
     with tempfile.TemporaryDirectory() as tmp:
         probe = Probe()
-        engine = _engine(Path(tmp), probe)
+        engine = _engine(Path(tmp), probe, args.model)
         cases, paths, skipped = _retrieve(engine, probe, read_jsonl(RECORDS), docs)
         outcomes = [_verify(case, kind, reply)
                     for case in cases for kind, reply in _replies(case, cases, rng)]
         figures = _report(outcomes, paths)
+        if args.similarities:
+            figures["similarities"] = _similarities(outcomes)
         if args.show:
             _show(outcomes, skipped)
         figures["meaning"] = _meaning(_context(engine), args.show)
@@ -218,8 +228,7 @@ def _retrieve(engine: Engine, probe: Probe, records: list[dict[str, Any]],
 
 def _context(engine: Engine) -> ReadContext:
     """What the writers read of the engine's loaded index version."""
-    searcher = engine.searcher
-    return ReadContext(searcher.view, searcher.lexicon, searcher.tuning)
+    return engine.context
 
 
 def _evidence(engine: Engine, context: ReadContext, question: str) -> Evidence:
@@ -323,6 +332,28 @@ def _verify(case: Case, kind: str, reply: str) -> Outcome:
     shown = bool(kept) and all(kept) if kind == FAITHFUL else any(kept)
     return Outcome(case, kind, reply, shown, ", ".join(v.why for v in verdicts if not v.kept),
                    _missing(verdicts, sent), middle - started, ended - middle)
+
+
+def _similarities(outcomes: Sequence[Outcome]) -> dict[str, list[float]]:
+    """Percentiles (5, 25, 50) of each kind's closest-sentence similarity (the lowest over
+    a reply's cited sentences)."""
+    from retrieval.answering.llm.similar import closest_similarity
+
+    found: dict[str, list[float]] = {}
+    for o in outcomes:
+        context = o.case.evidence.context
+        sims = [closest_similarity(context, _CITE_MARK.sub(" ", c.text),
+                                   [o.case.chunks[n - 1] for n in c.cites
+                                    if 0 < n <= len(o.case.chunks)])
+                for c in claims(o.reply) if c.cites]
+        if sims:
+            found.setdefault(o.kind, []).append(min(sims))
+    rows = {kind: [round(float(p), 3) for p in np.percentile(v, [5, 25, 50])]
+            for kind, v in sorted(found.items())}
+    print(table("closest-sentence similarity (5th, 25th, 50th percentile)",
+                ["kind", "p5", "p25", "p50", "n"],
+                [[k, *r, len(found[k])] for k, r in rows.items()]))
+    return rows
 
 
 def _missing(verdicts: Sequence[Verdict], sent: dict[int, Any]) -> str:

@@ -181,6 +181,11 @@ class Engine:
         return searcher.passages(searcher.search(query, k or self.settings.top_k))
 
     @property
+    def context(self) -> ReadContext:
+        """What the gate and the writers read of the loaded version."""
+        return self._loaded.context
+
+    @property
     def searcher(self) -> Searcher:
         """The searcher over the currently loaded index version."""
         return self._loaded.searcher
@@ -201,4 +206,4 @@ class Engine:
     def _load(self, version: str | None = None) -> _Loaded:
         data = self._store.load(self._encoder.model_id, version)
         return _Loaded(Searcher(data, self._encoder, self._lexicon, self._tuning), data.info(),
-                       ReadContext(data, self._lexicon, self._tuning))
+                       ReadContext(data, self._lexicon, self._tuning, self._encoder))

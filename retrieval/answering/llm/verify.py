@@ -19,6 +19,8 @@
   to another than the one holding it there (:mod:`.roles`), no number counting something
   other than what it counts there (:mod:`.counts`; numbers in words, :mod:`.spelled`, are
   numbers);
+* it is close in meaning to one sentence it cites, by the model's sentence vectors
+  (:mod:`.similar`; models with a calibrated floor only);
 * it is no order to the reader, link or setting/secret name (:mod:`.voice`), whatever the
   article says: those are never said in the bot's voice.
 
@@ -42,6 +44,7 @@ from retrieval.answering.llm.counts import Count, count_clash, counts, spelled_v
 from retrieval.answering.llm.dates import date_clash, when_in
 from retrieval.answering.llm.polarity import polarity_clash
 from retrieval.answering.llm.roles import Role, role_clash, roles
+from retrieval.answering.llm.similar import meaning_gap
 from retrieval.answering.llm.structure import Sentence, is_root, read
 from retrieval.answering.llm.voice import addressed_to_reader
 from retrieval.search.query import Concept
@@ -94,6 +97,7 @@ class Verdict:
     claim: Claim
     kept: bool
     why: str = ""  # "no citation", "cites a passage not sent", "number", "date", "name",
+    #                "meaning" (too far from every cited sentence),
     #                "content"
     concepts: tuple[Concept, ...] = ()  # what it says, for picking the supporting quotes
 
@@ -176,7 +180,8 @@ def check(context: ReadContext, claim: Claim, lang: str, sent: Mapping[int, Fact
     why = _numbers_and_dates(text, words, dates, cited, lang) \
         or _names_and_content(context, text, concepts, present) \
         or _structure(words, concepts, cited, [(w.start, w.end) for w in dates],
-                      _names(context, text), lang)
+                      _names(context, text), lang) \
+        or meaning_gap(context, text, [f.chunk for f in cited])
     return Verdict(claim, not why, why, concepts)
 
 
