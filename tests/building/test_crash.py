@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import KABAR, kabar_env
 
-from retrieval.config import BUNDLED_MODEL
+from retrieval.config import DEFAULT_MODEL
 from retrieval.store import versions
 
 pytestmark = pytest.mark.e2e
@@ -75,7 +75,7 @@ def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
         (seeds / f"gen{n:03d}.txt").write_text(make_article(n), encoding="utf-8")
 
     def check_previous_intact(label: str) -> None:
-        data = versions.load(index_dir, model_id=BUNDLED_MODEL)
+        data = versions.load(index_dir, model_id=DEFAULT_MODEL)
         assert data.version == published, label
         assert len(data.articles) == articles, label
         assert len(data.vectors) == data.num_chunks == data.bm25.num_docs, label
@@ -149,7 +149,7 @@ def test_sigkill_mid_rebuild_keeps_the_published_index(tmp_path: Path) -> None:
     assert final.returncode == 0, final.stderr
     report = json.loads(final.stdout.splitlines()[-1])
     assert report["version"] != published
-    data = versions.load(index_dir, model_id=BUNDLED_MODEL)
+    data = versions.load(index_dir, model_id=DEFAULT_MODEL)
     assert data.version == report["version"] == versions.current_version(index_dir)
     assert len(data.articles) == 5 + EXTRA_ARTICLES
     assert len(data.vectors) == data.num_chunks == report["chunks"]

