@@ -43,17 +43,18 @@ from retrieval.text.terms import terms
 __all__ = ["FEATURES", "Candidate", "chance", "score_candidates"]
 
 _WORD = re.compile(r"\w+")
-FEATURES = ("near", "near_name", "cued", "kind_fit", "category", "counts", "unit", "first",
-            "alone", "list", "trimmed", "opening", "day", "office", "agent", "host")
+FEATURES = ("near", "near_name", "cued", "place_fit", "person_fit", "category", "counts",
+            "unit", "first", "alone", "list", "trimmed", "opening", "day", "office", "agent",
+            "host")
 # Fitted on FacQA train (benchmarks/fit_short.py): the log-odds a feature adds, and the
 # log-odds of each kind of question before any feature.
 _WEIGHTS: dict[str, float] = {
-    "near": 1.27, "near_name": -0.25, "cued": 1.22, "kind_fit": 0.72, "category": 2.37,
-    "counts": 0.63, "unit": -0.23, "first": -0.86, "alone": 1.88, "list": 0.39, "trimmed":
-    -0.43, "opening": -0.67, "day": 0.73, "office": 2.0, "agent": 1.19, "host": -1.0,
+    "near": 1.0, "near_name": -0.1, "cued": 1.1, "place_fit": 0.67, "person_fit": 0.76,
+    "category": 2.3, "counts": 0.37, "unit": 0.2, "first": -0.46, "alone": 1.47, "list": 0.6,
+    "trimmed": -0.04, "opening": -0.13, "day": 0.65, "office": 2.0, "agent": 1.0, "host": -1.0,
 }
 _BIAS: dict[str, float] = {
-    "who": -1.19, "place": -0.79, "date": -0.05, "year": 0.28, "number": -0.59, "name": -1.21,
+    "who": -0.84, "place": -0.94, "date": -0.49, "year": -0.51, "number": -0.39, "name": -1.42,
 }
 # "X apa(kah)/mana(kah)", "apa nama X", "which X": X is the kind of thing asked.
 _CATEGORY = re.compile(r"\b(?:apa(?:kah)? nama|which|what) (\w+)|(\w+) (?:apa|mana)(?:kah)?\b")
@@ -109,7 +110,9 @@ def _features(kind: Kind, query: Query, text: str, ctx: Context, span: Span,
         "category": 1.0 if naming and _of_category(query, text, span, lang) else 0.0,
         "opening": 1.0 if span.start <= ctx.dateline_end and " " not in span.text else 0.0,
         "cued": 1.0 if cued(kind, text, span, ctx.names) else 0.0,
-        "kind_fit": 1.0 if kind_fits(kind, span, ctx.names, person) else 0.0,
+        # Of the sort asked, or not: a known place for "where", a person for "who".
+        "place_fit": _fit(kind == "place", kind_fits(kind, span, ctx.names, person)),
+        "person_fit": _fit(kind == "who" or person, kind_fits(kind, span, ctx.names, person)),
         "counts": 1.0 if kind == "number" and wanted and counts(text, span, wanted, lang)
         else 0.0,
         "unit": 1.0 if kind == "number" and span.unit and not span.unit[:1].isdigit()
@@ -121,6 +124,11 @@ def _features(kind: Kind, query: Query, text: str, ctx: Context, span: Span,
         "agent": agent_of(role, text, span, lang) if naming and not role.offices else 0.0,
         "host": 1.0 if naming and hosted(text, span) else 0.0,
     }
+
+
+def _fit(asked: bool, fits: bool) -> float:
+    """1 when the sort asked is met, -1 when it is not, 0 when no sort is asked."""
+    return 0.0 if not asked else (1.0 if fits else -1.0)
 
 
 def _nearness(concepts: Sequence[Concept], sentence: str, span: Span, lang: str) -> float:

@@ -1,12 +1,11 @@
-"""The short answer of a factoid question, picked from the sentence that answers it.
+"""The candidate short answers of a factoid question in one sentence, and their clues.
 
-Candidates of the kind the question asks for (:mod:`.kinds`, :mod:`.spans`) are ranked by how
-close they sit to the words of the sentence that match the question, with bonuses for the
-cue words that introduce such an answer ("di Kairo", "dimediasi oleh Amerika Serikat",
-"bertemu dengan Qatar, Mesir dan ..."), for a count of the thing asked about ("berapa
-pemukiman" → "enam pemukiman"), for a known place when a place is asked for and for a
-person's name when a person is. What the question already names is never the answer, nor is
-the article's dateline.
+Candidates are the spans of the kind the question asks for (:mod:`.kinds`, :mod:`.spans`),
+without what the question already names and without the article's dateline; the clues
+that :mod:`.candidates` scores are here too: a cue word that introduces such an answer
+("di Kairo", "dimediasi oleh Amerika Serikat"), a count of the thing asked ("berapa
+pemukiman" → "enam pemukiman"), a known place when a place is asked for and a person's
+name when a person is.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from retrieval.text.places import is_place
 from retrieval.text.terms import STOPWORDS, terms
 
 __all__ = ["ArticleNames", "Context", "candidate_spans", "counted", "counts", "cued", "kind_fits",
-           "pick_short", "wants_person"]
+           "wants_person"]
 
 _WORD = re.compile(r"\w+")
 # Words right before a candidate that say it is the answer asked for.
@@ -43,9 +42,6 @@ _CUES: dict[str, frozenset[str]] = {
     "name": frozenset("oleh by dengan with bagi adalah yaitu yakni ialah called named "
                       "disebut bernama dari from".split()),
 }
-_CUE_BONUS = 40  # characters of distance a cue word is worth
-_KIND_BONUS = 25  # a known place for "where", a person's name for "who", a counted noun
-_LIST_BONUS = 15  # a whole list rather than one of its members
 _COUNTED = re.compile(r"(?<!tanggal )(?<!tahun )(?<!pukul )(?<!jam )\b(?:berapa(?:kah)?|how many|"
                       r"how much)\s+((?:\w+ ){0,2}\w+)")
 # Words after "berapa" that ask for a measure, not for a count of things.
@@ -136,19 +132,6 @@ def candidate_spans(kind: Kind, query: Query, sentence: str, context: Context
     return out
 
 
-def pick_short(kind: Kind, query: Query, sentence: str, context: Context) -> Span | None:
-    """The first-found candidate closest to the question's words, with cue and kind
-    bonuses (the ranking before candidates were scored; kept for comparison)."""
-    anchors = _anchors(query, sentence, context.lang)
-    wanted = counted(query)
-    best: tuple[float, Span] | None = None
-    for found, _ in candidate_spans(kind, query, sentence, context):
-        score = _distance(found, anchors) - _bonus(kind, sentence, found, context, wanted)
-        if best is None or score < best[0]:
-            best = (score, found)
-    return best[1] if best is not None else None
-
-
 def _candidates(kind: Kind, sentence: str, context: Context) -> list[Span]:
     if kind == "number":
         return number_spans(sentence, context.lang)
@@ -160,17 +143,6 @@ def _candidates(kind: Kind, sentence: str, context: Context) -> list[Span]:
             for s in date_spans(sentence, context.published)
             if s.day is not None and s.day.year is not None]
     return name_spans(sentence, context.names)
-
-
-def _anchors(query: Query, sentence: str, lang: str) -> list[int]:
-    """Offsets of the sentence's words that match a concept of the question."""
-    wanted = {t for c in query.concepts for t in c.stems}
-    found = []
-    for m in _WORD.finditer(sentence):
-        stems = terms(m.group(0), lang)
-        if stems and stems[0] in wanted:
-            found.append(m.start())
-    return found
 
 
 def _without_asked(query: Query, span: Span, lang: str, strict: bool) -> Span | None:
@@ -210,26 +182,6 @@ def counted(query: Query) -> set[str]:
         if concept is not None and not concept.name:
             return set(concept.stems)
     return set()
-
-
-def _distance(span: Span, anchors: list[int]) -> float:
-    if not anchors:
-        return float(span.start)
-    return float(min(min(abs(a - span.start), abs(a - span.end)) for a in anchors))
-
-
-def _bonus(kind: Kind, sentence: str, span: Span, context: Context, counted: set[str]
-           ) -> float:
-    bonus = _LIST_BONUS if span.kind == "list" else 0.0
-    if cued(kind, sentence, span, context.names):
-        bonus += _CUE_BONUS
-    if kind == "date" and span.day is not None and span.day.day is not None:
-        bonus += _CUE_BONUS  # a calendar day rather than a bare weekday
-    if kind in ("place", "who") and kind_fits(kind, span, context.names, False):
-        bonus += _KIND_BONUS
-    if kind == "number" and counted and counts(sentence, span, counted, context.lang):
-        bonus += _CUE_BONUS + _KIND_BONUS
-    return bonus
 
 
 def cued(kind: Kind, sentence: str, span: Span, names: ArticleNames) -> bool:
