@@ -49,12 +49,13 @@ FEATURES = ("near", "near_name", "cued", "place_fit", "person_fit", "category", 
 # Fitted on FacQA train (benchmarks/fit_short.py): the log-odds a feature adds, and the
 # log-odds of each kind of question before any feature.
 _WEIGHTS: dict[str, float] = {
-    "near": 1.0, "near_name": -0.1, "cued": 1.1, "place_fit": 0.67, "person_fit": 0.76,
-    "category": 2.3, "counts": 0.37, "unit": 0.2, "first": -0.46, "alone": 1.47, "list": 0.6,
-    "trimmed": -0.04, "opening": -0.13, "day": 0.65, "office": 2.0, "agent": 1.0, "host": -1.0,
+    "near": 1.88, "near_name": -0.01, "cued": 1.01, "place_fit": 0.45, "person_fit": 0.34,
+    "category": 2.38, "counts": 0.5, "unit": -0.32, "first": -0.39, "alone": 1.59, "list":
+    0.62, "trimmed": 0.12, "opening": -0.48, "day": 0.12, "office": 2.0, "agent": 1.0, "host":
+    -1.0,
 }
 _BIAS: dict[str, float] = {
-    "who": -0.84, "place": -0.94, "date": -0.49, "year": -0.51, "number": -0.39, "name": -1.42,
+    "who": -1.96, "place": -1.72, "date": -0.89, "year": -1.49, "number": -1.09, "name": -2.09,
 }
 # "X apa(kah)/mana(kah)", "apa nama X", "which X": X is the kind of thing asked.
 _CATEGORY = re.compile(r"\b(?:apa(?:kah)? nama|which|what) (\w+)|(\w+) (?:apa|mana)(?:kah)?\b")
