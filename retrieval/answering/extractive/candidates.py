@@ -8,7 +8,8 @@ office of that country, the doer of that action, not the host), whether it is th
 candidate. A logistic model over them gives the chance that the short answer is right;
 the weights were fitted on FacQA train (``benchmarks/fit_short.py`` prints them), and
 the short line is shown only above ``Tuning.short_min_chance``, else the quoted
-sentence leads alone.
+sentence leads alone. The role features are rare in FacQA, so their weights are floors set
+by hand (office 2, agent 1, host -1), and a name attached to another office never answers.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ _WORD = re.compile(r"\w+")
 FEATURES = ("near", "near_name", "cued", "place_fit", "person_fit", "category", "counts",
             "unit", "first", "alone", "list", "trimmed", "opening", "day", "office", "agent",
             "host")
-# Fitted on FacQA train (benchmarks/fit_short.py): the log-odds a feature adds, and the
-# log-odds of each kind of question before any feature.
+# Fitted on the first 450 FacQA train questions (benchmarks/fit_short.py --limit 450): the
+# log-odds a feature adds, and the log-odds of each kind of question before any feature.
 _WEIGHTS: dict[str, float] = {
     "near": 1.88, "near_name": -0.01, "cued": 1.01, "place_fit": 0.45, "person_fit": 0.34,
     "category": 2.38, "counts": 0.5, "unit": -0.32, "first": -0.39, "alone": 1.59, "list":
