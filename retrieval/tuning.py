@@ -136,6 +136,12 @@ class Tuning:
     #: Word-set overlap (Jaccard) above which two quoted windows count as near-duplicates.
     duplicate_overlap: float = 0.6
 
+    # --- answers: the short answer line (issue 18) ----------------------------------------------
+    #: Chance, by the candidate model of answering/extractive/candidates.py, that a factoid
+    #: question's best short answer is right, below which no short line is shown (the quoted
+    #: sentence leads). Chosen on FacQA train (benchmarks/fit_short.py).
+    short_min_chance: float = 0.6
+
     def dense_weight_for(self, model_id: str, lang: str = "id") -> float:
         """The tuned fusion weight for a model, for questions in ``lang``."""
         table = self.dense_weights_en if lang == "en" else self.dense_weights

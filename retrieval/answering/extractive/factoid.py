@@ -1,12 +1,11 @@
-"""The short answer of a factoid question, picked from the sentence that answers it.
+"""The candidate short answers of a factoid question in one sentence, and their clues.
 
-Candidates of the kind the question asks for (:mod:`.kinds`, :mod:`.spans`) are ranked by how
-close they sit to the words of the sentence that match the question, with bonuses for the
-cue words that introduce such an answer ("di Kairo", "dimediasi oleh Amerika Serikat",
-"bertemu dengan Qatar, Mesir dan ..."), for a count of the thing asked about ("berapa
-pemukiman" → "enam pemukiman"), for a known place when a place is asked for and for a
-person's name when a person is. What the question already names is never the answer, nor is
-the article's dateline.
+Candidates are the spans of the kind the question asks for (:mod:`.kinds`, :mod:`.spans`),
+without what the question already names and without the article's dateline; the clues
+that :mod:`.candidates` scores are here too: a cue word that introduces such an answer
+("di Kairo", "dimediasi oleh Amerika Serikat"), a count of the thing asked ("berapa
+pemukiman" → "enam pemukiman"), a known place when a place is asked for and a person's
+name when a person is.
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ from retrieval.text.lexicon import Lexicon
 from retrieval.text.places import is_place
 from retrieval.text.terms import STOPWORDS, terms
 
-__all__ = ["ArticleNames", "Context", "counted", "pick_short", "wants_person"]
+__all__ = ["ArticleNames", "Context", "candidate_spans", "counted", "counts", "cued", "kind_fits",
+           "wants_person"]
 
 _WORD = re.compile(r"\w+")
 # Words right before a candidate that say it is the answer asked for.
@@ -42,9 +42,6 @@ _CUES: dict[str, frozenset[str]] = {
     "name": frozenset("oleh by dengan with bagi adalah yaitu yakni ialah called named "
                       "disebut bernama dari from".split()),
 }
-_CUE_BONUS = 40  # characters of distance a cue word is worth
-_KIND_BONUS = 25  # a known place for "where", a person's name for "who", a counted noun
-_LIST_BONUS = 15  # a whole list rather than one of its members
 _COUNTED = re.compile(r"(?<!tanggal )(?<!tahun )(?<!pukul )(?<!jam )\b(?:berapa(?:kah)?|how many|"
                       r"how much)\s+((?:\w+ ){0,2}\w+)")
 # Words after "berapa" that ask for a measure, not for a count of things.
@@ -106,13 +103,17 @@ class Context:
     dateline_end: int = 0  # in the sentence: candidates before this offset are the dateline
 
 
-def pick_short(kind: Kind, query: Query, sentence: str, context: Context) -> Span | None:
-    """The short answer in ``sentence``, or ``None`` when it holds none of that kind."""
-    anchors = _anchors(query, sentence, context.lang)
+def candidate_spans(kind: Kind, query: Query, sentence: str, context: Context
+                    ) -> list[tuple[Span, bool]]:
+    """The spans of ``kind`` in ``sentence`` that may answer ``query``, each with whether
+    part of it was dropped as already named by the question. Not candidates: the dateline,
+    what the question names, a non-person for a question about an office holder, a number
+    that is part of a date ("12 Desember"), a count of another thing than the one asked."""
     strict = bool(_DEFINITION.search(query.text.casefold()))
     wanted = counted(query)
     person = kind in ("who", "name") and wants_person(query)
-    best: tuple[float, Span] | None = None
+    dates = date_spans(sentence, context.published) if kind == "number" else []
+    out = []
     for span in _candidates(kind, sentence, context):
         if span.start < context.dateline_end:
             continue
@@ -121,13 +122,14 @@ def pick_short(kind: Kind, query: Query, sentence: str, context: Context) -> Spa
             continue
         if person and not all(_may_be_person(p, context.names) for p in found.parts):
             continue
-        if kind == "number" and wanted and not _counts(sentence, found, wanted,
+        if kind == "number" and any(d.start < span.end and span.start < d.end
+                                    for d in dates):
+            continue  # a day of a date, not a count
+        if kind == "number" and wanted and not counts(sentence, found, wanted,
                                                       context.lang):
             continue  # a count of something else ("1.400 orang" for "how many soldiers")
-        score = _distance(found, anchors) - _bonus(kind, sentence, found, context, wanted)
-        if best is None or score < best[0]:
-            best = (score, found)
-    return best[1] if best is not None else None
+        out.append((found, found is not span))
+    return out
 
 
 def _candidates(kind: Kind, sentence: str, context: Context) -> list[Span]:
@@ -143,17 +145,6 @@ def _candidates(kind: Kind, sentence: str, context: Context) -> list[Span]:
     return name_spans(sentence, context.names)
 
 
-def _anchors(query: Query, sentence: str, lang: str) -> list[int]:
-    """Offsets of the sentence's words that match a concept of the question."""
-    wanted = {t for c in query.concepts for t in c.stems}
-    found = []
-    for m in _WORD.finditer(sentence):
-        stems = terms(m.group(0), lang)
-        if stems and stems[0] in wanted:
-            found.append(m.start())
-    return found
-
-
 def _without_asked(query: Query, span: Span, lang: str, strict: bool) -> Span | None:
     """The candidate without the parts the question already names (None if nothing is
     left). For "apa itu X" only X itself counts as named: its aliases are the answer."""
@@ -162,8 +153,11 @@ def _without_asked(query: Query, span: Span, lang: str, strict: bool) -> Span | 
             return part.casefold() in query.text.casefold()
         if strict:
             return any(part.casefold() == c.word for c in query.concepts)
-        words = set(terms(part, lang)) | set(terms(part, "en"))
-        return bool(words) and any(c.found_in(words) for c in query.concepts)
+        # Every word of it named by the question: "Pulau Makassar" answers "di pulau
+        # manakah" and "Partai Wafd" answers "partai apakah".
+        words = [set(terms(w, lang)) | set(terms(w, "en")) for w in part.split()]
+        words = [w for w in words if w]
+        return bool(words) and all(any(c.found_in(w) for c in query.concepts) for w in words)
 
     kept = tuple(p for p in span.parts if not asked(p))
     if len(kept) == len(span.parts):
@@ -190,29 +184,8 @@ def counted(query: Query) -> set[str]:
     return set()
 
 
-def _distance(span: Span, anchors: list[int]) -> float:
-    if not anchors:
-        return float(span.start)
-    return float(min(min(abs(a - span.start), abs(a - span.end)) for a in anchors))
-
-
-def _bonus(kind: Kind, sentence: str, span: Span, context: Context, counted: set[str]
-           ) -> float:
-    bonus = _LIST_BONUS if span.kind == "list" else 0.0
-    if _cued(kind, sentence, span, context.names):
-        bonus += _CUE_BONUS
-    if kind == "date" and span.day is not None and span.day.day is not None:
-        bonus += _CUE_BONUS  # a calendar day rather than a bare weekday
-    if kind == "place" and all(is_place(p) or context.names.is_alias(p) for p in span.parts):
-        bonus += _KIND_BONUS
-    if kind == "who" and all(_person_like(p, context.names) for p in span.parts):
-        bonus += _KIND_BONUS
-    if kind == "number" and counted and _counts(sentence, span, counted, context.lang):
-        bonus += _CUE_BONUS + _KIND_BONUS
-    return bonus
-
-
-def _cued(kind: Kind, sentence: str, span: Span, names: ArticleNames) -> bool:
+def cued(kind: Kind, sentence: str, span: Span, names: ArticleNames) -> bool:
+    """Whether a cue word of ``kind`` stands right before ``span`` ("di", "oleh")."""
     # The cue may stand before the title that was stripped off the name ("dengan Presiden
     # Rusia Vladimir Putin").
     before = _WORD.findall(sentence[max(0, span.start - 60):span.start].casefold())[-4:]
@@ -244,7 +217,17 @@ def _person_like(name: str, names: ArticleNames) -> bool:
         names.is_alias(w) or is_place(w) or names.knows(w.casefold()) for w in words)
 
 
-def _counts(sentence: str, span: Span, counted: set[str], lang: str) -> bool:
+def kind_fits(kind: Kind, span: Span, names: ArticleNames, person: bool) -> bool:
+    """Whether ``span`` is of the sort asked: known places for "where", a person's name
+    for "who" (or for a question about an office holder)."""
+    if kind == "place":
+        return all(is_place(p) or names.is_alias(p) for p in span.parts)
+    if kind == "who" or person:
+        return all(_person_like(p, names) for p in span.parts)
+    return False
+
+
+def counts(sentence: str, span: Span, counted: set[str], lang: str) -> bool:
     """Whether the number counts the noun asked about (within the next few words)."""
     after = _WORD.findall(sentence[span.start:span.end + 40])[:6]
     return any(t in counted for w in after for t in terms(w, lang)[:1])

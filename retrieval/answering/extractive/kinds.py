@@ -31,16 +31,19 @@ _ENTITY = r"(?:countries|country|cities|city|towns?|groups?|organi[sz]ations?|or
 
 # Checked in order: the first that matches decides ("tahun berapa" before "berapa").
 _KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
-    ("year", re.compile(r"\b(tahun berapa|tahun apa|pada tahun berapa|sejak tahun|what year|"
+    # "Tahun berapakah", "pada tahun kapankah": the question word may carry "-kah".
+    ("year", re.compile(r"\b(tahun (?:berapa|apa|kapan)(?:kah)?|sejak tahun|what year|"
                         r"which year|in what year|since what year|since which year)\b")),
-    ("date", re.compile(r"\b(kapan|kapankah|tanggal berapa|pada tanggal|hari apa|bulan apa|"
-                        r"when|what date|what day|which day|on what day|which date)\b")),
+    ("date", re.compile(r"\b(kapan|kapankah|tanggal (?:berapa|apa)(?:kah)?|pada tanggal|"
+                        r"hari apa(?:kah)?|bulan apa(?:kah)?|when|what date|what day|which day|"
+                        r"on what day|which date)\b")),
     ("number", re.compile(r"\b(berapa|berapakah|how many|how much|how long|how far|how old|"
                           r"what number|what percentage|how high|death toll|toll|number of|"
                           r"jumlah korban|jumlah)\b")),
     ("place", re.compile(r"\b(di ?mana|di ?manakah|ke ?mana|ke ?manakah|dari ?mana|"
                          r"dari ?manakah|where|in which (?:city|country|town|place)|"
-                         r"(?:kota|negara|daerah|wilayah|provinsi|tempat) (?:apa|mana)|"
+                         r"(?:kota|negara|daerah|wilayah|provinsi|tempat|pulau|kabupaten) "
+                         r"(?:apa|mana)(?:kah)?|"
                          r"which (?:cities|city|countries|country|towns|town|places|place|"
                          r"regions|region))\b")),
     ("who", re.compile(r"\b(siapa|siapakah|who|whom|whose)\b")),
@@ -61,11 +64,16 @@ def question_kind(question: str) -> Kind | None:
                                              r"(?:disebut|dimaksud))", lowered):
         # "Apa yang diserang...", "What did Kerry propose": open, unless a short kind word
         # follows ("What did ... cost" has none; "apakah" questions are yes/no).
-        for kind, pattern in _KINDS[:5]:
-            if pattern.search(lowered):
-                return kind
-        return None
-    for kind, pattern in _KINDS:
-        if pattern.search(lowered):
-            return kind
-    return None
+        return _first_asked(lowered, _KINDS[:5])
+    return _first_asked(lowered, _KINDS)
+
+
+def _first_asked(lowered: str, kinds: tuple[tuple[Kind, re.Pattern[str]], ...]) -> Kind | None:
+    """The kind whose question word comes first: "Siapakah yang membuka pameran ... pada
+    tanggal 15 Desember" asks who, not when; on a tie the earlier kind in ``kinds`` wins
+    ("tahun berapa" before "berapa"). A name is asked only when no other kind is."""
+    found = [(m.start(), i, kind) for i, (kind, pattern) in enumerate(kinds)
+             if (m := pattern.search(lowered)) is not None]
+    # "What is" / "apa nama" is only a fallback: "What is the death toll" asks a number.
+    asked = [f for f in found if f[2] != "name"] or found
+    return min(asked)[2] if asked else None

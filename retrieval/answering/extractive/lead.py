@@ -1,9 +1,13 @@
 """The short answer of a factoid question: the first line a reader reads.
 
 A factoid question gets its short answer in the asker's language ("Cairo", "More than 1,400
-people", "Friday 23 February 2024"), then the quoted evidence. The gate looks for it too: a
-factoid question whose answering sentences hold no answer of the kind asked is not
-answered. (Another question asked in English gets the report it quotes named instead,
+people", "Friday 23 February 2024"), then the quoted evidence. Every candidate of the kind
+asked in the first window's sentences is scored (:mod:`.candidates`); :func:`shown_lead`
+gives the best only when the fitted chance that it is right reaches
+``Tuning.short_min_chance``, else the quoted sentence leads alone. :func:`short_lead` gives
+it however unsure, for the gate's "does the sentence hold an answer of the kind asked"
+check: a candidate too unsure to be shown still is one, so not showing it never refuses.
+(Another question asked in English gets the report it quotes named instead,
 :func:`retrieval.answering.common.reports.report_label`.)
 """
 
@@ -13,20 +17,48 @@ import re
 
 from retrieval.answering.common.when import article_day
 from retrieval.answering.context import ReadContext
-from retrieval.answering.extractive.factoid import ArticleNames, Context, pick_short
+from retrieval.answering.extractive.candidates import Candidate, score_candidates
+from retrieval.answering.extractive.factoid import ArticleNames, Context
 from retrieval.answering.extractive.kinds import question_kind
 from retrieval.answering.extractive.localize import localize
 from retrieval.answering.writer import Lead
 from retrieval.search.query import Query
 
-__all__ = ["short_lead"]
+__all__ = ["best_candidate", "dateline_end", "short_lead", "shown_lead"]
 
 _DATELINE_SEP = re.compile(r"\s*(?:\||–|—|--?|:)\s*")
+# "City, Outlet - " or "City, Weekday - ": at most two words after the comma.
+_DATELINE = re.compile(r"^[^\W\d][\w .'-]{1,30},\s*[^\W\d]\w*(?: \w+)?\s+[-–—]\s+")
 
 
 def short_lead(context: ReadContext, query: Query, article: int, sentences: tuple[int, ...]
                ) -> Lead | None:
-    """The short answer to a factoid question from the first sentences that hold one."""
+    """The most likely short answer to a factoid question, however unsure: whether the
+    sentences hold an answer of the kind asked at all (the gate's check, and
+    :func:`.choose.kind_first`'s)."""
+    best = best_candidate(context, query, article, sentences)
+    return None if best is None else _lead(context, query, best, sentences)
+
+
+def shown_lead(context: ReadContext, query: Query, article: int, sentences: tuple[int, ...]
+               ) -> Lead | None:
+    """The short line to show: the best candidate when the fitted chance that it is right
+    reaches ``Tuning.short_min_chance``, else ``None`` (the quoted sentence leads)."""
+    best = best_candidate(context, query, article, sentences)
+    if best is None or best.chance < context.tuning.short_min_chance:
+        return None
+    return _lead(context, query, best, sentences)
+
+
+def _lead(context: ReadContext, query: Query, best: Candidate, sentences: tuple[int, ...]
+          ) -> Lead:
+    shown = localize(best.span, query.lang, context.lexicon.canonical)
+    return Lead(shown[:1].upper() + shown[1:], sentences[best.sentence])
+
+
+def best_candidate(context: ReadContext, query: Query, article: int,
+                   sentences: tuple[int, ...]) -> Candidate | None:
+    """The most likely short answer in ``sentences`` of ``article``, whatever its chance."""
     kind = question_kind(query.text)
     if kind is None:
         return None
@@ -34,21 +66,22 @@ def short_lead(context: ReadContext, query: Query, article: int, sentences: tupl
     art = view.article(article)
     names = ArticleNames.of(context.lexicon, art.text)
     published = article_day(art.meta.date, art.meta.date_text)
+    read = []
     for sentence in sentences:
         text = view.sentence_text(sentence)
-        around = Context(names, published, art.lang, _dateline_end(text, art.meta.place,
-                                                                   art.meta.outlet))
-        span = pick_short(kind, query, text, around)
-        if span is not None:
-            shown = localize(span, query.lang, context.lexicon.canonical)
-            return Lead(shown[:1].upper() + shown[1:], sentence)
-    return None
+        read.append((text, Context(names, published, art.lang,
+                                   dateline_end(text, art.meta.place, art.meta.outlet))))
+    found = score_candidates(kind, query, read)
+    return found[0] if found else None
 
 
-def _dateline_end(sentence: str, place: str | None, outlet: str | None) -> int:
-    """Where the dateline ("Paris, MINA – ", "DAMASKUS - ") of a first sentence ends."""
+def dateline_end(sentence: str, place: str | None, outlet: str | None) -> int:
+    """Where the dateline ("Paris, MINA – ", "DAMASKUS - ", "Solo, Kompas - ") of a first
+    sentence ends."""
     head = sentence[:80]
     if not any(p and head.casefold().startswith(p.casefold()) for p in (place, outlet)):
-        return 0
+        # Without the article's place or outlet: "City, Outlet-or-weekday - " still is one.
+        m = _DATELINE.match(head)
+        return m.end() if m else 0
     m = _DATELINE_SEP.search(head)
     return m.end() if m else 0

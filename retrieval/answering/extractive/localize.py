@@ -4,7 +4,8 @@ For an English asker, names go through the alias table (Mesir → Egypt, Amerika
 United States, Kairo → Cairo), numbers through English conventions (1.400 → 1,400; 80 ribu →
 80,000; 2,5 juta → 2.5 million) and dates are written out in English with what is not known
 said plainly. An Indonesian asker gets the article's own words, with relative dates
-resolved, and a number from an English text in Indonesian conventions ($7,500 → $7.500;
+resolved (a date written with digits stays as the article writes it), and a number from an
+English text in Indonesian conventions ($7,500 → $7.500;
 more than 1,250 passengers → lebih dari 1.250 penumpang; 2.5 million → 2,5 juta).
 """
 
@@ -73,6 +74,10 @@ def localize(span: Span, lang: str, to_english: Callable[[str], str | None]) -> 
         to_english: The English name of an Indonesian name (from the alias table), or None.
     """
     if span.kind == "date" and span.day is not None:
+        if lang != "en" and any(ch.isdigit() for ch in span.text):
+            # The article's own date ("Rabu (5/10)", "7 Agustus 2005") is how an
+            # Indonesian reader writes it too; only words like "kemarin" need resolving.
+            return span.text
         return format_day(span.day, lang) or span.text
     if span.kind == "number" and (lang == "en" or _english(span)):
         return _number(span, "en" if lang == "en" else "id")
