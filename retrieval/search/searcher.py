@@ -99,14 +99,7 @@ class Searcher:
         ``lang`` is its language when already known (else it is detected)."""
         return analyse(question, context, self._lexicon, self.view.bm25.doc_freq,
                        self.view.num_chunks, self._encoder, self.tuning.translation_weight,
-                       self.tuning.synonym_weight, lang, self.acronyms, self._together)
-
-    def _together(self, a: str, b: str) -> int:
-        """Chunks holding both terms."""
-        left, right = self.view.bm25.column(a), self.view.bm25.column(b)
-        if left is None or right is None:
-            return 0
-        return len(np.intersect1d(left[0], right[0], assume_unique=True))
+                       self.tuning.synonym_weight, lang, self.acronyms)
 
     def search(self, query: Query, k: int) -> list[Hit]:
         """The ``k`` best chunks for ``query``, best first."""

@@ -19,7 +19,10 @@ from collections.abc import Callable, Sequence
 
 __all__ = ["by_use", "supported_pairs"]
 
-#: How steeply a sense's weight follows its use: weight share = (df / top df) ** this.
+#: A sense used at least this share as often as the word's most used sense keeps its full
+#: weight: only rare senses are demoted ...
+USE_RARE = 0.1
+#: ... the more steeply the higher this: share = (df / (USE_RARE x top df)) ** this.
 USE_EXPONENT = 0.5
 #: The least share a sense the corpus holds keeps (a rare sense may still be the right one).
 USE_FLOOR = 0.25
@@ -30,14 +33,16 @@ PAIR_MIN = 2
 
 
 def by_use(forms: Sequence[tuple[str, float]], use: Callable[[str], int],
-           exponent: float = USE_EXPONENT, floor: float = USE_FLOOR) -> list[tuple[str, float]]:
-    """Scale each sense's weight by its corpus use relative to the most used sense.
+           exponent: float = USE_EXPONENT, floor: float = USE_FLOOR, rare: float = USE_RARE
+           ) -> list[tuple[str, float]]:
+    """Scale down the senses the corpus uses rarely, relative to the most used sense.
 
     Args:
         forms: ``(form, weight)`` senses of one source word.
         use: How many passages of the corpus hold a form (0 for none).
         exponent: How steeply weight follows use (0: equal weights).
         floor: The least share a used sense keeps.
+        rare: Senses used at least this share as often as the top one keep full weight.
 
     Returns:
         The same forms in the same order, weights scaled into ``[floor, 1] x weight``; forms
@@ -50,7 +55,7 @@ def by_use(forms: Sequence[tuple[str, float]], use: Callable[[str], int],
         return list(forms)
     out = []
     for (form, weight), count in zip(forms, counts, strict=True):
-        share = max(floor, (count / top) ** exponent) if count else 0.0
+        share = max(floor, min(1.0, count / (rare * top)) ** exponent) if count else 0.0
         out.append((form, weight * share))
     return out
 

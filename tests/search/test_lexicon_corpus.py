@@ -102,20 +102,26 @@ def test_an_acronym_question_searches_the_long_name_and_back(engine: Engine) -> 
 
 
 def test_senses_are_weighted_by_corpus_use() -> None:
-    use = {"disebut": 9, "dijuluki": 1, "dinamakan": 0}.get
-    weighted = dict(by_use([("disebut", 0.7), ("dijuluki", 0.7), ("dinamakan", 0.7)],
-                           lambda form: use(form) or 0))
-    assert weighted["disebut"] == pytest.approx(0.7)
-    assert 0 < weighted["dijuluki"] < weighted["disebut"]
+    use = {"disebut": 400, "bernama": 100, "dijuluki": 4, "dinamakan": 0}.get
+    forms = [("dijuluki", 0.7), ("disebut", 0.7), ("bernama", 0.7), ("dinamakan", 0.7)]
+    weighted = dict(by_use(forms, lambda form: use(form) or 0, exponent=0.5, floor=0.25,
+                           rare=0.1))
+    # Senses the corpus uses often keep their weight, whatever the dictionary's order ...
+    assert weighted["disebut"] == weighted["bernama"] == pytest.approx(0.7)
+    # ... a rare one is demoted (4 uses against 400: a tenth of the way to "common") ...
+    assert weighted["dijuluki"] == pytest.approx(0.7 * 0.1 ** 0.5)
+    # ... and one no article uses adds nothing.
     assert weighted["dinamakan"] == 0
     # No sense in the corpus: the dictionary's weights are kept.
     assert by_use([("a", 0.5), ("b", 0.3)], lambda form: 0) == [("a", 0.5), ("b", 0.3)]
 
 
-def test_a_question_word_leans_on_the_sense_the_articles_use(engine: Engine) -> None:
+def test_a_question_word_keeps_only_the_senses_the_articles_use(engine: Engine) -> None:
     called = _concept(engine.searcher.analyse("Who was called a mediator?"), "called")
-    # "disebut" is in three articles, "dijuluki" in one: both are there, the common one first.
-    assert called.stems["sebut"] > called.stems["juluk"] > 0
+    # "disebut" and "dijuluki" are in the articles; "dinamakan", also a dictionary sense of
+    # "called", is in none and weighs nothing.
+    assert called.stems["sebut"] > 0 and called.stems["juluk"] > 0
+    assert called.stems.get("dinamakan", 0.0) == 0.0 and called.stems.get("nama", 0.0) == 0.0
 
 
 def test_pairs_of_senses_used_together_are_found() -> None:
