@@ -88,13 +88,14 @@ def _normalised(line: str) -> str:
 
 
 def agreement(groups: Mapping[str, Sequence[Outcome]], with_short: Callable[[str], bool]
-              ) -> dict[str, float]:
+              ) -> dict[str, float | None]:
     """Shares of groups whose wordings all agree, on each count and on all three.
 
     Args:
         groups: Each group's outcomes, one per wording.
         with_short: Whether a group expects a short answer (only those count for
-            ``agree_short``; ``agree_all`` ignores short answers for the others).
+            ``agree_short``, ``None`` when no group does; ``agree_all`` ignores short
+            answers for the others).
     """
     decision = first_doc = short = every = 0
     shorts = 0
@@ -109,8 +110,9 @@ def agreement(groups: Mapping[str, Sequence[Outcome]], with_short: Callable[[str
             short += same_short
         every += same_decision and same_doc and (same_short or not with_short(name))
     n = max(1, len(groups))
-    return {"groups": len(groups), "agree_decision": decision / n, "agree_first_doc":
-            first_doc / n, "agree_short": short / max(1, shorts), "agree_all": every / n}
+    return {"groups": len(groups), "agree_decision": decision / n,
+            "agree_first_doc": first_doc / n,
+            "agree_short": short / shorts if shorts else None, "agree_all": every / n}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -152,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print(figures: dict[str, Any]) -> None:
-    rows = [[name, f["groups"]] + [f"{f[k]:.3f}" for k in (
+    rows = [[name, f["groups"]] + ["n/a" if f[k] is None else f"{f[k]:.3f}" for k in (
         "agree_decision", "agree_first_doc", "agree_short", "agree_all")]
         for name, f in ((n, figures[n]) for n in ("answerable", "unanswerable"))]
     print(table(f"Paraphrase agreement on the seeds ({figures['model']})",

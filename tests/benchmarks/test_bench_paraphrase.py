@@ -47,6 +47,8 @@ def test_agreement_counts_groups_whose_wordings_all_agree(bench: ModuleType) -> 
     assert got["agree_first_doc"] == pytest.approx(2 / 4)
     assert got["agree_short"] == pytest.approx(2 / 3)  # only groups expecting one count
     assert got["agree_all"] == pytest.approx(2 / 4)  # "same" and "trap"
+    traps = bench.agreement({"trap": groups["trap"]}, shorts.__getitem__)
+    assert traps["agree_short"] is None and traps["agree_all"] == 1.0
 
 
 def test_an_outcome_reads_the_first_citation_and_the_short_line(bench: ModuleType) -> None:
