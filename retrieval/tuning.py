@@ -68,10 +68,10 @@ class Tuning:
     #: Coverage below which the answer abstains. benchmarks/calibrate_abstention.py (800
     #: FacQA train questions asked with and without their answering passage) puts 90% of
     #: answerable questions above 0.54; at 0.4 it answers 96.9% and abstains on 36.6% once
-    #: the answer is removed. 0.4 because a factoid question also abstains when its best
-    #: sentences hold no answer of the kind asked (answering/gate.py), which does much of the
-    #: refusing: on the seeds sets the pair answered more (own dev false abstentions 2 -> 1
-    #: of 87) and refused as often as 0.51 alone did.
+    #: the answer is removed. 0.4 was chosen while a factoid question also abstained when
+    #: its best sentences held no answer of the kind asked; that check refused right answers
+    #: and is gone (issue 18): names and, for a multilingual model, meaning similarity
+    #: (min_similarity) now do that refusing.
     min_confidence: float = 0.4
     max_sentences: int = 3
     #: Passages whose sentences are considered for the answer.
