@@ -168,7 +168,8 @@ class Engine:
         hits = searcher.search(query, max(k, self._tuning.answer_passages))
         evidence = Evidence(question, query, tuple(hits[:self._tuning.answer_passages]),
                             tuple(searcher.passages(hits[:k])), loaded.context, cut_to, on_text)
-        decision = judge(evidence)
+        # Acronyms the articles spell out count as names of what they stand for.
+        decision = judge(evidence, searcher.aliases_of)
         if not decision.answers:
             return abstention(evidence, decision)
         return (writer or self._writer).write(evidence, decision)

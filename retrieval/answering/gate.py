@@ -29,7 +29,7 @@ import dataclasses
 from retrieval.answering.extractive.choose import choose
 from retrieval.answering.extractive.compose import compose
 from retrieval.answering.extractive.coverage import confidence
-from retrieval.answering.extractive.lead import short_lead
+from retrieval.answering.extractive.lead import shown_lead
 from retrieval.answering.extractive.meaning import AliasProvider, check_names
 from retrieval.answering.extractive.similarity import unrelated
 from retrieval.answering.writer import Decision, Evidence
@@ -65,7 +65,9 @@ def judge(evidence: Evidence, aliases: AliasProvider | None = None) -> Decision:
     if not sure or not chosen or unrelated(context, query, chosen[0]):
         return _NOT_FOUND
     first = chosen[0]
-    lead = short_lead(context, query, first.article, first.sentences)
+    # Only a short answer likely right is shown (its calibrated chance, extractive/lead.py);
+    # without one the quoted sentence leads — never a reason to refuse.
+    lead = shown_lead(context, query, first.article, first.sentences)
     return Decision(True, windows=tuple(chosen), lead=lead)
 
 
