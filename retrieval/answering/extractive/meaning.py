@@ -91,7 +91,7 @@ def check_names(context: ReadContext, query: Query, articles: Sequence[int],
             absent.append(" ".join(group))
     # A missing person, body or event means the report is about something else; a missing
     # place or acronym is context when another of the question's names is in the report.
-    wrong = [" ".join(g) for g in elsewhere if not (found and _context(g))]
+    wrong = [" ".join(g) for g in elsewhere if not (found and _context(context, g))]
     return NameCheck(tuple(absent), tuple(wrong))
 
 
@@ -157,9 +157,12 @@ def _all_terms(name: str, present: Container[str]) -> bool:
     return False
 
 
-def _context(group: list[str]) -> bool:
-    """A name that may be context only: a place ("China" after "Jiangsu") or an acronym."""
-    return all(is_place(w) or (w.isupper() and len(w) <= 5) for w in group)
+def _context(context: ReadContext, group: list[str]) -> bool:
+    """A name that may be context only: a place ("China" after "Jiangsu"), also under its
+    name in another language (the gazetteer knows "France", the question says "Prancis"),
+    or an acronym."""
+    return all(is_place(w) or any(is_place(a) for a in context.lexicon.aliases(w))
+               or (w.isupper() and len(w) <= 5) for w in group)
 
 
 def _person(context: ReadContext, group: list[str]) -> bool:
