@@ -94,7 +94,8 @@ class Settings(BaseSettings):
                                   "the Milvus alias replicas read; versions are collections "
                                   "named after it", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")
     embed_processes: int = _env("KABAR_EMBED_PROCESSES", 1,
-                                "processes embedding passages while indexing", ge=1, le=64)
+                                "processes embedding passages while indexing "
+                                "(sentence-transformers models)", ge=1, le=64)
     chunk_chars: int = _env("KABAR_CHUNK_CHARS", 700, "chunk size bound (characters)",
                             ge=100, le=100_000)
     chunk_overlap: int = _env("KABAR_CHUNK_OVERLAP", 1, "sentences shared by chunks",
