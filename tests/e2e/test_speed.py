@@ -154,6 +154,7 @@ def test_question_path_imports_no_torch(real_index: Settings) -> None:
     assert (model_folder(real_index.index_dir, real_index.embedding_model) / "model.onnx"
             ).is_file()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
+    env["KABAR_EMBEDDING_MODEL"] = real_index.embedding_model  # MiniLM's ONNX export
     args = ["ask", "--no-update", "--seeds", str(real_index.seeds_dir), "--index",
             str(real_index.index_dir), "What was agreed in Paris?"]
     assert loaded_after(args, env, HEAVY) == []

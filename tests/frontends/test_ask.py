@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from retrieval.config import Settings
+from retrieval.config import BUNDLED_MODEL, Settings
 
 pytestmark = pytest.mark.e2e
 
@@ -63,10 +63,13 @@ class Run:
 
 
 def kabar(*args: str | Path, cwd: Path, timeout: float = 300) -> Run:
-    """Run the installed ``kabar`` script with a clean environment (no KABAR_ settings)."""
+    """Run the installed ``kabar`` script with a clean environment (no KABAR_ settings but
+    the model of the prebuilt index)."""
     assert KABAR.exists(), f"{KABAR} is missing: run `pip install -e .` in the virtualenv"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KABAR_", "TELEGRAM_"))}
-    env.update(PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8", LANG="C.UTF-8")
+    # The prebuilt index is conftest's real_index, built with MiniLM (not the default model).
+    env.update(PYTHONIOENCODING="utf-8", LC_ALL="C.UTF-8", LANG="C.UTF-8",
+               KABAR_EMBEDDING_MODEL=BUNDLED_MODEL)
     done = subprocess.run([str(KABAR), *map(str, args)], cwd=cwd, env=env, capture_output=True,
                           text=True, encoding="utf-8", timeout=timeout, check=False)
     return Run(done.returncode, done.stdout, done.stderr)

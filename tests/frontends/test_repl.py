@@ -25,7 +25,7 @@ import pytest
 from conftest import default_signals
 
 from bot.repl import MAX_TURNS, PROMPT, Repl
-from retrieval.config import Settings
+from retrieval.config import BUNDLED_MODEL, Settings
 from retrieval.engine import Engine
 from retrieval.errors import KabarError
 from retrieval.types import Answer, Question, Turn
@@ -147,7 +147,7 @@ def test_show_errors(real_engine: Engine) -> None:
 
 
 def test_show_after_abstention(real_engine: Engine) -> None:
-    _, output, repl = run_repl(real_engine, ["What is the capital of France?", ":show 1"])
+    _, output, repl = run_repl(real_engine, ["What is the recipe for rendang?", ":show 1"])
     assert repl.last_answer is not None and repl.last_answer.abstained
     assert "I couldn't find that in the articles." in output
     assert "The last answer cites no article." in output
@@ -410,11 +410,12 @@ def terminal(argv: list[str], env: dict[str, str], cwd: Path) -> Iterator[Termin
 
 
 def kabar_env(home: Path) -> dict[str, str]:
-    """The environment of a child ``kabar``: no KABAR_ settings, a private HOME."""
+    """The environment of a child ``kabar``: no KABAR_ settings but the model of conftest's
+    real_index (MiniLM, not the default), a private HOME."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("KABAR_", "TELEGRAM_", "PYTEST_"))}
     env.update(HOME=str(home), TERM="xterm", LANG="C.UTF-8", LC_ALL="C.UTF-8",
-               PYTHONIOENCODING="utf-8")
+               PYTHONIOENCODING="utf-8", KABAR_EMBEDDING_MODEL=BUNDLED_MODEL)
     return env
 
 

@@ -426,7 +426,8 @@ def kabar_bot_env(tmp_path: Path, server: FakeTelegram | None, token: str,
         shutil.copytree(real_index.seeds_dir, tmp_path / "seeds")
         shutil.copytree(real_index.index_dir, tmp_path / "index")
         env.update(KABAR_SEEDS_DIR=str(tmp_path / "seeds"),
-                   KABAR_INDEX_DIR=str(tmp_path / "index"))
+                   KABAR_INDEX_DIR=str(tmp_path / "index"),
+                   KABAR_EMBEDDING_MODEL=real_index.embedding_model)
     return env
 
 
