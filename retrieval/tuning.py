@@ -157,6 +157,10 @@ class Tuning:
     #: question's best short answer is right, below which no short line is shown (the quoted
     #: sentence leads). Chosen on FacQA train (benchmarks/fit_short.py).
     short_min_chance: float = 0.6
+    #: Characters of quotes past which no further window is shown (the best one always is).
+    #: With fewer short lines more windows were quoted (shared dev 279 chars); 400 brings the
+    #: seeds dev sets back under 260 with support unchanged (bench_answers.py; 300 no better).
+    extra_window_chars: int = 400
 
     def dense_weight_for(self, model_id: str, lang: str = "id") -> float:
         """The tuned fusion weight for a model, for questions in ``lang``."""

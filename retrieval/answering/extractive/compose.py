@@ -28,7 +28,8 @@ def compose(evidence: Evidence, chosen: list[Window], lead: Lead | None = None) 
     lang = evidence.query.lang
     # A short answer is read with the sentence that holds it; the article's other chosen
     # sentences stay in its citation (the quote a reader opens with :show), not the reply.
-    shown = chosen[:1] if lead is not None else chosen
+    shown = chosen[:1] if lead is not None else _within(
+        view, chosen, evidence.context.tuning.extra_window_chars)
     numbers: dict[int, int] = {}
     for w in shown:
         numbers.setdefault(w.article, len(numbers) + 1)
@@ -53,6 +54,19 @@ def compose(evidence: Evidence, chosen: list[Window], lead: Lead | None = None) 
                       for article, n in numbers.items())
     return Answer(evidence.question, "\n".join(lines), False, lang, citations,
                   evidence.passages, cut_to=evidence.cut_to)
+
+
+def _within(view: IndexView, chosen: list[Window], budget: int) -> list[Window]:
+    """The best window, then the others in order while the quotes stay within ``budget``
+    characters: a reply is read on a phone, and a further window repeats the first more
+    often than it adds to it (the others stay in their citations)."""
+    shown, used = chosen[:1], len(_quote(view, chosen[0])) if chosen else 0
+    for w in chosen[1:]:
+        used += len(_quote(view, w))
+        if used > budget:
+            break
+        shown.append(w)
+    return shown
 
 
 def _quote(view: IndexView, window: Window) -> str:
