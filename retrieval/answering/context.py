@@ -48,12 +48,12 @@ class ReadContext:
                                                         repr=False)
 
     @property
-    def similarity_floor(self) -> float | None:
+    def verify_floor(self) -> float | None:
         """The calibrated similarity an LLM sentence needs to a cited sentence, for the
         loaded model; ``None`` when it has none (see :mod:`..llm.similar`)."""
         if self.encoder is None:
             return None
-        return self.tuning.verify_similarity.get(self.encoder.model_id)
+        return self.tuning.verify_floor_for(self.encoder.model_id)
 
     def article_terms(self, article: int) -> frozenset[str]:
         """The BM25 terms of an article (title, place and text); cached."""

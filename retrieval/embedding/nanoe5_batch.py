@@ -51,8 +51,8 @@ class BatchEncoder:
         self._tokenizer = Tokenizer(models.Unigram(model.pieces, unk_id=model.unk,
                                                    byte_fallback=False))
         self._table = str.maketrans(model.normalisation)
-        self._words = model.blocks("emb.word").reshape(model.shape.vocab, -1,
-                                                       model.blocks("emb.word").shape[1])
+        words = model.blocks("emb.word")
+        self._words = words.reshape(model.shape.vocab, -1, words.shape[1])
         positions = model.floats("emb.pos").reshape(model.shape.max_positions, -1)
         self._positions = positions + model.floats("emb.type")[:self._dim]
         options = ort.SessionOptions()

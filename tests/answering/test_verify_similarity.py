@@ -43,7 +43,7 @@ def _with_floor(context: ReadContext, floor: float | None) -> ReadContext:
 
 def test_the_engine_gives_the_context_its_encoder(context: ReadContext) -> None:
     assert context.encoder is not None and context.encoder.model_id == "hashing:64"
-    assert context.similarity_floor is None  # no floor calibrated for the hashing model
+    assert context.verify_floor is None  # no floor calibrated for the hashing model
 
 
 def test_a_copied_sentence_is_closest_and_an_unrelated_one_is_not(context: ReadContext) -> None:
@@ -73,5 +73,5 @@ def test_check_reports_meaning_only_where_the_words_pass(context: ReadContext) -
 
 def test_without_an_encoder_the_check_is_off(context: ReadContext) -> None:
     bare = dataclasses.replace(_with_floor(context, 1.01), encoder=None)
-    assert bare.similarity_floor is None
+    assert bare.verify_floor is None
     assert meaning_gap(bare, "anything at all", [0]) == ""

@@ -40,7 +40,7 @@ def closest_similarity(context: ReadContext, text: str, chunks: Sequence[int]) -
 def meaning_gap(context: ReadContext, text: str, chunks: Sequence[int]) -> str:
     """``"meaning"`` when ``text`` is further from every sentence of ``chunks`` than the
     model's calibrated floor; ``""`` when close enough or when no floor applies."""
-    floor = context.similarity_floor
+    floor = context.verify_floor
     if floor is None or context.encoder is None:
         return ""
     return "meaning" if closest_similarity(context, text, chunks) < floor else ""
