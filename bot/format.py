@@ -125,6 +125,15 @@ def answer_json(answer: Answer) -> dict[str, Any]:
              "chunk_id": p.chunk_id}
             for p in answer.passages
         ],
+        # Reports that differ, the latest figure, a timeline: each part's kind and the
+        # reports' values, dates and citation numbers.
+        "parts": [
+            {"kind": part.kind, "reports": [
+                {"value": r.value, "n": r.n, "date": r.date, "outlet": r.outlet,
+                 "status": r.status, "citations": list(r.citations)}
+                for r in part.reports]}
+            for part in answer.parts
+        ],
     }
 
 

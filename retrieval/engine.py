@@ -18,7 +18,16 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from retrieval.answering import AnswerWriter, Evidence, ReadContext, abstention, judge, writer_for
+from retrieval.answering import (
+    AnswerWriter,
+    Evidence,
+    ReadContext,
+    abstention,
+    arrange,
+    judge,
+    within_period,
+    writer_for,
+)
 from retrieval.config import Settings
 from retrieval.errors import KabarError
 from retrieval.search import QueryEncoder, Searcher
@@ -166,13 +175,19 @@ class Engine:
         # Its language was found once, when it was prepared.
         query = searcher.analyse(question, follow_up_context(question, history), prepared.lang)
         hits = searcher.search(query, max(k, self._tuning.answer_passages))
+        # "in March 2025", "minggu lalu": only the reports of that time answer.
+        hits = within_period(loaded.context, question, hits)
         evidence = Evidence(question, query, tuple(hits[:self._tuning.answer_passages]),
                             tuple(searcher.passages(hits[:k])), loaded.context, cut_to, on_text)
         # Acronyms the articles spell out count as names of what they stand for.
         decision = judge(evidence, searcher.aliases_of)
         if not decision.answers:
             return abstention(evidence, decision)
-        return (writer or self._writer).write(evidence, decision)
+        # Reports that differ, a figure that changed, a timeline: laid out from the reports'
+        # own sentences, whichever writer is set (an LLM's rewording of figures is exactly
+        # what must not differ from the reports).
+        structured = arrange(evidence, decision)
+        return structured or (writer or self._writer).write(evidence, decision)
 
     def search(self, question: str, k: int | None = None) -> list[Passage]:
         """The top passages for ``question`` without composing an answer."""

@@ -75,6 +75,47 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class ReportValue:
+    """One report's value in a structured answer (reports that differ, the latest figure, a
+    timeline's step).
+
+    Attributes:
+        value: The value as the answer shows it ("9 people", "Kamis (17/7)"), or a
+            timeline step's sentence.
+        n: The citation number of the report that gives it (a merged timeline step keeps
+            its first report's here; ``citations`` lists all).
+        date: The day it refers to (ISO ``YYYY-MM-DD`` when known): the report's date for a
+            figure, the event's day for a timeline step; else ``None``.
+        outlet: The outlet of the report, or ``None``.
+        status: ``"newest"``, ``"earlier"`` or ``"corrected"`` (a later report corrects
+            it) for the latest figure; ``""`` otherwise.
+        citations: Every citation number that reports it (several outlets, one step).
+    """
+
+    value: str
+    n: int
+    date: str | None
+    outlet: str | None
+    status: str = ""
+    citations: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerPart:
+    """A structured part of an answer over reports that change.
+
+    Attributes:
+        kind: ``"conflict"`` (the reports give different values), ``"latest"`` (a figure
+            that changed, newest first) or ``"timeline"`` (dated steps, in the order they
+            happened).
+        reports: Its values, in the order shown.
+    """
+
+    kind: str
+    reports: tuple[ReportValue, ...]
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer, written by the extractive writer or (verified) by an LLM.
 
@@ -96,6 +137,8 @@ class Answer:
         dropped: How many sentences an LLM wrote that verification dropped.
         fallback: Why an LLM was asked but the extractive answer is shown ("" otherwise):
             one line for logs and the CLI, never containing the API key.
+        parts: Structured parts when reports differ, a figure changed or a timeline was
+            asked for (:class:`AnswerPart`); empty for a plain answer.
     """
 
     question: str
@@ -110,6 +153,7 @@ class Answer:
     missing: tuple[str, ...] = ()
     dropped: int = 0
     fallback: str = ""
+    parts: tuple[AnswerPart, ...] = ()
 
 
 @dataclass(frozen=True)

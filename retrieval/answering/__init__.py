@@ -22,6 +22,7 @@ from retrieval.answering.context import ReadContext
 from retrieval.answering.extractive import ExtractiveWriter
 from retrieval.answering.gate import abstention, judge
 from retrieval.answering.llm import LlmWriter
+from retrieval.answering.news import arrange, within_period
 from retrieval.answering.writer import AnswerWriter, Decision, Evidence
 from retrieval.config import Settings
 from retrieval.errors import ConfigError
@@ -53,4 +54,4 @@ def writer_for(settings: Settings) -> AnswerWriter:
 
 
 __all__ = ["WRITERS", "AnswerWriter", "Decision", "Evidence", "ExtractiveWriter", "LlmWriter",
-           "ReadContext", "abstention", "judge", "writer_for"]
+           "ReadContext", "abstention", "arrange", "judge", "within_period", "writer_for"]

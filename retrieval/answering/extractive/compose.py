@@ -13,7 +13,7 @@ from retrieval.answering.writer import Evidence, Lead, Window
 from retrieval.store import IndexView
 from retrieval.types import Answer, Citation
 
-__all__ = ["compose"]
+__all__ = ["citation", "compose"]
 
 
 def compose(evidence: Evidence, chosen: list[Window], lead: Lead | None = None) -> Answer:
@@ -50,7 +50,7 @@ def compose(evidence: Evidence, chosen: list[Window], lead: Lead | None = None) 
         else:
             lines.append(f"{quote} [{n}]")
         framed.add(w.article)
-    citations = tuple(_citation(view, article, n, [w for w in chosen if w.article == article])
+    citations = tuple(citation(view, article, n, [w for w in chosen if w.article == article])
                       for article, n in numbers.items())
     return Answer(evidence.question, "\n".join(lines), False, lang, citations,
                   evidence.passages, cut_to=evidence.cut_to)
@@ -73,7 +73,9 @@ def _quote(view: IndexView, window: Window) -> str:
     return " ".join(view.sentence_text(j) for j in window.sentences)
 
 
-def _citation(view: IndexView, article: int, n: int, mine: list[Window]) -> Citation:
+def citation(view: IndexView, article: int, n: int, mine: list[Window]) -> Citation:
+    """Citation ``n`` of ``article``: its quote is the windows ``mine`` (in text order),
+    its passage every chunk they come from."""
     art = view.article(article)
     mine = sorted(mine, key=lambda w: w.sentences)
     spans = [view.chunk_span(w.chunk) for w in mine]

@@ -1,0 +1,123 @@
+"""Whether the reports agree, differ, or tell a figure that changed, and which is newest.
+
+Reports whose values mean the same (:func:`.facts.value_key`) are one value with all their
+citations. When more than one value is left:
+
+- a value a later report corrects ("BNPB meralat angka 12", "9 orang, bukan 12", "earlier
+  reported as 12") is marked corrected, and the answer is the latest figure;
+- a question asking for the figure now ("sampai saat ini", "so far", "terbaru"), or a count
+  whose values each come from a different day (a toll that rises, evacuees that are
+  counted again), is answered with the newest value first and the others as earlier;
+- otherwise the reports differ (two authorities count passengers differently on the same
+  day, two outlets date a meeting differently): each value is shown with its report.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.answering.common.numbers import SCALES
+from retrieval.answering.common.spans import number_spans, number_values
+from retrieval.answering.context import ReadContext
+from retrieval.answering.news.asked import Asked
+from retrieval.answering.news.facts import Report
+
+__all__ = ["Group", "Layout", "compare"]
+
+# Words that correct an earlier figure, in either language.
+_CORRECTS = re.compile(
+    r"\b(ralat|meralat|diralat|koreksi|mengoreksi|dikoreksi|revisi|merevisi|direvisi|"
+    r"keliru|bukan|sempat (?:beredar|disebut|diberitakan|dilaporkan)|sebelumnya (?:disebut|"
+    r"diberitakan|dilaporkan|dikabarkan)|correct(?:ed|s|ion)|revis(?:ed|es|ion)|not|"
+    r"(?:earlier|previously|initially) (?:reported|put|given|said)|erroneous|wrong)\b", re.I)
+
+# How far (characters) a correcting word may stand from the number it corrects.
+_NEAR = 30
+
+
+@dataclass(frozen=True)
+class Group:
+    """One value and the reports that give it, newest first."""
+
+    reports: tuple[Report, ...]
+    corrected: bool = False
+
+    @property
+    def newest(self) -> str:
+        """The newest report's date-time ("" when none is dated)."""
+        return max(r.stamp for r in self.reports)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the answer is laid out: ``"latest"`` (groups newest first) or ``"conflict"``
+    (groups in the order of their best report)."""
+
+    kind: str
+    groups: tuple[Group, ...]
+
+
+def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout | None:
+    """The layout of the reports' values, or ``None`` when they agree (a plain answer)."""
+    keys: dict[tuple[object, ...], list[Report]] = {}
+    for r in reports:
+        keys.setdefault(r.key, []).append(r)
+    if len(keys) < 2:
+        return None
+    groups = [Group(tuple(sorted(rs, key=lambda r: r.stamp, reverse=True)),
+                    _corrected(context, rs[0], reports)) for rs in keys.values()]
+    dated = all(g.newest for g in groups)
+    one_per_day = len({g.newest[:10] for g in groups}) == len(groups)
+    # A report that gives two of the values itself ("the harbour master counted 64, the
+    # police 80") tells of a disagreement, not of a figure that changed.
+    changing = asked.latest or any(g.corrected for g in groups) or (
+        asked.kind == "number" and one_per_day and not _both(context, reports, keys))
+    if changing and dated:
+        return Layout("latest", tuple(sorted(groups, key=lambda g: g.newest, reverse=True)))
+    return Layout("conflict", tuple(groups))
+
+
+def _both(context: ReadContext, reports: list[Report],
+          keys: dict[tuple[object, ...], list[Report]]) -> bool:
+    """Whether one report's sentence holds its own value and another report's."""
+    for r in reports:
+        if r.span.kind != "number":
+            continue
+        art = context.view.article(r.article)
+        held = {v for vs in number_values(context.view.sentence_text(r.sentence), art.lang)
+                for v in vs}
+        if any(k != r.key and k[1] in held for k in keys):
+            return True
+    return False
+
+
+def _corrected(context: ReadContext, report: Report, reports: list[Report]) -> bool:
+    """Whether a later report says this report's number was wrong: one of its sentences
+    holds a correcting word and the same number."""
+    if report.span.kind != "number" or not report.stamp:
+        return False
+    wanted = report.key[1]
+    view = context.view
+    for other in reports:
+        if other.stamp <= report.stamp or other.key == report.key:
+            continue
+        art = view.article(other.article)
+        for j in range(art.sent_lo, art.sent_hi):
+            if _corrects(view.sentence_text(j), wanted, art.lang):
+                return True
+    return False
+
+
+def _corrects(text: str, wanted: object, lang: str) -> bool:
+    """Whether ``text`` says the number ``wanted`` was wrong: a correcting word within
+    :data:`_NEAR` characters of it ("meralat angka 12", "9 orang, bukan 12")."""
+    cues = [m.span() for m in _CORRECTS.finditer(text)]
+    if not cues:
+        return False
+    for span in number_spans(text, lang):
+        if span.value is None or round(span.value * SCALES.get(span.scale, 1), 6) != wanted:
+            continue
+        if any(span.start - _NEAR <= end and start <= span.end + _NEAR for start, end in cues):
+            return True
+    return False

@@ -1,0 +1,114 @@
+"""A timeline: the dated steps of a story, across its reports, in the order they happened.
+
+The story's reports are the retrieved articles that cover the question nearly as well as
+the best one (as for reports that differ). Each gives its steps: its opening sentence (the
+news of the day, dated by the article when it writes no other day) and the sentences that
+write a day ("Rabu (2/7)", "kemarin", "on Saturday", "4 Juli"), resolved against the
+article's own date; at most ``Tuning.timeline_steps_per_article``, the closest in meaning
+to the question first. The same event told by several outlets (one day, and sentences alike
+in meaning or in words) is one step with all its citations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.answering.common.when import article_day, find_when
+from retrieval.answering.context import ReadContext
+from retrieval.answering.news.facts import article_windows
+from retrieval.search import Hit, Query
+
+__all__ = ["Step", "timeline"]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One event: its day, and the sentences (of one or more articles) that tell it."""
+
+    day: dt.date
+    sentences: tuple[int, ...]  # the first one is quoted
+    articles: tuple[int, ...]
+    stamp: str  # the first report's date-time, to order steps of one day
+
+
+@dataclass(frozen=True)
+class _Told:
+    sentence: int
+    article: int
+    day: dt.date
+    stamp: str
+    similarity: float
+
+
+def timeline(context: ReadContext, query: Query, hits: Sequence[Hit]) -> list[Step]:
+    """The story's steps in the order they happened (empty when fewer than two)."""
+    tuning = context.tuning
+    by_article = article_windows(context, query, hits)
+    if not by_article:
+        return []
+    best_lex = max(ws[0].lex for ws in by_article.values())
+    story = [a for a, ws in by_article.items()
+             if ws[0].lex >= tuning.report_cover_share * best_lex][:2 * tuning.max_reports]
+    told = [t for article in story for t in _steps_of(context, query, article)]
+    steps = _merge(context, told)
+    if len(steps) < 2:
+        return []
+    kept = steps[:tuning.timeline_steps]  # the most relevant first, then in time order
+    return sorted(kept, key=lambda s: (s.day, s.stamp))
+
+
+def _steps_of(context: ReadContext, query: Query, article: int) -> list[_Told]:
+    """An article's dated sentences, closest to the question first."""
+    view = context.view
+    art = view.article(article)
+    published = article_day(art.meta.date, art.meta.date_text)
+    own = published.date() if published is not None else None
+    title = view.article_title(article)
+    sims = view.sentence_vectors(art.sent_lo, art.sent_hi) @ query.vector.astype(np.float32)
+    found: list[_Told] = []
+    opening = True
+    for j in range(art.sent_lo, art.sent_hi):
+        text = view.sentence_text(j)
+        if text == title:
+            continue
+        days = [w.day.date() for w in find_when(text, published)]
+        day = next((d for d in days if d is not None), None)
+        if day is None and opening:
+            day = own  # the news of the day: the article's own date
+        opening = False
+        if day is not None:
+            found.append(_Told(j, article, day, art.meta.date or "",
+                               float(sims[j - art.sent_lo])))
+    found.sort(key=lambda t: -t.similarity)
+    return found[:context.tuning.timeline_steps_per_article]
+
+
+def _merge(context: ReadContext, told: list[_Told]) -> list[Step]:
+    """Steps of one day told alike by several reports merged, the most relevant first."""
+    steps: list[tuple[_Told, list[_Told]]] = []
+    for t in sorted(told, key=lambda t: -t.similarity):
+        same = next((s for s in steps if s[0].day == t.day and t.article not in
+                     {x.article for x in s[1]} and _alike(context, s[0].sentence, t.sentence)),
+                    None)
+        if same is None:
+            steps.append((t, [t]))
+        else:
+            same[1].append(t)
+    return [Step(first.day, tuple(x.sentence for x in group),
+                 tuple(dict.fromkeys(x.article for x in group)), first.stamp)
+            for first, group in steps]
+
+
+def _alike(context: ReadContext, a: int, b: int) -> bool:
+    """Whether two sentences tell the same thing: close in meaning (the index's sentence
+    vectors) or sharing most of their terms."""
+    tuning, view = context.tuning, context.view
+    va, vb = view.sentence_vectors(a, a + 1)[0], view.sentence_vectors(b, b + 1)[0]
+    if float(va @ vb) >= tuning.timeline_same_similarity:
+        return True
+    ta, tb = set(context.sentence_terms(a)), set(context.sentence_terms(b))
+    return len(ta & tb) / max(1, len(ta | tb)) >= tuning.timeline_same_terms
