@@ -16,7 +16,7 @@ from bot.texts import TEXTS
 from retrieval.building import BuildReport
 from retrieval.config import BUNDLED_MODEL, Settings, variables
 from retrieval.tuning import TUNING
-from retrieval.types import Answer, Citation, IndexInfo, Passage
+from retrieval.types import Answer, AnswerPart, Citation, IndexInfo, Passage, ReportValue
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BENCHMARKS = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
@@ -78,12 +78,15 @@ def test_readme_names_the_calibrated_threshold_in_force() -> None:
 
 def test_json_fields_are_documented() -> None:
     citation = Citation(1, "a.txt", "T", "S", "2024-01-01", "q", 0.5, "p")
+    part = AnswerPart("latest", (ReportValue("9", 1, "2025-07-04", "ANTARA", "newest", (1,)),))
     answer = Answer("q", "a [1]", False, "en", (citation,), (Passage(0, "a.txt", "p", "T", "S",
-                                                                   None, 0.5),), cut_to=10)
+                                                                   None, 0.5),), cut_to=10,
+                    parts=(part,))
     report = BuildReport(1, 0, 0, 0, 1, 1, 1, 0.1, "v", True)
     info = IndexInfo("v", 1, 1, "m", 8, None, "now")
     answer_fields = fmt.answer_json(answer)
     fields = [*answer_fields, *answer_fields["citations"][0], *answer_fields["passages"][0],
+              *answer_fields["parts"][0], *answer_fields["parts"][0]["reports"][0],
               *fmt.report_json(report), *fmt.status_json(info, "index", "seeds", False)]
     missing = [f for f in fields if f"`{f}`" not in README]
     assert not missing, f"undocumented --json fields: {missing}"

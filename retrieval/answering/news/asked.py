@@ -35,6 +35,8 @@ _RELATIVE = (
     (re.compile(r"\b(last month|bulan lalu|sebulan terakhir|the past month)\b", re.I), 31),
 )
 
+_RELATIVE_DAY = re.compile(r"\b(kemarin|yesterday|hari ini|today)\b", re.I)
+
 
 @dataclass(frozen=True)
 class Period:
@@ -89,6 +91,9 @@ def _period(question: str, newest: Day | None) -> Period | None:
         day = when.day
         if day.part is not None or day.month is None:
             continue  # a year alone ("pada tahun 2011") or "early March": too loose
+        if not any(ch.isdigit() for ch in when.text) and day.day is not None \
+                and not _RELATIVE_DAY.search(when.text):
+            continue  # a weekday alone ("on Tuesday") is the story's, not the index's
         if day.day is None:
             if day.year is None:
                 return Period(None, None, month=day.month)

@@ -62,8 +62,8 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     """The layout of the reports' values, or ``None`` when they agree (a plain answer)."""
     keys: dict[tuple[object, ...], list[Report]] = {}
     for r in reports:
-        keys.setdefault(r.key, []).append(r)
-    if len(keys) < 2:
+        keys.setdefault(_same_name(r.key, keys), []).append(r)
+    if len(keys) < 2 or not _comparable(context, keys):
         return None
     groups = [Group(tuple(sorted(rs, key=lambda r: r.stamp, reverse=True)),
                     _corrected(context, rs[0], reports)) for rs in keys.values()]
@@ -76,6 +76,32 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     if changing and dated:
         return Layout("latest", tuple(sorted(groups, key=lambda g: g.newest, reverse=True)))
     return Layout("conflict", tuple(groups))
+
+
+def _same_name(key: tuple[object, ...], keys: dict[tuple[object, ...], list[Report]]
+               ) -> tuple[object, ...]:
+    """A name's group: one already found whose words hold all of its words, or the other
+    way round ("Barrack" and "Tom Barrack" are one name); else its own."""
+    if key[0] != "name":
+        return key
+    words = {w for n in key[1] for w in str(n).split()}  # type: ignore[attr-defined]
+    for other in keys:
+        if other[0] == "name":
+            theirs = {w for n in other[1] for w in str(n).split()}  # type: ignore[attr-defined]
+            if words <= theirs or theirs <= words:
+                return other
+    return key
+
+
+def _comparable(context: ReadContext, keys: dict[tuple[object, ...], list[Report]]) -> bool:
+    """Whether different values really answer alike: numbers and dates always; names only
+    when each is a likely answer and all are of one sort (two people, not the envoy and
+    the country that sent him: both are right)."""
+    reports = [r for rs in keys.values() for r in rs]
+    if reports[0].key[0] != "name":
+        return True
+    return all(r.chance >= context.tuning.short_min_chance for r in reports) and \
+        len({r.person for r in reports}) == 1
 
 
 def _both(context: ReadContext, reports: list[Report],

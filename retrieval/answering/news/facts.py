@@ -18,6 +18,7 @@ from retrieval.answering.common.numbers import SCALES
 from retrieval.answering.common.spans import Span
 from retrieval.answering.common.when import Day, article_day
 from retrieval.answering.context import ReadContext
+from retrieval.answering.extractive.candidates import FEATURES, Candidate
 from retrieval.answering.extractive.choose import reading_list, score_windows
 from retrieval.answering.extractive.lead import best_candidate
 from retrieval.answering.writer import Window
@@ -38,6 +39,7 @@ class Report:
     chance: float
     day: Day | None  # the article's publication day
     stamp: str  # the article's ISO date-time ("" when not known), for ordering
+    person: float = 0.0  # the candidate's person_fit: 1 a person, -1 not one, 0 not asked
 
 
 def article_windows(context: ReadContext, query: Query, hits: Sequence[Hit]
@@ -77,19 +79,21 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
     question)."""
     tuning = context.tuning
     floor = tuning.kind_window_share * windows[0].score
-    best: tuple[float, Window, int, Span] | None = None
+    best: tuple[Candidate, Window] | None = None
     for w in windows:
         if w.score < floor or w.hedged:
             continue
         found = best_candidate(context, query, article, w.sentences)
-        if found is not None and (best is None or found.chance > best[0]):
-            best = (found.chance, w, w.sentences[found.sentence], found.span)
-    if best is None or best[0] < tuning.report_min_chance:
+        if found is not None and (best is None or found.chance > best[0].chance):
+            best = (found, w)
+    if best is None or best[0].chance < tuning.report_min_chance:
         return None
-    chance, window, sentence, span = best
+    found, window = best
     meta = context.view.article(article).meta
-    return Report(article, window, sentence, span, value_key(span, context), chance,
-                  article_day(meta.date, meta.date_text), meta.date or "")
+    return Report(article, window, window.sentences[found.sentence], found.span,
+                  value_key(found.span, context), found.chance,
+                  article_day(meta.date, meta.date_text), meta.date or "",
+                  found.features[FEATURES.index("person_fit")])
 
 
 def value_key(span: Span, context: ReadContext) -> tuple[object, ...]:

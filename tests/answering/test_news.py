@@ -1,0 +1,150 @@
+"""Reports that change (issue 19): reports that differ, the latest figure, timelines, and a
+time named in the question — end to end with the default model over a small fixed folder of
+scraped-style reports (tests/data/news: a flood whose toll rises and is corrected, a ferry
+two authorities count differently, talks two outlets date differently)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, make_settings
+
+from bot.format import answer_json
+from retrieval.answering.common.when import Day
+from retrieval.answering.news.asked import read_asked
+from retrieval.answering.news.compare import _corrects
+from retrieval.building.indexer import build_index
+from retrieval.config import DEFAULT_MODEL
+from retrieval.embedding.embed import load_embedder
+from retrieval.engine import Engine
+from retrieval.text.lexicon import Lexicon
+from retrieval.types import Answer
+
+NEWS = ROOT / "tests" / "data" / "news"
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    tmp = tmp_path_factory.mktemp("news")
+    shutil.copytree(NEWS, tmp / "seeds")
+    settings = make_settings(tmp, tmp / "seeds", model=DEFAULT_MODEL)
+    embedder = load_embedder(settings)
+    build_index(settings, lambda: embedder)
+    return Engine(settings, embedder, Lexicon.load())
+
+
+def _docs(answer: Answer) -> set[str]:
+    return {Path(c.doc_id).stem for c in answer.citations}
+
+
+def _lead(answer: Answer) -> str:
+    m = re.search(r"\[\d+\]", answer.text)
+    return answer.text[:m.end()] if m else answer.text
+
+
+def test_reports_that_differ_show_every_value_with_its_report(engine: Engine) -> None:
+    answer = engine.answer("Berapa penumpang KM Sinar Bahari?")
+    [part] = answer.parts
+    assert part.kind == "conflict"
+    assert answer.text.startswith("Laporan berbeda:")
+    values = " ".join(r.value for r in part.reports)
+    assert "64" in values and "80" in values
+    assert {"kapal-1-antara", "kapal-2-tribun"} <= _docs(answer)
+    # Both values are in the lead, and every report is cited where its value is shown.
+    assert "64" in _lead(answer) and "80" in _lead(answer)
+    for report in part.reports:
+        assert report.date == "2025-07-12" or report.date == "2025-07-13"
+        line = next(ln for ln in answer.text.splitlines() if ln.startswith(f"- {report.value}"))
+        assert f"[{report.n}]" in line
+
+
+def test_a_meeting_dated_differently_is_a_conflict_of_dates(engine: Engine) -> None:
+    answer = engine.answer("Kapan delegasi Ranaya dan Teluria bertemu di Jenewa?")
+    [part] = answer.parts
+    assert part.kind == "conflict"
+    assert "17/7" in answer.text and "16/7" in answer.text
+    assert _docs(answer) == {"talks-1-mina", "talks-2-sindo"}
+
+
+def test_the_latest_figure_leads_and_a_corrected_one_is_never_current(engine: Engine) -> None:
+    answer = engine.answer("How many people have died in the Sukamaju flood so far?")
+    [part] = answer.parts
+    assert part.kind == "latest"
+    newest, *earlier = part.reports
+    assert newest.status == "newest" and newest.date == "2025-07-04" and "9" in newest.value
+    assert "9" in _lead(answer) and "12" not in _lead(answer)
+    corrected = [r for r in earlier if "12" in r.value]
+    assert corrected and corrected[0].status == "corrected"
+    assert all(r.status in ("earlier", "corrected") for r in earlier)
+    assert [r.date for r in earlier] == sorted((r.date for r in earlier), reverse=True)
+    assert {"banjir-4-antara", "banjir-3-detik", "banjir-2-kompas"} <= _docs(answer)
+
+
+def test_a_timeline_lists_dated_steps_in_order_each_cited(engine: Engine) -> None:
+    for question in ("Kronologi banjir bandang Sukamaju", "What happened in the Sukamaju flood?"):
+        answer = engine.answer(question)
+        [part] = answer.parts
+        assert part.kind == "timeline"
+        days = [r.date for r in part.reports]
+        assert days == sorted(days) and len(set(days)) >= 3  # noqa: C414
+        steps = [ln for ln in answer.text.splitlines() if ln.startswith("- ")]
+        assert len(steps) == len(part.reports)
+        assert all(re.search(r"\[\d+\]$", ln) for ln in steps)
+        assert len(_docs(answer)) >= 3
+
+
+def test_a_single_fact_stays_a_plain_answer(engine: Engine) -> None:
+    answer = engine.answer("Siapa yang memediasi pertemuan Ranaya dan Teluria?")
+    assert not answer.parts and "Norwegia" in answer.text
+
+
+def test_a_time_in_the_question_restricts_to_reports_of_then(engine: Engine) -> None:
+    # The newest report is of 19 July: "kemarin" is 18 July, when no flood was reported.
+    assert engine.answer("Berapa korban meninggal banjir Sukamaju kemarin?").abstained
+    answer = engine.answer("Berapa korban meninggal banjir Sukamaju pada 2 Juli 2025?")
+    assert not answer.abstained and "banjir-2-kompas" in _docs(answer)
+    assert "banjir-4-antara" not in _docs(answer)
+
+
+def test_json_carries_each_part_with_its_kind_and_dates(engine: Engine) -> None:
+    obj = answer_json(engine.answer("Berapa penumpang KM Sinar Bahari?"))
+    [part] = obj["parts"]
+    assert part["kind"] == "conflict"
+    assert all(r["date"] and r["n"] >= 1 and r["citations"] for r in part["reports"])
+
+
+@pytest.mark.parametrize(("question", "latest", "timeline"), [
+    ("Berapa korban sampai saat ini?", True, False),
+    ("How many have died so far?", True, False),
+    ("Kronologi tenggelamnya kapal", False, True),
+    ("How did the talks unfold?", False, True),
+    ("Apa yang terjadi sejauh ini?", False, True),
+    ("Berapa penumpang kapal itu?", False, False),
+])
+def test_what_a_question_asks_of_changing_reports(question: str, latest: bool,
+                                                  timeline: bool) -> None:
+    asked = read_asked(question, Day(2025, 7, 19, 5))
+    assert (asked.latest, asked.timeline) == (latest, timeline)
+
+
+def test_periods_are_read_against_the_newest_report() -> None:
+    now = Day(2025, 7, 19, 5)
+    week = read_asked("What happened last week?", now).period
+    assert week is not None and str(week.start) == "2025-07-12" and str(week.end) == "2025-07-19"
+    month = read_asked("Apa yang terjadi pada Maret 2025?", now).period
+    assert month is not None and (str(month.start), str(month.end)) == ("2025-03-01",
+                                                                        "2025-03-31")
+    assert read_asked("Who met on Tuesday?", now).period is None  # the story's Tuesday
+    assert read_asked("Pada tahun 2011 siapa presidennya?", now).period is None
+
+
+def test_a_correction_names_the_number_it_corrects() -> None:
+    assert _corrects("BNPB meralat angka 12 korban yang sempat beredar.", 12.0, "id")
+    assert _corrects("Korban meninggal 9 orang, bukan 12.", 12.0, "id")
+    # A number far from the correcting word is not what it corrects.
+    assert not _corrects("BNPB meralat angka 12 korban karena tiga jenazah tercatat dua kali "
+                         "di dua posko.", 2.0, "id")
