@@ -1,7 +1,8 @@
-"""The news benchmark's data (issue 19) is well-formed: a broken gold id, a support string that
-no report holds or a kind the benchmark does not know would make its figures silently wrong.
+"""The news benchmark (issue 19): its data is well-formed, and its per-kind checks hold.
 
-Reads the fixed files in ``benchmarks/data`` (never ``seeds/`` or ``index/``)."""
+A broken gold id, a support string that no report holds or a kind the benchmark does not know
+would make its figures silently wrong. Reads the fixed files in ``benchmarks/data`` (never
+``seeds/`` or ``index/``); the checks of ``benchmarks/bench_news.py`` run on hand-made answers."""
 
 from __future__ import annotations
 
@@ -139,3 +140,112 @@ def test_noise_strings_occur_in_the_corpus_and_never_in_an_answer(
             assert norm(noise) in raw, noise  # a noise check that can never fire checks nothing
             for text in item["support"]:
                 assert norm(noise) not in norm(text), (item["id"], noise)
+
+
+# ---------------------------------------------------------------------------------------
+# The benchmark's per-kind checks (benchmarks/bench_news.py) on hand-made answers
+# ---------------------------------------------------------------------------------------
+
+
+class Scorer:
+    """The few helpers of the shared scorer the checks use, faked at that boundary with the
+    scorer's own rules (lead = text up to the first [n]; short forms as whole words)."""
+
+    norm = staticmethod(norm)
+
+    @staticmethod
+    def stem(doc_id: str) -> str:
+        return doc_id.rsplit("/", 1)[-1].removesuffix(".txt")
+
+    @staticmethod
+    def visible(out: dict[str, Any]) -> str:
+        quotes = [c.get("quote", "") for c in out.get("citations", [])]
+        return norm(" \n ".join([out.get("answer", ""), *quotes]))
+
+    @staticmethod
+    def lead(out: dict[str, Any]) -> str:
+        answer = out.get("answer", "")
+        m = re.search(r"\[\d+\]", answer)
+        return norm(answer[: m.end()] if m else answer.split("\n", 1)[0])
+
+    @staticmethod
+    def has_form(text: str, form: str) -> bool:
+        return re.search(r"(?<![\w.,])" + re.escape(norm(form)) + r"(?![\w]|[.,]\d)", text) \
+            is not None
+
+    @classmethod
+    def short_hit(cls, item: dict[str, Any], out: dict[str, Any]) -> bool:
+        return all(any(cls.has_form(cls.lead(out), f) for f in group) for group in item["short"])
+
+
+@pytest.fixture(scope="module")
+def bench() -> Any:
+    import importlib.util
+    import sys
+
+    folder = DATA.parent
+    sys.path.insert(0, str(folder))  # the script imports its sibling _common
+    try:
+        spec = importlib.util.spec_from_file_location("bench_news", folder / "bench_news.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_news"] = module  # its dataclass looks its module up
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(folder))
+
+
+def answer(text: str, *docs: str) -> dict[str, Any]:
+    return {"answer": text, "abstained": False,
+            "citations": [{"n": n, "doc_id": f"{d}.txt", "quote": ""}
+                          for n, d in enumerate(docs, 1)]}
+
+
+LATEST = {"id": "l", "kind": "latest", "docs": ["a", "b", "c"], "support": ["menjadi 14 orang"],
+          "short": [["14"]], "earlier": ["7 orang"], "earlier_docs": ["a"], "newest_doc": "c",
+          "corrected": ["12"]}
+
+
+def test_latest_needs_the_newest_value_first_and_an_earlier_report_cited(bench: Any) -> None:
+    ok = bench.kind_ok
+    assert ok(Scorer, LATEST, answer("14 dead as of Saturday [1]; earlier 7 [2]", "c", "a"))
+    assert not ok(Scorer, LATEST, answer("14 dead as of Saturday [1]", "c"))  # no earlier
+    assert not ok(Scorer, LATEST, answer("7 dead [1]; later 14 [2]", "a", "c"))  # old first
+    assert not ok(Scorer, LATEST, answer("12 dead, now 14 [1]; earlier 7 [2]", "c", "a"))
+
+
+def test_conflict_and_timeline_need_every_value_and_every_report(bench: Any) -> None:
+    item = {"id": "c", "kind": "conflict", "docs": ["a", "b"],
+            "support": ["64 penumpang", "80 penumpang"]}
+    both = answer("Reports differ: 64 penumpang [1]; 80 penumpang [2]", "a", "b")
+    assert bench.kind_ok(Scorer, item, both)
+    assert not bench.kind_ok(Scorer, item, answer("64 penumpang [1]", "a"))
+    one_cited = answer("64 penumpang [1]; 80 penumpang [1]", "a")
+    assert not bench.kind_ok(Scorer, item, one_cited)
+    assert bench.kind_ok(Scorer, {**item, "kind": "timeline"}, both)
+
+
+def test_parts_are_counted_per_kind_and_a_single_fact_must_not_differ(bench: Any) -> None:
+    newest = {"kind": "latest", "reports": [{"value": "14 orang", "status": "newest"},
+                                            {"value": "7 orang", "status": "earlier"}]}
+    assert bench.part_ok(Scorer, LATEST, {"parts": [newest]})
+    stale = {"kind": "latest", "reports": [{"value": "7 orang", "status": "newest"}]}
+    assert not bench.part_ok(Scorer, LATEST, {"parts": [stale]})
+    single = {"id": "s", "kind": "single", "docs": ["a"], "support": ["1.400 warga"]}
+    conflict = {"kind": "conflict", "reports": [{"value": "1.400"}, {"value": "1,400"}]}
+    assert bench.part_ok(Scorer, single, {"parts": []})
+    assert not bench.part_ok(Scorer, single, {"parts": [conflict]})
+    items = [LATEST, single]
+    scores = bench.score_kinds(Scorer, items, [answer("x"), answer("y")])
+    assert all(s.part is None for s in scores)  # answers without parts: no part figure
+
+
+def test_noise_and_abstention(bench: Any) -> None:
+    item = {"id": "u", "kind": "unanswerable", "docs": [], "support": [],
+            "forbidden": ["ADVERTISEMENT"]}
+    abstained = {"answer": "", "abstained": True, "citations": []}
+    assert bench.kind_ok(Scorer, item, abstained)
+    assert not bench.kind_ok(Scorer, item, answer("ADVERTISEMENT [1]", "a"))
+    assert bench.noisy(Scorer, [item, item], [abstained, answer("ADVERTISEMENT [1]", "a")]) \
+        == ["u"]
