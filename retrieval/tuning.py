@@ -174,7 +174,7 @@ class Tuning:
     #: Reports compared at most (the best articles of the retrieved ones).
     max_reports: int = 6
     #: Steps a timeline shows at most, and at most this many of one article.
-    timeline_steps: int = 8
+    timeline_steps: int = 10
     timeline_steps_per_article: int = 3
     #: Two steps of one day are one event when their sentences are this similar (cosine of
     #: the index's sentence vectors), or share this share of their terms (any model).

@@ -15,7 +15,7 @@ from conftest import ROOT, make_settings
 from bot.format import answer_json
 from retrieval.answering.common.when import Day
 from retrieval.answering.news.asked import read_asked
-from retrieval.answering.news.compare import _corrects
+from retrieval.answering.news.corrections import corrects
 from retrieval.building.indexer import build_index
 from retrieval.config import DEFAULT_MODEL
 from retrieval.embedding.embed import load_embedder
@@ -143,8 +143,11 @@ def test_periods_are_read_against_the_newest_report() -> None:
 
 
 def test_a_correction_names_the_number_it_corrects() -> None:
-    assert _corrects("BNPB meralat angka 12 korban yang sempat beredar.", 12.0, "id")
-    assert _corrects("Korban meninggal 9 orang, bukan 12.", 12.0, "id")
-    # A number far from the correcting word is not what it corrects.
-    assert not _corrects("BNPB meralat angka 12 korban karena tiga jenazah tercatat dua kali "
-                         "di dua posko.", 2.0, "id")
+    assert corrects("BNPB meralat angka 12 korban yang sempat beredar.", 12.0, "id")
+    assert corrects("Korban meninggal 9 orang, bukan 12.", 12.0, "id")
+    assert corrects("Angka 12 orang yang sempat beredar keliru.", 12.0, "id")
+    assert corrects("The toll, earlier reported as 12, stands at 10.", 12.0, "en")
+    # The figure the correction gives is not corrected, nor one far from the word.
+    assert not corrects("Korban meninggal 9 orang, bukan 12.", 9.0, "id")
+    assert not corrects("BNPB meralat angka 12 korban karena tiga jenazah tercatat dua kali "
+                        "di dua posko.", 2.0, "id")

@@ -24,7 +24,7 @@ from retrieval.answering.extractive.localize import localize
 from retrieval.answering.writer import Lead
 from retrieval.search.query import Query
 
-__all__ = ["best_candidate", "dateline_end", "short_lead", "shown_lead"]
+__all__ = ["best_candidate", "candidates", "dateline_end", "short_lead", "shown_lead"]
 
 _DATELINE_SEP = re.compile(r"\s*(?:\||–|—|--?|:)\s*")
 # "City, Outlet - " or "City, Weekday - ": at most two words after the comma.
@@ -59,9 +59,17 @@ def _lead(context: ReadContext, query: Query, best: Candidate, sentences: tuple[
 def best_candidate(context: ReadContext, query: Query, article: int,
                    sentences: tuple[int, ...]) -> Candidate | None:
     """The most likely short answer in ``sentences`` of ``article``, whatever its chance."""
+    found = candidates(context, query, article, sentences)
+    return found[0] if found else None
+
+
+def candidates(context: ReadContext, query: Query, article: int,
+               sentences: tuple[int, ...]) -> list[Candidate]:
+    """Every short answer of the kind asked in ``sentences`` of ``article``, likeliest
+    first (empty for a question of no factoid kind)."""
     kind = question_kind(query.text)
     if kind is None:
-        return None
+        return []
     view = context.view
     art = view.article(article)
     names = ArticleNames.of(context.lexicon, art.text)
@@ -71,8 +79,7 @@ def best_candidate(context: ReadContext, query: Query, article: int,
         text = view.sentence_text(sentence)
         read.append((text, Context(names, published, art.lang,
                                    dateline_end(text, art.meta.place, art.meta.outlet))))
-    found = score_candidates(kind, query, read)
-    return found[0] if found else None
+    return score_candidates(kind, query, read)
 
 
 def dateline_end(sentence: str, place: str | None, outlet: str | None) -> int:

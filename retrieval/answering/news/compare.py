@@ -14,27 +14,15 @@ citations. When more than one value is left:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from retrieval.answering.common.numbers import SCALES
-from retrieval.answering.common.spans import number_spans, number_values
+from retrieval.answering.common.spans import number_values
 from retrieval.answering.context import ReadContext
 from retrieval.answering.news.asked import Asked
+from retrieval.answering.news.corrections import corrects
 from retrieval.answering.news.facts import Report
 
 __all__ = ["Group", "Layout", "compare"]
-
-# Words that correct an earlier figure, in either language.
-_CORRECTS = re.compile(
-    r"\b(ralat|meralat|diralat|koreksi|mengoreksi|dikoreksi|revisi|merevisi|direvisi|"
-    r"keliru|bukan|sempat (?:beredar|disebut|diberitakan|dilaporkan)|sebelumnya (?:disebut|"
-    r"diberitakan|dilaporkan|dikabarkan)|correct(?:ed|s|ion)|revis(?:ed|es|ion)|not|"
-    r"(?:earlier|previously|initially) (?:reported|put|given|said)|erroneous|wrong)\b", re.I)
-
-# How far (characters) a correcting word may stand from the number it corrects.
-_NEAR = 30
-
 
 @dataclass(frozen=True)
 class Group:
@@ -62,7 +50,11 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     """The layout of the reports' values, or ``None`` when they agree (a plain answer)."""
     keys: dict[tuple[object, ...], list[Report]] = {}
     for r in reports:
-        keys.setdefault(_same_name(r.key, keys), []).append(r)
+        key = _same_name(r.key, keys)
+        # Agreeing with a value found already needs little; saying the reports differ
+        # needs a value as likely as a shown short answer.
+        if key in keys or not keys or r.chance >= context.tuning.short_min_chance:
+            keys.setdefault(key, []).append(r)
     if len(keys) < 2 or not _comparable(context, keys):
         return None
     groups = [Group(tuple(sorted(rs, key=lambda r: r.stamp, reverse=True)),
@@ -130,20 +122,6 @@ def _corrected(context: ReadContext, report: Report, reports: list[Report]) -> b
             continue
         art = view.article(other.article)
         for j in range(art.sent_lo, art.sent_hi):
-            if _corrects(view.sentence_text(j), wanted, art.lang):
+            if corrects(view.sentence_text(j), float(wanted), art.lang):  # type: ignore[arg-type]
                 return True
-    return False
-
-
-def _corrects(text: str, wanted: object, lang: str) -> bool:
-    """Whether ``text`` says the number ``wanted`` was wrong: a correcting word within
-    :data:`_NEAR` characters of it ("meralat angka 12", "9 orang, bukan 12")."""
-    cues = [m.span() for m in _CORRECTS.finditer(text)]
-    if not cues:
-        return False
-    for span in number_spans(text, lang):
-        if span.value is None or round(span.value * SCALES.get(span.scale, 1), 6) != wanted:
-            continue
-        if any(span.start - _NEAR <= end and start <= span.end + _NEAR for start, end in cues):
-            return True
     return False

@@ -20,11 +20,12 @@ from retrieval.answering.common.when import Day, article_day
 from retrieval.answering.context import ReadContext
 from retrieval.answering.extractive.candidates import FEATURES, Candidate
 from retrieval.answering.extractive.choose import reading_list, score_windows
-from retrieval.answering.extractive.lead import best_candidate
+from retrieval.answering.extractive.lead import candidates
+from retrieval.answering.news.corrections import corrected_in
 from retrieval.answering.writer import Window
 from retrieval.search import Hit, Query
 
-__all__ = ["Report", "article_windows", "reports_of", "value_key"]
+__all__ = ["Report", "article_windows", "reports_of", "same_story", "value_key"]
 
 
 @dataclass(frozen=True)
@@ -55,37 +56,58 @@ def article_windows(context: ReadContext, query: Query, hits: Sequence[Hit]
 
 def reports_of(context: ReadContext, query: Query, hits: Sequence[Hit]) -> list[Report]:
     """The reports that answer a factoid question, each with its value (best first)."""
-    tuning = context.tuning
-    by_article = article_windows(context, query, hits)
-    if not by_article:
-        return []
-    best_lex = max(ws[0].lex for ws in by_article.values())
     found: list[Report] = []
-    for article, windows in by_article.items():
-        if len(found) >= tuning.max_reports:
+    for article, windows in same_story(context, query, hits).items():
+        if len(found) >= context.tuning.max_reports:
             break
-        if windows[0].lex < tuning.report_cover_share * best_lex:
-            continue
         report = _report(context, query, article, windows)
         if report is not None:
             found.append(report)
     return found
 
 
+def same_story(context: ReadContext, query: Query, hits: Sequence[Hit]
+               ) -> dict[int, list[Window]]:
+    """The retrieved articles that report what the question asks about, with their windows
+    (best article first): each names at least half the names of the question (the
+    landslide's toll is not the ferry's; "Gunung" may be "Mount" in an English report, and
+    a capitalised first word is not always a name), and its best window covers nearly as
+    much of the question as the best article's."""
+    by_article = article_windows(context, query, hits)
+    if not by_article:
+        return {}
+    best_lex = max(ws[0].lex for ws in by_article.values())
+    names = [c for c in query.concepts if c.name]
+
+    def named(article: int) -> bool:
+        found = sum(c.found_in(context.article_terms(article)) for c in names)
+        return not names or 2 * found >= len(names)
+
+    return {a: ws for a, ws in by_article.items()
+            if ws[0].lex >= context.tuning.report_cover_share * best_lex and named(a)}
+
+
 def _report(context: ReadContext, query: Query, article: int, windows: list[Window]
             ) -> Report | None:
-    """The article's value: the likeliest candidate of the windows scoring nearly as well
-    as its best (the answering sentence may rank just below a headline that repeats the
-    question)."""
+    """The article's value: in its windows scoring nearly as well as its best (the answering
+    sentence may rank just below a headline that repeats the question), the first likely
+    candidate (``short_min_chance``), else the likeliest; never a figure the article itself
+    says was wrong ("bukan 12", "sempat disebut 12")."""
     tuning = context.tuning
     floor = tuning.kind_window_share * windows[0].score
     best: tuple[Candidate, Window] | None = None
     for w in windows:
         if w.score < floor or w.hedged:
             continue
-        found = best_candidate(context, query, article, w.sentences)
-        if found is not None and (best is None or found.chance > best[0].chance):
-            best = (found, w)
+        for found in candidates(context, query, article, w.sentences):
+            text = context.view.sentence_text(w.sentences[found.sentence])
+            if corrected_in(text, found.span, context.view.article(article).lang):
+                continue
+            if best is None or found.chance > best[0].chance:
+                best = (found, w)
+            break
+        if best is not None and best[0].chance >= tuning.short_min_chance:
+            break
     if best is None or best[0].chance < tuning.report_min_chance:
         return None
     found, window = best

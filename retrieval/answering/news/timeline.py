@@ -19,7 +19,7 @@ import numpy as np
 
 from retrieval.answering.common.when import article_day, find_when
 from retrieval.answering.context import ReadContext
-from retrieval.answering.news.facts import article_windows
+from retrieval.answering.news.facts import same_story
 from retrieval.search import Hit, Query
 
 __all__ = ["Step", "timeline"]
@@ -47,18 +47,27 @@ class _Told:
 def timeline(context: ReadContext, query: Query, hits: Sequence[Hit]) -> list[Step]:
     """The story's steps in the order they happened (empty when fewer than two)."""
     tuning = context.tuning
-    by_article = article_windows(context, query, hits)
-    if not by_article:
-        return []
-    best_lex = max(ws[0].lex for ws in by_article.values())
-    story = [a for a, ws in by_article.items()
-             if ws[0].lex >= tuning.report_cover_share * best_lex][:2 * tuning.max_reports]
+    story = list(same_story(context, query, hits))[:2 * tuning.max_reports]
     told = [t for article in story for t in _steps_of(context, query, article)]
     steps = _merge(context, told)
     if len(steps) < 2:
         return []
-    kept = steps[:tuning.timeline_steps]  # the most relevant first, then in time order
-    return sorted(kept, key=lambda s: (s.day, s.stamp))
+    return sorted(_select(steps, tuning.timeline_steps), key=lambda s: (s.day, s.stamp))
+
+
+def _select(steps: list[Step], limit: int) -> list[Step]:
+    """At most ``limit`` steps, the most relevant first, but every report's best step
+    before any report's second: each report that tells of the story is cited."""
+    chosen: list[Step] = []
+    covered: set[int] = set()
+    for step in steps:
+        if len(chosen) < limit and not covered.issuperset(step.articles):
+            chosen.append(step)
+            covered.update(step.articles)
+    for step in steps:
+        if len(chosen) < limit and step not in chosen:
+            chosen.append(step)
+    return chosen
 
 
 def _steps_of(context: ReadContext, query: Query, article: int) -> list[_Told]:
