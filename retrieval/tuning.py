@@ -166,11 +166,14 @@ class Tuning:
     #: Another article counts as a report of the same thing when its best window covers at
     #: least this share of what the best window covers (its lexical coverage) and, for a
     #: factoid question, holds a value of the kind asked. Chosen on benchmarks/data/news.
-    report_cover_share: float = 0.7
+    report_cover_share: float = 0.5
     #: The candidate model's chance (answering/extractive/candidates.py) a report's value
     #: needs to be compared with other reports' values: lower than ``short_min_chance``,
     #: since a value other reports contradict is shown as one report's, not as the answer.
     report_min_chance: float = 0.25
+    #: The chance a value other than the best report's needs (from that report's best
+    #: window): below it the report is taken to agree, not to differ.
+    report_differ_chance: float = 0.4
     #: Reports compared at most (the best articles of the retrieved ones).
     max_reports: int = 6
     #: Steps a timeline shows at most, and at most this many of one article.

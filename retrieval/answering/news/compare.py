@@ -51,9 +51,9 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     keys: dict[tuple[object, ...], list[Report]] = {}
     for r in reports:
         key = _same_name(r.key, keys)
-        # Agreeing with a value found already needs little; saying the reports differ
-        # needs a value as likely as a shown short answer.
-        if key in keys or not keys or r.chance >= context.tuning.short_min_chance:
+        # Agreeing with a value found already needs little; another value needs to be
+        # likelier, and from the report's best window.
+        if key in keys or not keys or (r.top and r.chance >= context.tuning.report_differ_chance):
             keys.setdefault(key, []).append(r)
     if len(keys) < 2 or not _comparable(context, keys):
         return None

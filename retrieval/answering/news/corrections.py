@@ -25,6 +25,9 @@ _AFTER = re.compile(
     r"^\W*(?:\w+\W+){0,2}(yang )?(sempat (?:beredar|disebut|diberitakan|dilaporkan|ditulis)|"
     r"(?:keliru|salah|tidak benar)|(?:was|were) (?:wrong|incorrect|erroneous|an error)|"
     r"(?:reported|given) earlier)\b", re.I)
+# A correction notice: every figure in it is the wrong one, until "the right one is".
+_NOTICE = re.compile(r"^\W*(ralat|koreksi|correction|clarification|erratum)\b", re.I)
+_RIGHT = re.compile(r"\b(yang benar|seharusnya|the correct|should have)\b", re.I)
 # "bukan 12", "not 12": only right before the figure (a "not" elsewhere denies anything).
 _DENIED = re.compile(r"\b(?:bukan|not|and not|dan bukan)\s+$", re.I)
 # Characters between a correcting word and the figure it corrects.
@@ -35,6 +38,8 @@ def corrected_in(text: str, span: Span, lang: str) -> bool:
     """Whether ``text`` says the figure at ``span`` was wrong."""
     if span.kind != "number":
         return False
+    if _NOTICE.match(text) and not _RIGHT.search(text[:span.start]):
+        return True  # "Ralat: dalam berita sebelumnya ... 12 orang."
     before = text[max(0, span.start - _NEAR):span.start]
     if _BEFORE.search(before) or _DENIED.search(before):
         return True

@@ -11,6 +11,7 @@ number; "Kamis (17/7)" and "17 Juli" one day; "Norwegia" and "Norway" one name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,14 @@ from retrieval.answering.extractive.lead import candidates
 from retrieval.answering.news.corrections import corrected_in
 from retrieval.answering.writer import Window
 from retrieval.search import Hit, Query
+
+# Units of time: a count of them answers only "how long" ("berapa lama").
+_TIME_UNITS = frozenset("""detik menit jam hari minggu pekan bulan tahun abad second seconds
+    minute minutes hour hours day days week weeks month months year years""".split())
+_HOW_LONG = re.compile(r"\b(berapa lama|how long|berapa (?:hari|jam|menit|minggu|pekan|bulan|"
+                       r"tahun)|how many (?:days|hours|minutes|weeks|months|years))\b", re.I)
+# A window scoring this share of the article's best is as good as the best.
+_TOP_SHARE = 0.95
 
 __all__ = ["Report", "article_windows", "reports_of", "same_story", "value_key"]
 
@@ -41,6 +50,7 @@ class Report:
     day: Day | None  # the article's publication day
     stamp: str  # the article's ISO date-time ("" when not known), for ordering
     person: float = 0.0  # the candidate's person_fit: 1 a person, -1 not one, 0 not asked
+    top: bool = True  # found in the article's best window (or one scoring as well)
 
 
 def article_windows(context: ReadContext, query: Query, hits: Sequence[Hit]
@@ -95,13 +105,15 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
     says was wrong ("bukan 12", "sempat disebut 12")."""
     tuning = context.tuning
     floor = tuning.kind_window_share * windows[0].score
+    asks_duration = bool(_HOW_LONG.search(query.text))
     best: tuple[Candidate, Window] | None = None
     for w in windows:
         if w.score < floor or w.hedged:
             continue
         for found in candidates(context, query, article, w.sentences):
             text = context.view.sentence_text(w.sentences[found.sentence])
-            if corrected_in(text, found.span, context.view.article(article).lang):
+            if corrected_in(text, found.span, context.view.article(article).lang) or \
+                    (_duration(found.span) and not asks_duration):
                 continue
             if best is None or found.chance > best[0].chance:
                 best = (found, w)
@@ -115,7 +127,13 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
     return Report(article, window, window.sentences[found.sentence], found.span,
                   value_key(found.span, context), found.chance,
                   article_day(meta.date, meta.date_text), meta.date or "",
-                  found.features[FEATURES.index("person_fit")])
+                  found.features[FEATURES.index("person_fit")],
+                  window.score >= _TOP_SHARE * windows[0].score)
+
+
+def _duration(span: Span) -> bool:
+    """A span of time ("tiga hari", "2 hours"): never the count a "how many" asks."""
+    return span.kind == "number" and span.unit.casefold() in _TIME_UNITS
 
 
 def value_key(span: Span, context: ReadContext) -> tuple[object, ...]:
