@@ -13,6 +13,7 @@ from retrieval.answering.news.compare import compare
 from retrieval.answering.news.facts import reports_of
 from retrieval.answering.news.render import render_layout, render_timeline
 from retrieval.answering.news.timeline import timeline
+from retrieval.answering.news.times import asks_time, time_reports
 from retrieval.answering.writer import Decision, Evidence
 from retrieval.search import Hit
 from retrieval.types import Answer
@@ -40,9 +41,13 @@ def arrange(evidence: Evidence, decision: Decision) -> Answer | None:
     if asked.timeline:
         steps = timeline(context, evidence.query, evidence.hits)
         return render_timeline(evidence, steps) if steps else None
-    if asked.kind is None:
+    if asks_time(evidence.question):
+        reports = time_reports(context, evidence.query, evidence.hits)
+    elif asked.kind is not None:
+        reports = reports_of(context, evidence.query, evidence.hits)
+    else:
         return None
-    layout = compare(context, asked, reports_of(context, evidence.query, evidence.hits))
+    layout = compare(context, asked, reports)
     return render_layout(evidence, layout) if layout is not None else None
 
 

@@ -64,7 +64,8 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     # A report that gives two of the values itself ("the harbour master counted 64, the
     # police 80") tells of a disagreement, not of a figure that changed.
     changing = asked.latest or any(g.corrected for g in groups) or (
-        asked.kind == "number" and one_per_day and not _both(context, reports, keys))
+        asked.kind == "number" and reports[0].span.kind == "number" and one_per_day
+        and not _both(context, reports, keys))
     if changing and dated:
         return Layout("latest", tuple(sorted(groups, key=lambda g: g.newest, reverse=True)))
     return Layout("conflict", tuple(groups))

@@ -22,6 +22,7 @@ from retrieval.answering.context import ReadContext
 from retrieval.answering.extractive.candidates import FEATURES, Candidate
 from retrieval.answering.extractive.choose import reading_list, score_windows
 from retrieval.answering.extractive.lead import candidates
+from retrieval.answering.news.clock import times_in
 from retrieval.answering.news.corrections import corrected_in
 from retrieval.answering.writer import Window
 from retrieval.search import Hit, Query
@@ -113,7 +114,7 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
         for found in candidates(context, query, article, w.sentences):
             text = context.view.sentence_text(w.sentences[found.sentence])
             if corrected_in(text, found.span, context.view.article(article).lang) or \
-                    (_duration(found.span) and not asks_duration):
+                    (_duration(found.span) and not asks_duration) or _clock(text, found.span):
                 continue
             if best is None or found.chance > best[0].chance:
                 best = (found, w)
@@ -129,6 +130,12 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
                   article_day(meta.date, meta.date_text), meta.date or "",
                   found.features[FEATURES.index("person_fit")],
                   window.score >= _TOP_SHARE * windows[0].score)
+
+
+def _clock(sentence: str, span: Span) -> bool:
+    """A number that is a time of day ("pukul 09.00"): never a count."""
+    return span.kind == "number" and any(
+        t.start <= span.start < t.end for t, _ in times_in(sentence))
 
 
 def _duration(span: Span) -> bool:
