@@ -174,11 +174,13 @@ class Engine:
         k = k or self.settings.top_k
         # Its language was found once, when it was prepared.
         query = searcher.analyse(question, follow_up_context(question, history), prepared.lang)
-        hits = searcher.search(query, max(k, self._tuning.answer_passages))
+        tuning = self._tuning
+        hits = searcher.search(query, max(k, tuning.answer_passages, tuning.report_passages))
         # "in March 2025", "minggu lalu": only the reports of that time answer.
         hits = within_period(loaded.context, question, hits)
-        evidence = Evidence(question, query, tuple(hits[:self._tuning.answer_passages]),
-                            tuple(searcher.passages(hits[:k])), loaded.context, cut_to, on_text)
+        evidence = Evidence(question, query, tuple(hits[:tuning.answer_passages]),
+                            tuple(searcher.passages(hits[:k])), loaded.context, cut_to, on_text,
+                            tuple(hits))
         # Acronyms the articles spell out count as names of what they stand for.
         decision = judge(evidence, searcher.aliases_of)
         if not decision.answers:

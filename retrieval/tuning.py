@@ -176,6 +176,9 @@ class Tuning:
     report_differ_chance: float = 0.4
     #: Reports compared at most (the best articles of the retrieved ones).
     max_reports: int = 6
+    #: Passages retrieved to find the other reports of a story (the answer itself reads
+    #: ``answer_passages``): a story told by six outlets needs more than the top five.
+    report_passages: int = 24
     #: Steps a timeline shows at most, and at most this many of one article.
     timeline_steps: int = 10
     timeline_steps_per_article: int = 3

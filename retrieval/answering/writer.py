@@ -33,6 +33,8 @@ class Evidence:
         cut_to: The length the question was cut to, or ``None``.
         on_text: Called with the text written so far while a writer that streams (the LLM
             writer) is still writing; front ends show it until the answer is final.
+        wider: More of the ranking than ``hits`` (``Tuning.report_passages``): where the
+            other reports of a story are looked for (:mod:`.news`); ``hits`` when empty.
     """
 
     question: str
@@ -42,6 +44,7 @@ class Evidence:
     context: ReadContext
     cut_to: int | None = None
     on_text: Callable[[str], None] | None = None
+    wider: tuple[Hit, ...] = ()
 
     def abstain(self, reason: str = "not_found") -> Answer:
         """The answer that says the articles do not answer the question."""

@@ -39,12 +39,12 @@ def arrange(evidence: Evidence, decision: Decision) -> Answer | None:
     context = evidence.context
     asked = asked_of(context, evidence.question)
     if asked.timeline:
-        steps = timeline(context, evidence.query, evidence.hits)
+        steps = timeline(context, evidence.query, evidence.wider or evidence.hits)
         return render_timeline(evidence, steps) if steps else None
     if asks_time(evidence.question):
-        reports = time_reports(context, evidence.query, evidence.hits)
+        reports = time_reports(context, evidence.query, evidence.wider or evidence.hits)
     elif asked.kind is not None:
-        reports = reports_of(context, evidence.query, evidence.hits)
+        reports = reports_of(context, evidence.query, evidence.wider or evidence.hits)
     else:
         return None
     layout = compare(context, asked, reports)
