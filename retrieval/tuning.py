@@ -174,6 +174,9 @@ class Tuning:
     #: The chance a value other than the best report's needs (from that report's best
     #: window): below it the report is taken to agree, not to differ.
     report_differ_chance: float = 0.4
+    #: Reports of one story are dated within this many days of the best one (two talks in
+    #: Paris months apart are two stories; an undated report is compared with none).
+    report_days: int = 14
     #: Reports compared at most (the best articles of the retrieved ones).
     max_reports: int = 6
     #: Passages retrieved to find the other reports of a story (the answer itself reads

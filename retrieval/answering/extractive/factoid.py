@@ -45,9 +45,6 @@ _CUES: dict[str, frozenset[str]] = {
 _COUNTED = re.compile(r"(?<!tanggal )(?<!tahun )(?<!pukul )(?<!jam )\b(?:berapa(?:kah)?|how many|"
                       r"how much)\s+((?:\w+ ){0,2}\w+)")
 # Words after "berapa" that ask for a measure, not for a count of things.
-# Units that only classify what is counted (people, things, animals), so the noun counted
-# may stand anywhere before the number.
-_CLASSIFIERS = frozenset("orang jiwa people persons person buah unit units ekor".split())
 _ATTRIBUTES = frozenset("""
     jumlah total banyak lama populasi penduduk number population age usia umur tingkat persen
     percent luas bobot berat temperatur suhu tinggi ketinggian nilai waktu angka rata kira
@@ -231,14 +228,7 @@ def kind_fits(kind: Kind, span: Span, names: ArticleNames, person: bool) -> bool
 
 
 def counts(sentence: str, span: Span, counted: set[str], lang: str) -> bool:
-    """Whether the number counts the noun asked about: within the next few words, or,
-    when the number's unit is only a classifier ("12 orang", "9 people"), earlier in the
-    sentence ("Korban tewas ... mencapai 12 orang")."""
+    """Whether the number counts the noun asked about (within the next few words)."""
     after = _WORD.findall(sentence[span.start:span.end + 40])[:6]
-    if any(t in counted for w in after for t in terms(w, lang)[:1]):
-        return True
-    if span.unit.casefold() not in _CLASSIFIERS:
-        return False
-    return any(t in counted for w in _WORD.findall(sentence[:span.start])
-               for t in terms(w, lang)[:1])
+    return any(t in counted for w in after for t in terms(w, lang)[:1])
 

@@ -11,8 +11,9 @@ number; "Kamis (17/7)" and "17 Juli" one day; "Norwegia" and "Norway" one name.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from retrieval.answering.common.numbers import SCALES
@@ -108,8 +109,29 @@ def same_story(context: ReadContext, query: Query, hits: Sequence[Hit]
         found = sum(c.found_in(context.article_terms(article)) for c in names)
         return not names or 2 * found >= len(names)
 
-    return {a: ws for a, ws in by_article.items()
-            if ws[0].lex >= context.tuning.report_cover_share * best_lex and named(a)}
+    best = next(iter(by_article))
+    dated = _dated_near(context, best)
+    return {a: ws for a, ws in by_article.items() if a == best or (
+        dated(a) and ws[0].lex >= context.tuning.report_cover_share * best_lex and named(a))}
+
+
+def _dated_near(context: ReadContext, best: int) -> Callable[[int], bool]:
+    """Whether an article is dated within ``Tuning.report_days`` of the best article: one
+    story's reports come days apart, and two talks in Paris months apart are two stories
+    (an undated best article has no other reports: they could not be told apart or
+    ordered)."""
+    def day(article: int) -> dt.date | None:
+        meta = context.view.article(article).meta
+        found = article_day(meta.date, meta.date_text)
+        return found.date() if found is not None else None
+
+    anchor = day(best)
+
+    def near(article: int) -> bool:
+        other = day(article)
+        return anchor is not None and other is not None and \
+            abs((other - anchor).days) <= context.tuning.report_days
+    return near
 
 
 def _report(context: ReadContext, query: Query, article: int, windows: list[Window]
