@@ -151,3 +151,17 @@ def test_a_correction_names_the_number_it_corrects() -> None:
     assert not corrects("Korban meninggal 9 orang, bukan 12.", 9.0, "id")
     assert not corrects("BNPB meralat angka 12 korban karena tiga jenazah tercatat dua kali "
                         "di dua posko.", 2.0, "id")
+
+
+def test_a_classifier_count_counts_the_subject_of_its_clause() -> None:
+    from retrieval.answering.common.spans import number_spans
+    from retrieval.answering.extractive.factoid import counts
+
+    def count_of(sentence: str, number: str) -> bool:
+        span = next(s for s in number_spans(sentence, "id") if s.text.startswith(number))
+        return counts(sentence, span, {"korban"}, "id")
+
+    assert count_of("Korban meninggal dunia kini berjumlah 8 orang.", "8")
+    # The noun has its own number: the classifier count is of something else.
+    assert not count_of("Tiga korban dirawat dan 25 ribu orang mengungsi.", "25")
+    assert not count_of("Polisi, kata korban, menahan 4 orang.", "4")

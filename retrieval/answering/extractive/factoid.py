@@ -45,6 +45,10 @@ _CUES: dict[str, frozenset[str]] = {
 _COUNTED = re.compile(r"(?<!tanggal )(?<!tahun )(?<!pukul )(?<!jam )\b(?:berapa(?:kah)?|how many|"
                       r"how much)\s+((?:\w+ ){0,2}\w+)")
 # Words after "berapa" that ask for a measure, not for a count of things.
+# Units that only classify what is counted (people, things, animals): the noun counted is
+# then the subject before the number, within this many characters.
+_CLASSIFIERS = frozenset("orang jiwa people persons buah unit ekor".split())
+_SUBJECT_CHARS = 80
 _ATTRIBUTES = frozenset("""
     jumlah total banyak lama populasi penduduk number population age usia umur tingkat persen
     percent luas bobot berat temperatur suhu tinggi ketinggian nilai waktu angka rata kira
@@ -228,7 +232,17 @@ def kind_fits(kind: Kind, span: Span, names: ArticleNames, person: bool) -> bool
 
 
 def counts(sentence: str, span: Span, counted: set[str], lang: str) -> bool:
-    """Whether the number counts the noun asked about (within the next few words)."""
+    """Whether the number counts the noun asked about: within the next few words, or, when
+    its unit only classifies ("8 orang", "9 people"), as the subject of its clause ("korban
+    meninggal dunia kini berjumlah 8 orang": the noun shortly before, no other number or
+    clause break between)."""
     after = _WORD.findall(sentence[span.start:span.end + 40])[:6]
-    return any(t in counted for w in after for t in terms(w, lang)[:1])
+    if any(t in counted for w in after for t in terms(w, lang)[:1]):
+        return True
+    if span.unit.casefold() not in _CLASSIFIERS:
+        return False
+    clause = re.split(r"[,;:()]", sentence[max(0, span.start - _SUBJECT_CHARS):span.start])[-1]
+    if number_spans(clause, lang):
+        return False  # "Enam pemukiman ... 25 ribu orang": the noun has its own number
+    return any(t in counted for w in _WORD.findall(clause) for t in terms(w, lang)[:1])
 
