@@ -24,6 +24,10 @@ from retrieval.answering.news.facts import Report
 
 __all__ = ["Group", "Layout", "compare"]
 
+# Units that only classify what is counted: any count of people or things may be one.
+_CLASSIFIERS = frozenset("orang jiwa people persons buah unit ekor".split())
+
+
 @dataclass(frozen=True)
 class Group:
     """One value and the reports that give it, newest first."""
@@ -53,7 +57,8 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
         key = _same_name(r.key, keys)
         # Agreeing with a value found already needs little; another value needs to be
         # likelier, and from the report's best window.
-        if key in keys or not keys or (r.top and r.chance >= context.tuning.report_differ_chance):
+        if key in keys or not keys or (r.top and r.chance >= context.tuning.report_differ_chance
+                                       and _same_measure(context, reports[0], r)):
             keys.setdefault(key, []).append(r)
     if len(keys) < 2 or not _comparable(context, keys):
         return None
@@ -69,6 +74,23 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     if changing and dated:
         return Layout("latest", tuple(sorted(groups, key=lambda g: g.newest, reverse=True)))
     return Layout("conflict", tuple(groups))
+
+
+def _same_measure(context: ReadContext, first: Report, other: Report) -> bool:
+    """Whether two numbers measure the same kind of thing: no unit, or units that are one
+    word in either language ("penumpang" = "passengers"), or both only classify people or
+    things ("orang", "jiwa"); 18.500 vehicles and 42,6 kilometres are not two reports of
+    one figure."""
+    if first.span.kind != "number" or other.span.kind != "number":
+        return True
+    a, b = first.span.unit.casefold(), other.span.unit.casefold()
+    if not a or not b or a == b or {a, b} <= _CLASSIFIERS or a in _CLASSIFIERS \
+            or b in _CLASSIFIERS:
+        return True
+    lang_a = context.view.article(first.article).lang
+    lang_b = context.view.article(other.article).lang
+    stems = {t for c in context.concepts(a, lang_a) for t in c.stems}
+    return any(c.found_in(stems) for c in context.concepts(b, lang_b))
 
 
 def _same_name(key: tuple[object, ...], keys: dict[tuple[object, ...], list[Report]]
