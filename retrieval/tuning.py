@@ -183,7 +183,9 @@ class Tuning:
     #: ``answer_passages``): a story told by six outlets needs more than the top five.
     report_passages: int = 24
     #: Steps a timeline shows at most, and at most this many of one article.
-    timeline_steps: int = 10
+    timeline_steps: int = 12
+    #: The coverage share a report of a timeline's story needs (see report_cover_share).
+    timeline_cover_share: float = 0.3
     timeline_steps_per_article: int = 3
     #: Two steps of one day are one event when their sentences are this similar (cosine of
     #: the index's sentence vectors), or share this share of their terms (any model).

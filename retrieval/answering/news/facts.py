@@ -92,13 +92,14 @@ def reports_of(context: ReadContext, query: Query, hits: Sequence[Hit]) -> list[
     return found
 
 
-def same_story(context: ReadContext, query: Query, hits: Sequence[Hit]
-               ) -> dict[int, list[Window]]:
+def same_story(context: ReadContext, query: Query, hits: Sequence[Hit],
+               share: float | None = None) -> dict[int, list[Window]]:
     """The retrieved articles that report what the question asks about, with their windows
     (best article first): each names at least half the names of the question (the
     landslide's toll is not the ferry's; "Gunung" may be "Mount" in an English report, and
     a capitalised first word is not always a name), and its best window covers nearly as
-    much of the question as the best article's."""
+    much of the question as the best article's (``share`` of it; default
+    ``Tuning.report_cover_share``)."""
     by_article = article_windows(context, query, hits)
     if not by_article:
         return {}
@@ -111,8 +112,9 @@ def same_story(context: ReadContext, query: Query, hits: Sequence[Hit]
 
     best = next(iter(by_article))
     dated = _dated_near(context, best)
+    cover = context.tuning.report_cover_share if share is None else share
     return {a: ws for a, ws in by_article.items() if a == best or (
-        dated(a) and ws[0].lex >= context.tuning.report_cover_share * best_lex and named(a))}
+        dated(a) and ws[0].lex >= cover * best_lex and named(a))}
 
 
 def _dated_near(context: ReadContext, best: int) -> Callable[[int], bool]:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from retrieval.answering.common.when import Day, format_day
 from retrieval.answering.context import ReadContext
 from retrieval.answering.extractive.compose import citation
+from retrieval.answering.extractive.lead import dateline_end
 from retrieval.answering.extractive.localize import localize
 from retrieval.answering.news.compare import Group, Layout
 from retrieval.answering.news.facts import Report
@@ -95,7 +96,7 @@ def render_timeline(evidence: Evidence, steps: Sequence[Step]) -> Answer:
         marks = []
         for sentence, article in zip(step.sentences, step.articles, strict=False):
             marks.append(numbers.cite(article, _window(view, article, sentence)))
-        quote = view.sentence_text(step.sentences[0])
+        quote = _without_dateline(context, step.articles[0], view.sentence_text(step.sentences[0]))
         cited = "".join(f"[{n}]" for n in dict.fromkeys(marks))
         day = format_day(Day(step.day.year, step.day.month, step.day.day,
                              step.day.weekday()), lang)
@@ -106,6 +107,15 @@ def render_timeline(evidence: Evidence, steps: Sequence[Step]) -> Answer:
     header = _WORDS[lang]["timeline"].format(len(numbers.of))
     return _answer(evidence, [header, *lines], numbers,
                    (AnswerPart("timeline", tuple(values)),))
+
+
+def _without_dateline(context: ReadContext, article: int, sentence: str) -> str:
+    """A step's sentence without its dateline ("Sindangraja (WARTANUSA) - "): the line
+    already says the day, and the citation names the outlet."""
+    meta = context.view.article(article).meta
+    cut = dateline_end(sentence, meta.place, meta.outlet)
+    rest = sentence[cut:]
+    return rest[:1].upper() + rest[1:] if cut and rest else sentence
 
 
 def _answer(evidence: Evidence, lines: list[str], numbers: _Numbers,

@@ -47,7 +47,10 @@ class _Told:
 def timeline(context: ReadContext, query: Query, hits: Sequence[Hit]) -> list[Step]:
     """The story's steps in the order they happened (empty when fewer than two)."""
     tuning = context.tuning
-    story = list(same_story(context, query, hits))[:2 * tuning.max_reports]
+    # A timeline question names the story, not a fact: a report of it may cover little of
+    # the question's wording (another language), its names and date keep it in the story.
+    story = list(same_story(context, query, hits, tuning.timeline_cover_share))
+    story = story[:2 * tuning.max_reports]
     told = [t for article in story for t in _steps_of(context, query, article)]
     steps = _merge(context, told)
     if len(steps) < 2:
