@@ -56,7 +56,9 @@ def answer_html(answer: Answer) -> list[str]:
     if notice:
         blocks.append(Block(notice, open="<i>", close="</i>"))
     body = answer_text(answer)
-    blocks.extend(Block(line) for line in body.split("\n") if line.strip())
+    # A list (reports that differ, a timeline) keeps its items together, one per line.
+    blocks.extend(Block(line, sep="\n" if line.startswith("- ") else "\n\n")
+                  for line in body.split("\n") if line.strip())
     if answer.citations:
         blocks.append(Block(f"{text(lang, 'sources')}:", open="<b>", close="</b>"))
         for c in answer.citations:

@@ -165,3 +165,16 @@ def test_a_classifier_count_counts_the_subject_of_its_clause() -> None:
     # The noun has its own number: the classifier count is of something else.
     assert not count_of("Tiga korban dirawat dan 25 ribu orang mengungsi.", "25")
     assert not count_of("Polisi, kata korban, menahan 4 orang.", "4")
+
+
+def test_telegram_keeps_a_timeline_together_and_within_its_limit(engine: Engine) -> None:
+    from bot.telegram.render import MAX_MESSAGE, answer_html, length
+
+    answer = engine.answer("Kronologi banjir bandang Sukamaju")
+    messages = answer_html(answer)
+    assert all(length(m) <= MAX_MESSAGE for m in messages)
+    shown = "\n".join(messages)
+    steps = [ln for ln in answer.text.splitlines() if ln.startswith("- ")]
+    # One item per line, no blank line between them.
+    first, second = (shown.index(s[:40]) for s in steps[:2])
+    assert "\n\n" not in shown[first:second]
