@@ -171,8 +171,8 @@ class Tuning:
     #: needs to be compared with other reports' values: lower than ``short_min_chance``,
     #: since a value other reports contradict is shown as one report's, not as the answer.
     report_min_chance: float = 0.25
-    #: The chance a value other than the best report's needs (from that report's best
-    #: window): below it the report is taken to agree, not to differ.
+    #: The chance a value other than the best report's needs: below it the report is
+    #: taken to agree, not to differ.
     report_differ_chance: float = 0.4
     #: Reports of one story are dated within this many days of the best one (two talks in
     #: Paris months apart are two stories; an undated report is compared with none).

@@ -56,8 +56,8 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     for r in reports:
         key = _same_name(r.key, keys)
         # Agreeing with a value found already needs little; another value needs to be
-        # likelier, and from the report's best window.
-        if key in keys or not keys or (r.top and r.chance >= context.tuning.report_differ_chance
+        # likelier, and to measure the same kind of thing.
+        if key in keys or not keys or (r.chance >= context.tuning.report_differ_chance
                                        and _same_measure(context, reports[0], r)):
             keys.setdefault(key, []).append(r)
     if len(keys) < 2 or not _comparable(context, keys):

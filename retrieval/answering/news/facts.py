@@ -33,8 +33,6 @@ _TIME_UNITS = frozenset("""detik menit jam hari minggu pekan bulan tahun abad se
     minute minutes hour hours day days week weeks month months year years""".split())
 _HOW_LONG = re.compile(r"\b(berapa lama|how long|berapa (?:hari|jam|menit|minggu|pekan|bulan|"
                        r"tahun)|how many (?:days|hours|minutes|weeks|months|years))\b", re.I)
-# A window scoring this share of the article's best is as good as the best.
-_TOP_SHARE = 0.95
 
 __all__ = ["Report", "article_windows", "reports_of", "same_story", "value_key"]
 
@@ -52,7 +50,6 @@ class Report:
     day: Day | None  # the article's publication day
     stamp: str  # the article's ISO date-time ("" when not known), for ordering
     person: float = 0.0  # the candidate's person_fit: 1 a person, -1 not one, 0 not asked
-    top: bool = True  # found in the article's best window (or one scoring as well)
 
 
 def article_windows(context: ReadContext, query: Query, hits: Sequence[Hit]
@@ -166,8 +163,7 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
     return Report(article, window, window.sentences[found.sentence], found.span,
                   value_key(found.span, context), found.chance,
                   article_day(meta.date, meta.date_text), meta.date or "",
-                  found.features[FEATURES.index("person_fit")],
-                  window.score >= _TOP_SHARE * windows[0].score)
+                  found.features[FEATURES.index("person_fit")])
 
 
 def _clock(sentence: str, span: Span) -> bool:
