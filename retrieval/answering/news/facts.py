@@ -137,12 +137,15 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
             ) -> Report | None:
     """The article's value: in its windows scoring nearly as well as its best (the answering
     sentence may rank just below a headline that repeats the question), the first likely
-    candidate (``short_min_chance``), else the likeliest; never a figure the article itself
-    says was wrong ("bukan 12", "sempat disebut 12")."""
+    candidate (``short_min_chance``), else the one whose chance times its window's share of
+    the best window's score is highest (a likelier figure in a sentence further from the
+    question is more often another figure); never a duration for a count, a time of day,
+    or a figure the article itself says was wrong ("bukan 12", "sempat disebut 12")."""
     tuning = context.tuning
     floor = tuning.kind_window_share * windows[0].score
     asks_duration = bool(_HOW_LONG.search(query.text))
     best: tuple[Candidate, Window] | None = None
+    weight = 0.0
     for w in windows:
         if w.score < floor or w.hedged:
             continue
@@ -151,8 +154,9 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
             if corrected_in(text, found.span, context.view.article(article).lang) or \
                     (_duration(found.span) and not asks_duration) or _clock(text, found.span):
                 continue
-            if best is None or found.chance > best[0].chance:
-                best = (found, w)
+            share = found.chance * w.score / windows[0].score
+            if best is None or share > weight:
+                best, weight = (found, w), share
             break
         if best is not None and best[0].chance >= tuning.short_min_chance:
             break
