@@ -65,7 +65,10 @@ def _is_title(line: str) -> bool:
     first_letter = next((c for c in line if c.isalnum()), "")
     if first_letter.islower():
         return False
-    return _dateline(line) is None
+    # "Polisi: Penumpang ... 80 Orang" is a headline, not a "Paris: ..." dateline: those
+    # open a sentence, and this line ends without one.
+    opening = _dateline(line)
+    return opening is None or opening.group(0).rstrip().endswith(":")
 
 
 def _joins_previous(previous: str, line: str) -> bool:
@@ -158,7 +161,8 @@ def _metadata(parsed: _Parsed) -> ArticleMeta:
     if parsed.paragraphs:
         dateline = _dateline(parsed.paragraphs[0])
         if dateline is not None:
-            place = _place(dateline.group("place").strip())
+            found_place = dateline.group("place")
+            place = _place(found_place.strip()) if found_place else None
             found = dateline.groupdict().get("outlet")
             outlet = found.strip() if found else None
 

@@ -353,12 +353,25 @@ def test_outlet_from_copyright_and_signature() -> None:
         ("Paris: Pembicaraan dimulai.", "Paris", None),
         ("Jakarta, Indonesia - Hujan deras turun.", None, None),
         ("Para pejabat bertemu di Paris.", None, None),
+        # The outlet's domain first, then the place or the day.
+        ("TRIBUNNEWS.COM, LEMBO - Kapal tenggelam.", "Lembo", "TRIBUNNEWS.COM"),
+        ("Detakpos.com, Sabtu (5/7/2025) – Operasi ditutup.", None, "Detakpos.com"),
+        # A capitalised name in brackets after the place is the outlet.
+        ("LEMBO, Indonesia (Jakarta Globe) - A ferry sank.", "Lembo", "Jakarta Globe"),
     ],
 )
 def test_datelines(opening: str, place: str | None, outlet: str | None) -> None:
     meta = extract_metadata(opening)
     assert (meta.place, meta.outlet) == (place, outlet)
     assert opening in clean_text(opening)  # the dateline stays part of the sentence
+
+
+def test_a_headline_with_a_colon_is_a_headline_not_a_dateline() -> None:
+    raw = ("Polisi: Penumpang KM Sinar Bahari 7 Capai 80 Orang\n\n"
+           "Lirang (SAMUDRA) - Polisi menyebut jumlah penumpang lebih banyak.")
+    meta = extract_metadata(raw)
+    assert meta.title == "Polisi: Penumpang KM Sinar Bahari 7 Capai 80 Orang"
+    assert (meta.place, meta.outlet) == ("Lirang", "SAMUDRA")
 
 
 def test_no_title_when_first_line_is_a_sentence() -> None:
