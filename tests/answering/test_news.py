@@ -178,3 +178,28 @@ def test_telegram_keeps_a_timeline_together_and_within_its_limit(engine: Engine)
     # One item per line, no blank line between them.
     first, second = (shown.index(s[:40]) for s in steps[:2])
     assert "\n\n" not in shown[first:second]
+
+
+class _CountingChat:
+    """An LLM at the chat boundary that counts its calls and quotes passage [1]."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def complete(self, messages: object, on_delta: object = None) -> str:
+        self.calls += 1
+        return "Sesuatu [1]."
+
+
+def test_with_an_llm_writer_the_structure_is_kept_from_the_reports(engine: Engine) -> None:
+    from retrieval.answering import ExtractiveWriter, LlmWriter
+
+    chat = _CountingChat()
+    writer = LlmWriter(chat, ExtractiveWriter())  # type: ignore[arg-type]
+    answer = engine.answer("Berapa penumpang KM Sinar Bahari?", writer=writer)
+    # Figures that differ are laid out from the reports' own sentences, never reworded.
+    assert answer.parts and answer.parts[0].kind == "conflict"
+    assert answer.writer == "extractive" and chat.calls == 0
+    # A plain question still goes to the LLM writer.
+    engine.answer("Siapa yang memediasi pertemuan Ranaya dan Teluria?", writer=writer)
+    assert chat.calls == 1
