@@ -235,13 +235,15 @@ def counts(sentence: str, span: Span, counted: set[str], lang: str) -> bool:
     """Whether the number counts the noun asked about: within the next few words, or, when
     its unit only classifies ("8 orang", "9 people"), as the subject of its clause ("korban
     meninggal dunia kini berjumlah 8 orang": the noun shortly before, no other number or
-    clause break between)."""
+    clause break or number of its own between)."""
     after = _WORD.findall(sentence[span.start:span.end + 40])[:6]
     if any(t in counted for w in after for t in terms(w, lang)[:1]):
         return True
     if span.unit.casefold() not in _CLASSIFIERS:
         return False
-    clause = re.split(r"[,;:()]", sentence[max(0, span.start - _SUBJECT_CHARS):span.start])[-1]
+    # Commas stay inside: a place in apposition ("di Kecamatan Cibaru, Kabupaten Sukamaju,
+    # bertambah menjadi enam orang") does not end the clause.
+    clause = re.split(r"[;:()]", sentence[max(0, span.start - _SUBJECT_CHARS):span.start])[-1]
     if number_spans(clause, lang):
         return False  # "Enam pemukiman ... 25 ribu orang": the noun has its own number
     return any(t in counted for w in _WORD.findall(clause) for t in terms(w, lang)[:1])
