@@ -203,3 +203,12 @@ def test_with_an_llm_writer_the_structure_is_kept_from_the_reports(engine: Engin
     # A plain question still goes to the LLM writer.
     engine.answer("Siapa yang memediasi pertemuan Ranaya dan Teluria?", writer=writer)
     assert chat.calls == 1
+
+
+def test_one_event_told_in_two_languages_is_one_timeline_step(engine: Engine) -> None:
+    answer = engine.answer("Kronologi kapal Sinar Bahari")
+    [part] = answer.parts
+    sinking = next(r for r in part.reports if "tenggelam di perairan" in r.value)
+    # ANTARA's sentence and the Jakarta Globe's "sank off Lembo island on Saturday morning".
+    docs = {answer.citations[n - 1].doc_id for n in sinking.citations}
+    assert docs == {"kapal-1-antara.txt", "kapal-3-en.txt"}
