@@ -148,7 +148,10 @@ class FollowStore:
         for number in range(version, SCHEMA_VERSION):
             with self._write():
                 # DDL is transactional in SQLite: a failed migration leaves the old schema.
-                self._db.executescript(MIGRATIONS[number])
+                # (executescript would commit first, so statements run one by one.)
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
                 self._db.execute(f"PRAGMA user_version = {number + 1}")
 
     @contextmanager
