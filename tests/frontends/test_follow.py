@@ -30,20 +30,11 @@ from retrieval.text.lexicon import Lexicon
 GAZA, OTHER = 501, 502
 STORY = "gencatan senjata Gaza"
 ALERT = "🔔"  # an alert's title, in the language the story was followed in
+#: New articles an update adds: two on the Gaza ceasefire talks, a third for after /unfollow.
+ARTICLES = Path(__file__).resolve().parents[1] / "data" / "follow"
+CAIRO, DOHA, RAFAH = (
+    (ARTICLES / f"{name}.txt").read_text(encoding="utf-8") for name in ("cairo", "doha", "rafah"))
 
-CAIRO = """Perundingan gencatan senjata Gaza berlanjut di Kairo
-Kairo, Antara – Delegasi Hamas dan Israel melanjutkan perundingan gencatan senjata di Jalur Gaza di Kairo, Mesir, pada Senin (4/3), dengan Mesir dan Qatar sebagai mediator.
-Para mediator berharap gencatan senjata di Gaza dapat disepakati sebelum bulan Ramadan, kata seorang pejabat Mesir.
-Usulan gencatan senjata itu mencakup pertukaran sandera dan tahanan serta masuknya bantuan kemanusiaan ke Gaza.
-"""
-DOHA = """Qatar: kesepakatan gencatan senjata Gaza sudah dekat
-Doha, Reuters – Perdana Menteri Qatar mengatakan kesepakatan gencatan senjata di Gaza sudah dekat setelah perundingan di Doha, Selasa (12/3).
-Menurut Qatar, Hamas dan Israel telah menyetujui sebagian besar syarat gencatan senjata di Jalur Gaza, termasuk pembebasan sandera.
-"""
-RAFAH = """Perundingan gencatan senjata Gaza kembali digelar
-Kairo, Antara – Perundingan gencatan senjata Gaza kembali digelar di Kairo pada Kamis (21/3), kata pejabat Mesir.
-Hamas menuntut penarikan pasukan Israel dari Jalur Gaza sebagai syarat gencatan senjata.
-"""
 
 
 class Index:
@@ -67,8 +58,14 @@ class Index:
 
     def processed(self, version: str) -> Callable[[], bool]:
         """Whether the bot has processed ``version`` (read from its database)."""
+        return self.processed_in(self.settings, version)
+
+    @staticmethod
+    def processed_in(settings: Settings, version: str) -> Callable[[], bool]:
         def check() -> bool:
-            store = FollowStore(self.settings.follow_db)
+            if not settings.follow_db.exists():
+                return False
+            store = FollowStore(settings.follow_db)
             try:
                 return store.processed_version() == version
             finally:
