@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.follow.store import FollowStore, Report
+from bot.format import source_line
+from retrieval.types import Citation
 
-__all__ = ["FIRST_DIGEST", "DigestStory", "digest_since", "group_reports", "parse_since"]
+__all__ = ["FIRST_DIGEST", "DigestStory", "digest_json", "digest_since", "digest_text",
+           "group_reports", "parse_since"]
 
 #: A chat's first digest covers at most this many seconds (the issue's "last 24 h").
 FIRST_DIGEST = 24 * 3600.0
@@ -58,3 +61,34 @@ def digest_since(store: FollowStore, since: float, chat_id: int | None = None
     """The digest of a chat (of every followed story when ``chat_id`` is ``None``): the
     reports recorded after ``since`` (epoch seconds), grouped by story."""
     return group_reports(store.reports_since(since, chat_id))
+
+
+def digest_text(stories: Sequence[DigestStory], since: str) -> str:
+    """A digest for a terminal (``kabar digest``): stories, their numbered reports, each
+    with its source line and the sentence that matters."""
+    if not stories:
+        return f"No new reports on followed stories since {since}."
+    lines = [f"Digest since {since}"]
+    n = 0
+    for story in stories:
+        lines.append(f"\nStory: {story.story}")
+        for report in story.reports:
+            n += 1
+            lines.append(f"  [{n}] {source_line(_citation(report, n))} · {report.kind}")
+            lines.append(f"      “{' '.join(report.sentence.split())}”")
+    return "\n".join(lines)
+
+
+def digest_json(stories: Sequence[DigestStory], since: str) -> dict[str, object]:
+    """A digest as JSON (``kabar digest --json``)."""
+    return {"since": since, "stories": [
+        {"story": s.story, "reports": [
+            {"doc_id": r.doc_id, "title": r.title, "outlet": r.outlet, "date": r.date,
+             "kind": r.kind, "sentence": r.sentence, "score": r.score, "version": r.version}
+            for r in s.reports]}
+        for s in stories]}
+
+
+def _citation(report: Report, n: int) -> Citation:
+    return Citation(n, report.doc_id, report.title, report.outlet, report.date,
+                    report.sentence, report.score, report.passage)
