@@ -132,3 +132,25 @@ def _kabar_bot(tmp_path: Path, server: FakeTelegram, env: dict[str, str], log: P
                     or process.poll() is not None, 120, "`kabar bot` to start polling")
     assert process.poll() is None, log.read_text(encoding="utf-8")[-2000:]
     return process
+
+
+def test_a_daily_digest_is_sent_once_at_its_time(index: Index) -> None:
+    with FakeTelegram() as server, started(index, server) as bot:
+        bot.ask(CHATS[0], f"/follow {STORY}")
+        version = index.publish("cairo.txt", CAIRO)
+        server.wait_for(lambda: alerts(server, CHATS[0]), 90, "the alert")
+        server.wait_for(index.processed(version), 30, "the update processed")
+        (reply,) = bot.ask(CHATS[0], "/digest daily 00:00")  # due at once, whatever the hour
+        assert "Daily digest at 00:00 (Asia/Jakarta)" in reply.text
+
+        def digests() -> list[str]:
+            return [m.text for m in server.messages(CHATS[0]) if "📰" in m.text]
+
+        (digest,) = server.wait_for(digests, 30, "the daily digest")
+        assert STORY in digest and "cairo.txt" in digest
+        bot.quiet(CHATS[0], 1.0)  # once a day: the watcher's next ticks send nothing more
+        assert len(digests()) == 1
+        (off,) = bot.ask(CHATS[0], "/digest off")
+        assert "No daily digest" in off.text
+        (usage,) = bot.ask(CHATS[0], "/digest weekly")
+        assert "/digest daily HH:MM" in usage.text
