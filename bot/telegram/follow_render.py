@@ -26,6 +26,7 @@ ALERT_REPORTS = 8
 #: A quoted sentence is cut to this many characters in alerts and digests.
 SENTENCE_CHARS = 300
 _SOURCE_CHARS = 200
+_TITLE_CHARS = 120
 
 
 def _cut(value: str, limit: int) -> str:
@@ -34,13 +35,17 @@ def _cut(value: str, limit: int) -> str:
 
 
 def _citation(report: Report | StoryMatch, n: int) -> Citation:
-    return Citation(n, report.doc_id, report.title, report.outlet, report.date,
-                    report.sentence, report.score, report.passage)
+    """A report as a citation, its headline and outlet cut so that the file name, last on
+    the source line, always shows."""
+    title = _cut(report.title, _TITLE_CHARS) if report.title else None
+    outlet = _cut(report.outlet, _TITLE_CHARS) if report.outlet else None
+    return Citation(n, report.doc_id, title, outlet, report.date, report.sentence,
+                    report.score, report.passage)
 
 
 def _report_lines(report: Report, n: int, lang: str) -> str:
     kind = text(lang, "is_updated" if report.kind == "updated" else "is_new")
-    source = _cut(source_line(_citation(report, n), lang), _SOURCE_CHARS)
+    source = source_line(_citation(report, n), lang)
     return (f"[{n}] {escape(source)} · <i>{escape(kind)}</i>\n"
             f"<blockquote>{escape(_cut(report.sentence, SENTENCE_CHARS))}</blockquote>")
 
@@ -78,7 +83,7 @@ def digest_html(stories: Sequence[DigestStory], since: str, lang: str) -> list[s
         for report in story.reports:
             n += 1
             kind = text(lang, "is_updated" if report.kind == "updated" else "is_new")
-            source = _cut(source_line(_citation(report, n), lang), _SOURCE_CHARS)
+            source = source_line(_citation(report, n), lang)
             blocks.append(Block(f"[{n}] {source} · {kind}", sep="\n"))
             blocks.append(Block(f"“{_cut(report.sentence, SENTENCE_CHARS)}”", open="<i>",
                                 close="</i>", sep="\n"))
@@ -102,7 +107,7 @@ def followed_html(confirmation: str, newest: StoryMatch | None, lang: str) -> st
     if newest is None:
         lines.append(escape(text(lang, "no_match_yet")))
     else:
-        source = _cut(source_line(_citation(newest, 1), lang), _SOURCE_CHARS)
+        source = source_line(_citation(newest, 1), lang)
         lines += [f"<b>{escape(text(lang, 'newest_match'))}</b>", escape(source),
                   f"<blockquote>{escape(_cut(newest.sentence, SENTENCE_CHARS))}</blockquote>"]
     html = "\n".join(lines)
