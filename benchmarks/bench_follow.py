@@ -41,7 +41,7 @@ from retrieval.config import Settings  # noqa: E402
 
 LABELS = ROOT / "benchmarks" / "data" / "follow-labels.json"
 CHATS, PER_CHAT = 100, 10
-THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0)
+THRESHOLDS = (0.4, 0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.9, 1.0)
 
 
 def _base_index(facqa: Path, cache: Path, held_out: set[str]) -> Path:
@@ -69,8 +69,9 @@ def _calibration(settings: Settings, stories: dict[str, str], new: list[str],
                  truth: set[tuple[str, str]]) -> None:
     """Precision and recall of the matcher at each threshold (story level)."""
     engine = open_app(settings, update=False).engine
+    matcher = engine.stories(0.0)
     scored = [(key, m.doc_id, m.score) for key, story in stories.items()
-              for m in engine.stories(0.0).match(story, new)]
+              for m in matcher.match(story, new, engine.prepare(story).lang)]
     print("\nthreshold  alerts  precision  recall   (story, article) pairs over the labels")
     for cut in THRESHOLDS:
         found = {(k, d) for k, d, s in scored if s >= cut}
@@ -115,7 +116,7 @@ def main() -> None:
     held_out = set(labels["articles"])
     truth = {(s, d) for d, keys in labels["articles"].items() for s in keys}
     base = _base_index(facqa, args.cache, held_out)
-    work = Path("/tmp") / f"{args.cache.name}-run"
+    work = args.cache.parent / f"{args.cache.name}-run"
     shutil.rmtree(work, ignore_errors=True)
     shutil.copytree(base, work)
     (work / "held-out").mkdir()
@@ -124,13 +125,12 @@ def main() -> None:
     settings = settings_for(work / "seeds", work / "index")
     store = FollowStore(settings.follow_db)
     keys = list(stories)
-    for chat in range(1, CHATS + 1):
+    engine = open_app(settings, update=False).engine
+    for chat in range(1, CHATS + 1):  # as /follow records them, with the detected language
         for key in keys[:PER_CHAT]:
-            store.follow(chat, stories[key], "en" if key in ("birdflu", "katrina") else "id",
-                         PER_CHAT)
-    store.record_update(open_app(settings, update=False).engine.info().version,
-                        open_app(settings, update=False).engine.stories(1.0).contents, [],
-                        time.time())
+            store.follow(chat, stories[key], engine.prepare(stories[key]).lang, PER_CHAT)
+    base_version = engine.stories(1.0)
+    store.record_update(base_version.version, base_version.contents, [], time.time())
     store.close()
     server, last, processed = _run_bot(settings, CHATS)
     store = FollowStore(settings.follow_db)

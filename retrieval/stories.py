@@ -24,6 +24,7 @@ import numpy as np
 from retrieval.answering import Evidence, ReadContext, judge
 from retrieval.answering.extractive.coverage import confidence
 from retrieval.search import Hit, Query, Searcher
+from retrieval.text.languages import SUPPORTED
 from retrieval.types import StoryMatch
 
 __all__ = ["Stories"]
@@ -65,21 +66,31 @@ class Stories:
         numbers = [n for n, a in enumerate(view.articles) if a.doc_id in wanted]
         if not numbers or not story.strip():
             return []
-        query = self.searcher.analyse(story, "", lang)
-        hits = self.searcher.score_chunks(
-            query, np.fromiter((c for n in numbers for c in view.chunks_of_article(n)),
-                               dtype=np.int64))
+        chunks = np.fromiter((c for n in numbers for c in view.chunks_of_article(n)),
+                             dtype=np.int64)
+        query = self._reading(story, lang)
         by_article: dict[int, list[Hit]] = {}
-        for hit in hits:
+        for hit in self.searcher.score_chunks(query, chunks):
             by_article.setdefault(view.article_of_chunk(hit.chunk_id), []).append(hit)
-        found = [m for n, own in by_article.items()
-                 if (m := self._judge(story, query, n, own)) is not None]
-        return sorted(found, key=lambda m: (-m.score, m.doc_id))
+        best = {m.doc_id: m for n, own in by_article.items()
+                if (m := self._judge(story, query, n, own)) is not None}
+        return sorted(best.values(), key=lambda m: (-m.score, m.doc_id))
+
+    def _reading(self, story: str, lang: str | None) -> Query:
+        """The story analysed in the language that understands more of its words.
+
+        A story is a few words, too few to tell their language reliably ("bird flu" reads
+        as Indonesian): it is analysed as each language, and the reading in which more of
+        its words are known (translated into the other language) wins; a tie keeps ``lang``
+        (the detected one)."""
+        readings = [self.searcher.analyse(story, "", x)
+                    for x in dict.fromkeys(x for x in (lang, *SUPPORTED) if x)]
+        return max(readings, key=lambda q: sum(c.bridged for c in q.concepts))
 
     def newest(self, story: str, lang: str | None = None) -> StoryMatch | None:
         """The newest article of the whole version that reports on ``story``, or ``None``
         (the reply to ``/follow``): the best search results, matched one by one."""
-        query = self.searcher.analyse(story, "", lang)
+        query = self._reading(story, lang)
         view = self.searcher.view
         hits = self.searcher.search(query, _NEWEST_AMONG)
         ids = {view.article(view.article_of_chunk(h.chunk_id)).doc_id for h in hits}
