@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import time
@@ -66,17 +67,20 @@ def _pr(found: set[tuple[str, str]], truth: set[tuple[str, str]]) -> tuple[float
 
 
 def _calibration(settings: Settings, stories: dict[str, str], new: list[str],
-                 truth: set[tuple[str, str]]) -> None:
+                 truth: set[tuple[str, str]]) -> dict[str, list[float]]:
     """Precision and recall of the matcher at each threshold (story level)."""
     engine = open_app(settings, update=False).engine
     matcher = engine.stories(0.0)
     scored = [(key, m.doc_id, m.score) for key, story in stories.items()
               for m in matcher.match(story, new, engine.prepare(story).lang)]
     print("\nthreshold  alerts  precision  recall   (story, article) pairs over the labels")
+    table: dict[str, list[float]] = {}
     for cut in THRESHOLDS:
         found = {(k, d) for k, d, s in scored if s >= cut}
         p, r = _pr(found, truth)
         print(f"  {cut:4.2f}    {len(found):5d}    {p:6.3f}   {r:6.3f}")
+        table[f"{cut:.2f}"] = [len(found), round(p, 3), round(r, 3)]
+    return table
 
 
 def _run_bot(settings: Settings, chats: int) -> tuple[FakeTelegram, float, float]:
@@ -146,7 +150,13 @@ def main() -> None:
     print(f"  alert precision {p:.3f}, recall {r:.3f} "
           f"({len(found)} story-article pairs, {len(truth)} labelled) "
           f"at KABAR_FOLLOW_MIN_SCORE={settings.follow_min_score}")
-    _calibration(settings, stories, sorted(held_out), truth)
+    table = _calibration(settings, stories, sorted(held_out), truth)
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    print(json.dumps({"chats": CHATS, "stories_per_chat": PER_CHAT,
+                      "new_articles": len(held_out), "matched_s": round(processed, 2),
+                      "last_alert_s": round(last, 2), "alerts": len(alerts),
+                      "precision": round(p, 3), "recall": round(r, 3),
+                      "min_score": settings.follow_min_score, "thresholds": table}))
 
 
 if __name__ == "__main__":

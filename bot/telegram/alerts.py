@@ -22,6 +22,7 @@ import contextlib
 import logging
 import time
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
@@ -34,18 +35,42 @@ from bot.telegram.follow_render import alert_html, digest_html
 from retrieval.config import Settings
 from retrieval.engine import Engine
 
-__all__ = ["ALERTS", "Alerts", "since_label"]
+__all__ = ["ALERTS", "FOLLOW", "Alerts", "close_store", "since_label", "start_alerts",
+           "stop_alerts"]
 
 log = logging.getLogger(__name__)
 
-#: Key of the running :class:`Alerts` in ``application.bot_data``.
-ALERTS = "alerts"
+#: Keys of the follow database and of the running :class:`Alerts` in
+#: ``application.bot_data``.
+FOLLOW, ALERTS = "follow", "alerts"
 #: Messages sent at once; the rate limiter keeps within Telegram's limits.
 SEND_AT_ONCE = 8
 #: Pauses before retrying a message that failed (doubling per failure, at most the last).
 RETRY_FIRST, RETRY_MOST = 5.0, 600.0
 #: A 400 that means the chat is gone for good, like a 403.
 _GONE = ("chat not found", "user is deactivated", "group chat was deleted")
+
+
+async def start_alerts(bot_data: dict[str, Any], settings: Settings, engine: Engine,
+                       bot: Bot) -> None:
+    """Open the follow database and start the watcher and the sender (``post_init``)."""
+    store = bot_data[FOLLOW] = await asyncio.to_thread(FollowStore, settings.follow_db)
+    alerts = bot_data[ALERTS] = Alerts(settings, store, engine, bot)
+    alerts.start()
+
+
+async def stop_alerts(bot_data: dict[str, Any]) -> None:
+    """Stop the watcher and the sender (``post_stop``)."""
+    alerts = bot_data.get(ALERTS)
+    if alerts is not None:
+        await alerts.stop()
+
+
+def close_store(bot_data: dict[str, Any]) -> None:
+    """Close the follow database (``post_shutdown``)."""
+    store = bot_data.get(FOLLOW)
+    if store is not None:
+        store.close()
 
 
 def since_label(since: float, zone: str) -> str:

@@ -20,16 +20,14 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, filt
 from bot.follow import FollowStore, digest_since
 from bot.follow.digest import FIRST_DIGEST
 from bot.telegram import follow_render as fr
-from bot.telegram.alerts import since_label
+from bot.telegram.alerts import FOLLOW, since_label
 from bot.telegram.handlers import Handlers
 from bot.telegram.render import escape
 from bot.telegram.state import Context, engine_of, user_lang
 from bot.texts import lang_of, text
 
-__all__ = ["FOLLOW", "MENU", "FollowHandlers", "follow_handlers", "store_of"]
+__all__ = ["MENU", "FollowHandlers", "follow_handlers", "store_of"]
 
-#: Key of the follow database in ``application.bot_data``.
-FOLLOW = "follow"
 _COMMAND = re.compile(r"^/\S*")
 _CLOCK = re.compile(r"([01]?\d|2[0-3])[:.]([0-5]\d)")
 #: An example of what to follow, per language.

@@ -22,12 +22,11 @@ from telegram.ext import (
 )
 
 from bot.app import open_app
-from bot.follow import FollowStore
 from bot.format import file_warnings, index_summary
 from bot.logs import setup_logging
-from bot.telegram.alerts import ALERTS, Alerts
+from bot.telegram.alerts import close_store, start_alerts, stop_alerts
 from bot.telegram.flood import FLOOD_WAIT_LIMIT, PatientRateLimiter
-from bot.telegram.follow import FOLLOW, MENU, follow_handlers
+from bot.telegram.follow import MENU, follow_handlers
 from bot.telegram.handlers import Handlers
 from bot.telegram.redact import protect_logs, redact
 from bot.telegram.state import ENGINE
@@ -81,25 +80,17 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
         info = engine.info()
         log.info("answering from %d articles (index version %s) as @%s",
                  info.articles, info.version, application.bot.username)
-        store = await asyncio.to_thread(FollowStore, settings.follow_db)
-        application.bot_data[FOLLOW] = store
-        alerts = application.bot_data[ALERTS] = Alerts(settings, store, engine,
-                                                       application.bot)
-        alerts.start()
+        await start_alerts(application.bot_data, settings, engine, application.bot)
         await _set_commands(application)
 
     handlers = Handlers(settings)
 
     async def post_stop(application: App) -> None:
-        alerts = application.bot_data.get(ALERTS)
-        if alerts is not None:
-            await alerts.stop()
+        await stop_alerts(application.bot_data)
 
     async def post_shutdown(application: App) -> None:
         handlers.llm.shutdown()
-        store = application.bot_data.get(FOLLOW)
-        if store is not None:
-            store.close()
+        close_store(application.bot_data)
 
     application: App = (
         Application.builder()
