@@ -270,13 +270,15 @@ class FollowStore:
 
     # -- reports and digests ------------------------------------------------------------------
 
-    def reports(self, ids: Sequence[int]) -> list[Report]:
-        """The reports of these ids, in id order."""
+    def reports(self, ids: Sequence[int], followed: bool = False) -> list[Report]:
+        """The reports of these ids, in id order; with ``followed``, only those of stories
+        still followed (an alert queued before ``/unfollow`` is not sent after it)."""
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
+        join = "JOIN follows f ON f.id = r.follow_id " if followed else ""
         return [_report(r) for r in self._rows(
-            f"SELECT * FROM reports WHERE id IN ({marks}) ORDER BY id", *ids)]
+            f"SELECT r.* FROM reports r {join}WHERE r.id IN ({marks}) ORDER BY r.id", *ids)]
 
     def reports_since(self, since: float, chat_id: int | None = None) -> list[Report]:
         """Reports recorded after ``since`` (epoch seconds) for stories still followed, of

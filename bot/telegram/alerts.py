@@ -142,11 +142,15 @@ class Alerts:
 
     async def _send_all(self) -> None:
         while True:
-            due = await asyncio.to_thread(self.store.due, time.time(), SEND_AT_ONCE)
-            if due:
-                await asyncio.gather(*(self._send(o) for o in due))
-                continue
-            later = await asyncio.to_thread(self.store.next_due)
+            try:
+                due = await asyncio.to_thread(self.store.due, time.time(), SEND_AT_ONCE)
+                if due:
+                    await asyncio.gather(*(self._send(o) for o in due))
+                    continue
+                later = await asyncio.to_thread(self.store.next_due)
+            except Exception:  # the database was busy, say: the rows wait, the sender too
+                log.exception("could not send the queued alerts; retrying")
+                later = time.time() + 1.0
             pause = 1.0 if later is None else min(1.0, max(0.05, later - time.time()))
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
@@ -178,7 +182,7 @@ class Alerts:
             await asyncio.to_thread(self.store.sent, outgoing.id, time.time())
 
     async def _deliver(self, outgoing: Outgoing) -> None:
-        reports = await asyncio.to_thread(self.store.reports, outgoing.reports)
+        reports = await asyncio.to_thread(self.store.reports, outgoing.reports, True)
         if not reports:  # their stories were unfollowed since: nothing to say
             return
         if outgoing.kind == "alert":

@@ -206,3 +206,14 @@ def test_kabar_digest_prints_text_and_json(hashing_settings: Settings, tmp_path:
     assert printed["stories"][0]["reports"][0]["doc_id"] == "cairo.txt"
     assert cli.main([*args, "--since", "soon"]) == 1
     assert "use e.g. 24h" in capsys.readouterr().err
+
+
+def test_an_alert_queued_before_unfollow_has_nothing_left_to_say(store: FollowStore) -> None:
+    follow = store.follow(1, STORY, "id", 10)
+    assert follow is not None
+    store.record_update("v2", {}, [NewReport(follow, "new", match("x.txt"))], 1.0)
+    (alert,) = store.due(time.time())
+    assert len(store.reports(alert.reports, followed=True)) == 1
+    store.unfollow(1, 1)
+    assert store.reports(alert.reports, followed=True) == []
+    assert len(store.reports(alert.reports)) == 1  # its citation button still works
