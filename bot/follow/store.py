@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -193,7 +194,7 @@ class FollowStore:
             if len(rows) >= limit:
                 return None
             cursor = db.execute("INSERT INTO follows (chat_id, story, lang, created) "
-                                "VALUES (?, ?, ?, julianday('now'))", (chat_id, story, lang))
+                                "VALUES (?, ?, ?, ?)", (chat_id, story, lang, time.time()))
             return Follow(int(cursor.lastrowid or 0), chat_id, story, lang)
 
     def follows(self, chat_id: int | None = None) -> list[Follow]:
