@@ -1,4 +1,4 @@
-"""The ``kabar`` command: index, status, ask, repl and bot.
+"""The ``kabar`` command: index, status, ask, repl, digest and bot.
 
 A thin layer over :mod:`bot.app` and the engine: arguments become settings, results become
 lines (:mod:`bot.format`), and domain errors become one-line messages here, at the boundary;
@@ -12,8 +12,11 @@ import contextlib
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot import app
 from bot import format as fmt
@@ -139,6 +142,14 @@ def _parser(formats: str) -> argparse.ArgumentParser:
     p = add("repl", _cmd_repl, "ask questions interactively")
     p.add_argument("-k", type=_positive, metavar="N", help="passages to retrieve (default 5)")
     p.add_argument("--no-update", action="store_true", help="do not update the index first")
+
+    p = add("digest", _cmd_digest, "print the new reports on followed stories, by story")
+    p.add_argument("--since", default="24h", metavar="AGE",
+                   help="how far back: 24h (default), 90m, 2d, 1w")
+    p.add_argument("--chat", type=int, metavar="ID", help="one chat's stories (default: all)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--no-update", action="store_true",
+                   help="do not match the newest index version first (the bot does it too)")
 
     p = add("bot", _cmd_bot, "run the Telegram bot")
     p.add_argument("--no-update", action="store_true", help="do not update the index first")
@@ -282,6 +293,36 @@ def _cmd_repl(args: argparse.Namespace, settings: Settings) -> int:
 
     engine = _open(settings, update=not args.no_update).engine
     return Repl(engine, k=settings.top_k).run()
+
+
+def _cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """``kabar digest``: what the followed stories got since ``--since``, for cron or mail.
+
+    The newest published version is matched first (queuing its alerts for the bot), so a
+    digest never waits for the bot to have noticed an update."""
+    from bot.follow import FollowStore, digest_since, parse_since, process_update
+    from bot.follow.digest import digest_json, digest_text
+
+    try:
+        age = parse_since(args.since)
+    except ValueError as exc:
+        raise KabarError(str(exc)) from None
+    store = FollowStore(settings.follow_db)
+    try:
+        if not args.no_update and store.follows():
+            process_update(_open(settings, update=False).engine, store,
+                           settings.follow_min_score)
+        since = time.time() - age
+        stories = digest_since(store, since, args.chat)
+    finally:
+        store.close()
+    shown = datetime.fromtimestamp(since, ZoneInfo(settings.timezone)).strftime(
+        "%Y-%m-%d %H:%M") + f" ({settings.timezone})"
+    if args.json:
+        print(fmt.dumps(digest_json(stories, shown)))
+    else:
+        print(digest_text(stories, shown))
+    return 0
 
 
 def _cmd_bot(args: argparse.Namespace, settings: Settings) -> int:

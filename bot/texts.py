@@ -36,7 +36,12 @@ TEXTS = {
                "group use /ask, mention me, or reply to one of my messages.",
         "examples": "Examples",
         "commands": "/ask QUESTION — ask a question\n/sources — the articles I know\n"
-                    "/status — index size, model and last update\n/help — this message",
+                    "/status — index size, model and last update\n"
+                    "/follow WORDS — alert me when new reports on a story arrive\n"
+                    "/following — the stories this chat follows\n"
+                    "/unfollow N — stop following one (or /unfollow all)\n"
+                    "/digest — new reports since the last digest (/digest daily 07:00, "
+                    "/digest off)\n/help — this message",
         "quote_button": "Quote [{n}]",
         "also_quoted": "Also quoted from this article:",
         "refused": "Sorry, this bot does not answer in this chat.",
@@ -58,6 +63,30 @@ TEXTS = {
         "newest_article": "Newest article",
         "updated": "Last update",
         "version": "Version",
+        "follow_usage": "Say what to follow after the command, e.g. /follow {example}",
+        "followed": "Following “{story}” ({n} of {max}). I'll send new reports on it here.",
+        "already_followed": "This chat already follows “{story}”.",
+        "follow_limit": "This chat follows {max} stories already; /unfollow one first.",
+        "newest_match": "Newest report already on it:",
+        "no_match_yet": "No report in the articles matches it yet.",
+        "following": "Stories this chat follows:",
+        "following_none": "This chat follows no story. Follow one with /follow WORDS.",
+        "unfollow_usage": "Say which story to stop following: /unfollow N (see /following) "
+                          "or /unfollow all.",
+        "unfollowed": "Stopped following “{story}”.",
+        "unfollowed_all": "Stopped following {n} stories.",
+        "alert_title": "New reports on a story you follow",
+        "story": "Story",
+        "is_new": "new",
+        "is_updated": "updated",
+        "more_reports": "… and {n} more: /digest",
+        "source_button": "Source [{n}]",
+        "digest_title": "Digest since {since}",
+        "digest_empty": "No new reports on the stories this chat follows since {since}.",
+        "digest_usage": "/digest — new reports since the last digest; /digest daily HH:MM "
+                        "— every day at that time ({zone}); /digest off — no daily digest.",
+        "daily_on": "Daily digest at {at} ({zone}).",
+        "daily_off": "No daily digest.",
         "no_date": "no dated article",
         "dimensions": "dimensions",
         "fallback": "The LLM's answer was not used ({why}); this answer quotes the articles.",
@@ -82,7 +111,12 @@ TEXTS = {
                "saya.",
         "examples": "Contoh",
         "commands": "/ask PERTANYAAN — ajukan pertanyaan\n/sources — artikel yang saya ketahui\n"
-                    "/status — ukuran indeks, model, dan pembaruan terakhir\n/help — pesan ini",
+                    "/status — ukuran indeks, model, dan pembaruan terakhir\n"
+                    "/follow KATA — kabari saya saat ada laporan baru tentang sebuah berita\n"
+                    "/following — berita yang diikuti obrolan ini\n"
+                    "/unfollow N — berhenti mengikuti satu (atau /unfollow all)\n"
+                    "/digest — laporan baru sejak ringkasan terakhir (/digest daily 07:00, "
+                    "/digest off)\n/help — pesan ini",
         "quote_button": "Kutipan [{n}]",
         "also_quoted": "Juga dikutip dari artikel ini:",
         "refused": "Maaf, bot ini tidak menjawab di obrolan ini.",
@@ -104,6 +138,35 @@ TEXTS = {
         "newest_article": "Artikel terbaru",
         "updated": "Pembaruan terakhir",
         "version": "Versi",
+        "follow_usage": "Tulis apa yang diikuti setelah perintahnya, misalnya /follow {example}",
+        "followed": "Mengikuti “{story}” ({n} dari {max}). Laporan baru akan saya kirim ke "
+                    "sini.",
+        "already_followed": "Obrolan ini sudah mengikuti “{story}”.",
+        "follow_limit": "Obrolan ini sudah mengikuti {max} berita; /unfollow salah satunya "
+                        "dulu.",
+        "newest_match": "Laporan terbaru tentangnya:",
+        "no_match_yet": "Belum ada laporan di artikel yang cocok.",
+        "following": "Berita yang diikuti obrolan ini:",
+        "following_none": "Obrolan ini tidak mengikuti berita apa pun. Ikuti dengan /follow "
+                          "KATA.",
+        "unfollow_usage": "Sebutkan berita yang tidak diikuti lagi: /unfollow N (lihat "
+                          "/following) atau /unfollow all.",
+        "unfollowed": "Berhenti mengikuti “{story}”.",
+        "unfollowed_all": "Berhenti mengikuti {n} berita.",
+        "alert_title": "Laporan baru tentang berita yang Anda ikuti",
+        "story": "Berita",
+        "is_new": "baru",
+        "is_updated": "diperbarui",
+        "more_reports": "… dan {n} lagi: /digest",
+        "source_button": "Sumber [{n}]",
+        "digest_title": "Ringkasan sejak {since}",
+        "digest_empty": "Tidak ada laporan baru tentang berita yang diikuti obrolan ini sejak "
+                        "{since}.",
+        "digest_usage": "/digest — laporan baru sejak ringkasan terakhir; /digest daily HH:MM "
+                        "— setiap hari pada jam itu ({zone}); /digest off — tanpa ringkasan "
+                        "harian.",
+        "daily_on": "Ringkasan harian pukul {at} ({zone}).",
+        "daily_off": "Tanpa ringkasan harian.",
         "no_date": "tidak ada artikel bertanggal",
         "dimensions": "dimensi",
         "fallback": "Jawaban LLM tidak dipakai ({why}); jawaban ini mengutip artikel.",

@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.answering import (
@@ -33,6 +33,7 @@ from retrieval.errors import KabarError
 from retrieval.search import QueryEncoder, Searcher
 from retrieval.search.followup import follow_up_context
 from retrieval.store import IndexStore, open_store
+from retrieval.stories import Stories
 from retrieval.text.languages import SUPPORTED, question_language
 from retrieval.text.lexicon import Lexicon
 from retrieval.text.terms import words
@@ -66,6 +67,7 @@ class _Loaded:
     searcher: Searcher
     info: IndexInfo
     context: ReadContext  # what the gate and the writers read of this version
+    contents: Mapping[str, str]  # article id -> content hash, from the manifest
 
 
 class Engine:
@@ -208,6 +210,18 @@ class Engine:
         """The searcher over the currently loaded index version."""
         return self._loaded.searcher
 
+    def stories(self, min_score: float) -> Stories:
+        """Followed stories matched against the newest published version (one version for
+        all of its calls: the hashes diffed and the articles matched agree).
+
+        Args:
+            min_score: The least share of a story's concepts a matching article covers.
+        """
+        self.refresh()
+        loaded = self._loaded
+        return Stories(loaded.info.version, loaded.contents, loaded.searcher, loaded.context,
+                       min_score)
+
     def info(self) -> IndexInfo:
         """What the loaded index holds."""
         return self._loaded.info
@@ -224,4 +238,5 @@ class Engine:
     def _load(self, version: str | None = None) -> _Loaded:
         data = self._store.load(self._encoder.model_id, version)
         return _Loaded(Searcher(data, self._encoder, self._lexicon, self._tuning), data.info(),
-                       ReadContext(data, self._lexicon, self._tuning, self._encoder))
+                       ReadContext(data, self._lexicon, self._tuning, self._encoder),
+                       dict(data.manifest.articles))

@@ -222,3 +222,26 @@ class IndexInfo:
     dim: int
     newest_date: str | None
     built_at: str
+
+
+@dataclass(frozen=True)
+class StoryMatch:
+    """An article that reports on a followed story (:mod:`retrieval.stories`).
+
+    Attributes:
+        doc_id: The article's id.
+        title: Its headline, or ``None``.
+        outlet: Its outlet, or ``None``.
+        date: Its date, or ``None``.
+        sentence: The article's sentence(s) that match the story best.
+        passage: The passage that sentence sits in (for the citation button).
+        score: The share of the story's concepts the article covers, in [0, 1].
+    """
+
+    doc_id: str
+    title: str | None
+    outlet: str | None
+    date: str | None
+    sentence: str
+    passage: str
+    score: float

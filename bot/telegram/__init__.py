@@ -4,7 +4,9 @@
 application (:mod:`.run`) with its handlers (:mod:`.handlers`; per chat, :mod:`.state` keeps a
 :class:`bot.session.ChatSession` and a lock), keeps within Telegram's flood limits
 (:mod:`.flood`) and the token out of the logs (:mod:`.redact`). Every message text is made by
-the pure functions of :mod:`.render`.
+the pure functions of :mod:`.render` (:mod:`.follow_render` for followed stories). Following
+stories: the commands in :mod:`.follow`, the watcher and the outbox sender in :mod:`.alerts`,
+the database in :mod:`bot.follow`.
 """
 
 from bot.telegram.flood import FLOOD_WAIT_LIMIT, FloodWaitTooLong, PatientRateLimiter

@@ -62,7 +62,7 @@ class Handlers:
         self.llm = LlmPool(settings.llm_workers)
         self._plain = plain_writer(settings)
 
-    async def _admitted(self, update: Update, lang: str) -> bool:
+    async def admitted(self, update: Update, lang: str) -> bool:
         """Whether the chat may use the bot; other chats get a one-line refusal."""
         chat = update.effective_chat
         allowed = self.settings.allowed_chats
@@ -79,14 +79,14 @@ class Handlers:
     async def start(self, update: Update, context: Context) -> None:
         """/start and /help: what the bot knows and how to ask."""
         lang = user_lang(update, context)
-        if await self._admitted(update, lang) and update.effective_message:
+        if await self.admitted(update, lang) and update.effective_message:
             info = engine_of(context).info()
             await update.effective_message.reply_html(tf.start_html(info, lang))
 
     async def status(self, update: Update, context: Context) -> None:
         """/status: index size, model and last update (of the newest published version)."""
         lang = user_lang(update, context)
-        if await self._admitted(update, lang) and update.effective_message:
+        if await self.admitted(update, lang) and update.effective_message:
             engine = engine_of(context)
             await asyncio.to_thread(engine.refresh)
             await update.effective_message.reply_html(tf.status_html(engine.info(), lang))
@@ -94,7 +94,7 @@ class Handlers:
     async def sources(self, update: Update, context: Context) -> None:
         """/sources: the first page of indexed articles, with next/previous buttons."""
         lang = user_lang(update, context)
-        if await self._admitted(update, lang) and update.effective_message:
+        if await self.admitted(update, lang) and update.effective_message:
             html, keyboard = await self._sources_page(context, 0, lang)
             await update.effective_message.reply_html(html, reply_markup=keyboard)
 
@@ -102,7 +102,7 @@ class Handlers:
         """A next/previous button of /sources: show that page in the same message."""
         query = cast(CallbackQuery, update.callback_query)
         lang = user_lang(update, context)
-        if not await self._admitted(update, lang):
+        if not await self.admitted(update, lang):
             return
         await query.answer()
         page = int((query.data or "src:0").split(":", 1)[1])
@@ -140,9 +140,11 @@ class Handlers:
             await self._answer(update, context, text)
 
     async def group_text(self, update: Update, context: Context) -> None:
-        """In groups, only messages that mention the bot or reply to it are questions."""
+        """In groups, only messages that mention the bot or reply to it are questions
+        (every text with ``KABAR_GROUP_MODE=all``)."""
         message = cast(Message, update.effective_message)
-        if not (_replies_to_me(message, context) or _mentions_me(message, context)):
+        if self.settings.group_mode != "all" and not (
+                _replies_to_me(message, context) or _mentions_me(message, context)):
             return
         username = context.bot.username or ""
         question = re.sub(rf"@{re.escape(username)}\b", " ", message.text or "",
@@ -163,7 +165,7 @@ class Handlers:
     async def _hint(self, update: Update, context: Context, key: str) -> None:
         """Reply with a one-line hint on how to ask (with an example question)."""
         lang = user_lang(update, context)
-        if await self._admitted(update, lang) and update.effective_message:
+        if await self.admitted(update, lang) and update.effective_message:
             await update.effective_message.reply_text(
                 text(lang, key, example=EXAMPLES[lang][0]), parse_mode=None)
 
@@ -172,7 +174,7 @@ class Handlers:
         message = cast(Message, update.effective_message)
         engine = engine_of(context)
         question = engine.prepare(typed)  # cleaned and its language found, once
-        if not await self._admitted(update, question.lang):
+        if not await self.admitted(update, question.lang):
             return
         if not question.text:
             return
@@ -233,7 +235,7 @@ class Handlers:
         """A citation button: answer the callback, then reply with the quoted passage."""
         query = cast(CallbackQuery, update.callback_query)
         lang = user_lang(update, context)
-        if not await self._admitted(update, lang):
+        if not await self.admitted(update, lang):
             return
         message = query.message
         n = int((query.data or "q:0").split(":", 1)[1])

@@ -24,7 +24,9 @@ from telegram.ext import (
 from bot.app import open_app
 from bot.format import file_warnings, index_summary
 from bot.logs import setup_logging
+from bot.telegram.alerts import close_store, start_alerts, stop_alerts
 from bot.telegram.flood import FLOOD_WAIT_LIMIT, PatientRateLimiter
+from bot.telegram.follow import MENU, follow_handlers
 from bot.telegram.handlers import Handlers
 from bot.telegram.redact import protect_logs, redact
 from bot.telegram.state import ENGINE
@@ -78,12 +80,17 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
         info = engine.info()
         log.info("answering from %d articles (index version %s) as @%s",
                  info.articles, info.version, application.bot.username)
+        await start_alerts(application.bot_data, settings, engine, application.bot)
         await _set_commands(application)
 
     handlers = Handlers(settings)
 
+    async def post_stop(application: App) -> None:
+        await stop_alerts(application.bot_data)
+
     async def post_shutdown(application: App) -> None:
         handlers.llm.shutdown()
+        close_store(application.bot_data)
 
     application: App = (
         Application.builder()
@@ -95,6 +102,7 @@ def build_application(settings: Settings, engine_factory: Callable[[], Engine]) 
         .rate_limiter(PatientRateLimiter(FLOOD_WAIT_LIMIT))
         .concurrent_updates(True)
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )
@@ -117,6 +125,7 @@ def _add_handlers(application: App, handlers: Handlers) -> None:
                        handlers.not_text),
         CallbackQueryHandler(handlers.show_quote, pattern=r"^q:\d+$"),
         CallbackQueryHandler(handlers.sources_page, pattern=r"^src:\d+$"),
+        *follow_handlers(handlers),
     ])
     application.add_error_handler(handlers.on_error)
 
@@ -137,6 +146,7 @@ async def _set_commands(application: App) -> None:
                ("help", "Cara bertanya")],
     }
     for language, commands in menus.items():
+        commands = [*commands[:-1], *MENU[language], commands[-1]]
         try:
             await application.bot.set_my_commands([BotCommand(c, d) for c, d in commands],
                                                   language_code=language)

@@ -130,6 +130,18 @@ class Searcher:
         order = np.lexsort((cand, -dense, -fused))[:k]
         return [Hit(int(cand[i]), float(fused[i]), float(b[i]), float(dense[i])) for i in order]
 
+    def score_chunks(self, query: Query, chunks: np.ndarray) -> list[Hit]:
+        """``chunks`` scored for ``query`` as :meth:`search` scores its candidates, best
+        first: the chunks of new articles, matched against a followed story."""
+        if len(chunks) == 0:
+            return []
+        bm25 = bm25_scores(self.view.bm25, query.weighted_terms())[chunks]
+        dense = self.view.vectors.vectors(chunks) @ query.vector.astype(np.float32)
+        fused = fuse(bm25, dense, self._w["en" if query.lang == "en" else "id"])
+        order = np.lexsort((chunks, -dense, -fused))
+        return [Hit(int(chunks[i]), float(fused[i]), float(bm25[i]), float(dense[i]))
+                for i in order]
+
     def _hybrid_candidates(self, index: HybridIndex, query: Query,
                            weighted: Mapping[str, float], bm25: np.ndarray, dense_k: int
                            ) -> tuple[np.ndarray, np.ndarray]:
