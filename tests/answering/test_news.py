@@ -212,3 +212,22 @@ def test_one_event_told_in_two_languages_is_one_timeline_step(engine: Engine) ->
     # ANTARA's sentence and the Jakarta Globe's "sank off Lembo island on Saturday morning".
     docs = {answer.citations[n - 1].doc_id for n in sinking.citations}
     assert docs == {"kapal-1-antara.txt", "kapal-3-en.txt"}
+
+
+def test_values_are_compared_by_what_they_mean(engine: Engine) -> None:
+    from retrieval.answering.common.spans import number_spans
+    from retrieval.answering.news.clock import times_in
+    from retrieval.answering.news.facts import value_key
+
+    def key(text: str, lang: str) -> tuple[object, ...]:
+        return value_key(number_spans(text, lang)[0], engine.context)
+
+    same = {key("mengungsi 1.400 orang", "id"), key("1,400 people fled", "en"),
+            key("seribu empat ratus orang mengungsi", "id")}
+    assert len(same) == 1
+    assert key("2,5 juta warga", "id") == key("2.5 million residents", "en")
+    assert key("64 penumpang", "id") != key("80 penumpang", "id")
+    minutes = [m for text in ("sekitar pukul 03.00 WIT", "around 3 a.m. local time",
+                              "pukul 02.30 WIT", "pukul 7 malam", "pukul 19.00")
+               for _, m in times_in(text)]
+    assert minutes == [180, 180, 150, 1140, 1140]
