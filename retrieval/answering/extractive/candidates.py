@@ -7,11 +7,12 @@ for "how many"), whether it fills the role asked (:mod:`.roles`: the holder of t
 office of that country, the doer of that action, not the host), whether it is the only
 candidate, whether a number measures what is asked (:mod:`.measures`: money for "berapa
 harga", never "122 tahun" for a count), and how close in meaning its sentence is to the
-question (for a model with a calibrated similarity floor). A logistic model over them gives the chance that the short answer is right;
-the weights were fitted on FacQA train (``benchmarks/fit_short.py`` prints them), and
-the short line is shown only above ``Tuning.short_min_chance``, else the quoted
-sentence leads alone. The role features are rare in FacQA, so their weights are floors set
-by hand (office 2, agent 1, host -1), and a name attached to another office never answers.
+question (for a model with a calibrated similarity floor). A logistic model over them
+gives the chance that the short answer is right; the weights were fitted on FacQA train
+(``benchmarks/fit_short.py`` prints them, cross-validated), and the short line is shown only
+above ``Tuning.short_min_chance``, else the quoted sentence leads alone. The role features
+are rare in FacQA, so their weights are floors set by hand (office 2, agent 1, host -1), and
+a name attached to another office never answers.
 """
 
 from __future__ import annotations
