@@ -184,7 +184,8 @@ def _without_asked_head(span: Span, asked: Callable[[str], bool], query: Query) 
     word alone stays: "Partai Buruh" answers "partai apa"."""
     words = list(_WORD.finditer(span.text))
     k = 0
-    while k < len(words) - 1 and asked(words[k].group(0)):
+    # Words without content ("PT") go with the named words around them.
+    while k < len(words) - 1 and (asked(words[k].group(0)) or not terms(words[k].group(0), "id")):
         k += 1
     named = {c.word for c in query.concepts if c.name}
     if k == 0 or not words[k].group(0)[:1].isupper() or not any(
