@@ -33,7 +33,7 @@ from retrieval.answering.extractive.factoid import (
     wants_person,
 )
 from retrieval.answering.extractive.kinds import Kind
-from retrieval.answering.extractive.measures import asked_measure, measure_of
+from retrieval.answering.extractive.measures import asked_measure, clashes, measure_of
 from retrieval.answering.extractive.roles import (
     Role,
     agent_of,
@@ -55,13 +55,13 @@ FEATURES = ("near", "near_name", "cued", "place_fit", "person_fit", "category", 
 # questions and 300 English translations, 2,478 answered): the log-odds a feature adds, and
 # the log-odds of each kind of question before any feature.
 _WEIGHTS: dict[str, float] = {
-    "near": 1.9, "near_name": -0.2, "cued": 0.75, "place_fit": 0.48, "person_fit": 0.56,
-    "category": 0.82, "counts": -0.08, "unit": 0.39, "first": -0.32, "alone": 1.29, "list": 0.47,
-    "trimmed": 0.2, "opening": -1.45, "day": 1.05, "office": 2.0, "agent": 1.0, "host": -1.5,
-    "similar": 0.95, "measure_fit": 1.38, "measure_clash": -0.54, "echo": 0.86, "aside": 0.28,
+    "near": 1.88, "near_name": -0.23, "cued": 0.75, "place_fit": 0.48, "person_fit": 0.58,
+    "category": 0.82, "counts": -0.24, "unit": 0.7, "first": -0.34, "alone": 1.26, "list": 0.47,
+    "trimmed": 0.18, "opening": -1.44, "day": 1.06, "office": 2.0, "agent": 1.0, "host": -1.48,
+    "similar": 0.94, "measure_fit": 1.19, "measure_clash": -1.04, "echo": 0.87, "aside": 0.69,
 }
 _BIAS: dict[str, float] = {
-    "who": -1.67, "place": -1.69, "date": -1.91, "year": -1.65, "number": -2.03, "name": -2.08,
+    "who": -1.64, "place": -1.64, "date": -1.85, "year": -1.59, "number": -2.04, "name": -2.03,
 }
 # "X apa(kah)/mana(kah)", "apa nama X", "which X": X is the kind of thing asked.
 _CATEGORY = re.compile(r"\b(?:apa(?:kah)? nama|which|what) (\w+)|(\w+) (?:apa|mana)(?:kah)?\b")
@@ -153,13 +153,14 @@ def _features(kind: Kind, query: Query, text: str, ctx: Context, span: Span, ask
         # A number of the measure asked (money for "harga"), or of another one ("122
         # tahun" for a count).
         "measure_fit": 1.0 if asked.measure and measured == asked.measure else 0.0,
-        "measure_clash": 1.0 if asked.measure and measured and measured != asked.measure
+        "measure_clash": 1.0 if kind == "number" and clashes(asked.measure, measured, span)
         else 0.0,
         # Partly named by the question: the fuller name of what is asked ("Partai Buruh" for
         # "partai apa"), or part of a name the question gives ("Badan Pengkajian").
         "echo": _echo(query, span, lang) if span.kind in ("name", "list") else 0.0,
-        "aside": 1.0 if span.kind == "number" and span.unit == "" and _in_parens(text, span)
-        else 0.0,
+        # A bare number in parentheses after a name: an age, right only when one is asked.
+        "aside": (1.0 if asked.measure == "time" else -1.0)
+        if span.kind == "number" and span.unit == "" and _in_parens(text, span) else 0.0,
     }
 
 

@@ -24,6 +24,7 @@ from retrieval.answering.common.spans import (
 )
 from retrieval.answering.common.when import Day
 from retrieval.answering.extractive.kinds import Kind
+from retrieval.answering.extractive.measures import is_measure
 from retrieval.search import Query
 from retrieval.text.lexicon import Lexicon
 from retrieval.text.places import is_place
@@ -203,7 +204,7 @@ def counted(query: Query) -> set[str]:
     if m is None:
         return set()
     for word in m.group(1).split():
-        if word in STOPWORDS or word in _ATTRIBUTES:
+        if word in STOPWORDS or word in _ATTRIBUTES or is_measure(word):
             return set()
         concept = next((c for c in query.concepts if c.word == word), None)
         if concept is not None and not concept.name:

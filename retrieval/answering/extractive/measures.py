@@ -15,19 +15,20 @@ import re
 
 from retrieval.answering.common.spans import Span
 
-__all__ = ["asked_measure", "measure_of"]
+__all__ = ["asked_measure", "clashes", "is_measure", "measure_of"]
 
 _MEASURES: dict[str, tuple[str, str]] = {
     # class: (question words asking for it, unit words of it)
     "money": ("harga biaya nilai dana anggaran investasi modal kerugian sumbangan gaji upah "
-              "tarif pendapatan omzet laba utang pinjaman price cost value worth fund budget "
-              "investment loss revenue salary wage fee debt loan",
+              "tarif pendapatan penghasilan omzet laba utang pinjaman bantuan hadiah devisa "
+              "price cost value worth fund budget investment loss revenue income salary wage "
+              "fee debt loan aid prize",
               "rp rupiah dollar dolar usd euro yen ringgit baht yuan pound poundsterling riyal "
               "won peso rupee franc $"),
     "percent": ("persen persentase percent percentage", "persen percent % pct"),
     "area": ("luas area", "hektar hektare ha km2 acre are"),
     "length": ("tinggi ketinggian panjang jarak kedalaman lebar height length distance depth "
-               "width altitude elevation far high",
+               "width altitude elevation elevasi jauh far high",
                "meter m km kilometer cm mm mil mile miles kaki feet foot mdpl dpl"),
     "weight": ("berat bobot weight", "ton kg kilogram gram kuintal tons"),
     "time": ("lama durasi usia umur age old duration long",
@@ -35,7 +36,7 @@ _MEASURES: dict[str, tuple[str, str]] = {
              "week weeks day days hour hours minute minutes second seconds decade decades"),
     "power": ("daya kapasitas listrik power capacity",
               "mw megawatt kw kilowatt watt gw gigawatt kwh"),
-    "volume": ("volume", "liter barel barrel barrels m3 kiloliter"),
+    "volume": ("volume debit", "liter barel barrel barrels m3 kiloliter"),
 }
 _ASKED = {w: cls for cls, (asked, _) in _MEASURES.items() for w in asked.split()}
 _UNITS = {w: cls for cls, (_, units) in _MEASURES.items() for w in units.split()}
@@ -60,9 +61,26 @@ def asked_measure(question: str) -> str | None:
     return "count" if _COUNT.search(lowered) else None
 
 
+def is_measure(word: str) -> bool:
+    """Whether a question's word asks for a measure ("luas", "volume"), not for things to
+    count."""
+    return word.casefold() in _ASKED
+
+
 def measure_of(span: Span) -> str | None:
     """What a number measures, by its currency sign or unit word (``None``: a bare count
     or a unit not known here)."""
     if span.currency:
         return "money"
     return _UNITS.get(span.unit.casefold())
+
+
+def clashes(asked: str | None, measured: str | None, span: Span) -> bool:
+    """Whether a number measures something else than what is asked: another measure
+    ("3.805 meter" for an area), a count of things for a measure ("tiga buah" for "berapa
+    luas"), or a time or a share for a count ("122 tahun" for the death toll)."""
+    if asked is None:
+        return False
+    if asked == "count":
+        return measured in ("time", "percent")
+    return measured != asked and (measured is not None or bool(span.unit))
