@@ -19,6 +19,7 @@ from retrieval.answering.extractive.choose import choose
 from retrieval.answering.extractive.kinds import question_kind
 from retrieval.answering.extractive.lead import short_lead
 from retrieval.answering.extractive.measures import asked_measure, clashes, measure_of
+from retrieval.answering.extractive.roles import relation_unmet
 from retrieval.building import build_index
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder
@@ -35,6 +36,12 @@ REPORTS = {
         "Nobel Kimia 2005\n\n"
         "Warga Perancis Yves Chauvin (74) dan warga Amerika Serikat Richard Schrock (60) "
         "memenangi penghargaan Nobel Kimia 2005.\n"),
+    "paris.txt": (
+        "Perundingan di Paris\n\n"
+        "Sabtu, 24 Februari 2024\n\n"
+        "Pembicaraan gencatan senjata di Jalur Gaza telah dimulai di Paris, Prancis pada Jumat "
+        "lalu. Pemimpin Hamas, Ismail Haniyeh, menyambut pembicaraan itu.\n\n"
+        "Cuaca di ibu kota cerah sepanjang pekan.\n"),
     "tppi.txt": (
         "Pabrik Aromatik di Tuban\n\n"
         "Direktur PT TPPI Hendra Gunawan menjelaskan rencana itu dalam kunjungan kerja di Tuban. "
@@ -116,3 +123,20 @@ def test_a_measure_is_not_answered_with_a_count_of_things() -> None:
     assert not clashes("count", "weight", Span(0, 6, "16 ton", ("16",), "number", unit="ton"))
     assert not clashes("money", "money", Span(0, 8, "Rp 6.500", ("6.500",), "number",
                                               currency="Rp"))
+
+
+def test_the_x_of_a_name_is_refused_when_no_sentence_says_x(engine: Engine) -> None:
+    # Paris and France are both in the report, but it never says "capital".
+    answer = engine.answer("What is the capital of France?")
+    assert answer.abstained, answer.text
+    leader = engine.answer("Who is the leader of Hamas?")
+    assert not leader.abstained, leader.text
+    assert "Ismail Haniyeh" in leader.text
+
+
+def test_names_and_titles_are_not_relations(engine: Engine) -> None:
+    query = engine.searcher.analyse("What is the name of the Hamas leader?")
+    assert not relation_unmet(query, frozenset())
+    query = engine.searcher.analyse("What is the capital of France?")
+    assert relation_unmet(query, frozenset({"paris", "prancis"}))
+    assert not relation_unmet(query, frozenset({"ibukota"}))
