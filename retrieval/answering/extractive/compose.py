@@ -1,8 +1,9 @@
 """Writing the chosen windows out: the lead, the quoted sentences with ``[n]``, the sources.
 
 The best window comes first. A factoid question's short answer leads, in the asker's
-language, read with the one sentence that holds it; an English question of another kind
-names the report it quotes, with its date.
+language, above the same quotes an answer without one shows (a short line never drops a
+window that may hold the answer); an English question of another kind names the report it
+quotes, with its date.
 When several articles answer, each report is labelled with its own date.
 """
 
