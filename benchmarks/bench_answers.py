@@ -6,8 +6,9 @@ Indexes a copy of the shipped seeds (``tests/data/seeds/``) with the bundled mod
 --json`` objects and scores them with ``eval/qa_eval.py seeds``: support, false abstentions,
 abstention on unanswerable questions, citation precision, first_hit (the lead answers),
 short_ok (the short answer is in the lead, in the asker's language) and chars (mean answer
-length). Goals (issue 9): support >= 0.9, false abstentions <= 1 in 30, abstain_ok >= 0.9,
-cite_precision >= 0.95, first_hit >= 0.8, short_ok >= 0.7, chars <= 260.
+length). Goals (issue 18's acceptance for fresh seeds questions, with issue 9's citation
+precision and length): support >= 0.85, false abstentions <= 1, abstain_ok >= 0.83,
+cite_precision >= 0.95, first_hit >= 0.75, short_ok >= 0.75, chars <= 260.
 
 The third set, ``benchmarks/data/seeds-blind.jsonl`` (60 questions written by a helper who
 never saw the code or the dev sets), is scored in aggregate only: nothing was tuned on its
@@ -49,8 +50,9 @@ from retrieval.engine import Engine
 from retrieval.text.lexicon import Lexicon
 
 BLIND = "blind (60)"
-GOALS = {"support": (">=", 0.9), "abstain_ok": (">=", 0.9), "cite_precision": (">=", 0.95),
-         "first_hit": (">=", 0.8), "short_ok": (">=", 0.7), "chars": ("<=", 260)}
+GOALS = {"support": (">=", 0.85), "false_abstain": ("<=", 1), "abstain_ok": (">=", 0.83),
+         "cite_precision": (">=", 0.95), "first_hit": (">=", 0.75), "short_ok": (">=", 0.75),
+         "chars": ("<=", 260)}
 
 
 def main(argv: list[str] | None = None) -> int:

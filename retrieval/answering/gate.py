@@ -11,7 +11,10 @@ windows of sentences :mod:`.extractive.choose` picks) and answers only when
 - one retrieved article covers the question well enough (:mod:`.extractive.coverage`: a
   threshold calibrated on FacQA, see ``benchmarks/calibrate_abstention.py``);
 - the best sentence is close enough in meaning to the question
-  (:mod:`.extractive.similarity`, for models with a calibrated floor).
+  (:mod:`.extractive.similarity`, for models with a calibrated floor);
+- a question for "the X of Y" ("What is the capital of France?") is read against
+  sentences that say X in some form (:func:`.extractive.roles.relation_unmet`): naming Y
+  beside one of its cities answers nothing of what was asked.
 
 A factoid question whose best sentence holds no short answer of the kind asked is still
 answered, with the sentence leading: the short answer's extraction misses right answers
@@ -31,6 +34,7 @@ from retrieval.answering.extractive.compose import compose
 from retrieval.answering.extractive.coverage import confidence
 from retrieval.answering.extractive.lead import shown_lead
 from retrieval.answering.extractive.meaning import AliasProvider, check_names
+from retrieval.answering.extractive.roles import relation_unmet
 from retrieval.answering.extractive.similarity import unrelated
 from retrieval.answering.writer import Decision, Evidence
 from retrieval.types import Answer
@@ -65,6 +69,9 @@ def judge(evidence: Evidence, aliases: AliasProvider | None = None) -> Decision:
     if not sure or not chosen or unrelated(context, query, chosen[0]):
         return _NOT_FOUND
     first = chosen[0]
+    said = frozenset(t for s in first.sentences for t in context.sentence_terms(s))
+    if relation_unmet(query, said):
+        return _NOT_FOUND  # "the capital of France" asked, France named beside Paris
     # Only a short answer likely right is shown (its calibrated chance, extractive/lead.py);
     # without one the quoted sentence leads — never a reason to refuse.
     lead = shown_lead(context, query, first.article, first.sentences)

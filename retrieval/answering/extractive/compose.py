@@ -1,8 +1,9 @@
 """Writing the chosen windows out: the lead, the quoted sentences with ``[n]``, the sources.
 
 The best window comes first. A factoid question's short answer leads, in the asker's
-language, read with the one sentence that holds it; an English question of another kind
-names the report it quotes, with its date.
+language, above the same quotes an answer without one shows (a short line never drops a
+window that may hold the answer); an English question of another kind names the report it
+quotes, with its date.
 When several articles answer, each report is labelled with its own date.
 """
 
@@ -26,10 +27,9 @@ def compose(evidence: Evidence, chosen: list[Window], lead: Lead | None = None) 
     """
     view = evidence.context.view
     lang = evidence.query.lang
-    # A short answer is read with the sentence that holds it; the article's other chosen
-    # sentences stay in its citation (the quote a reader opens with :show), not the reply.
-    shown = chosen[:1] if lead is not None else _within(
-        view, chosen, evidence.context.tuning.extra_window_chars)
+    # The same windows with a short answer as without: a short line never drops a sentence
+    # that may hold the answer (the short answer may be wrong, the next window right).
+    shown = _within(view, chosen, evidence.context.tuning.extra_window_chars)
     numbers: dict[int, int] = {}
     for w in shown:
         numbers.setdefault(w.article, len(numbers) + 1)

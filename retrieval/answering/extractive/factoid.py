@@ -11,6 +11,7 @@ name when a person is.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from retrieval.answering.common.spans import (
@@ -23,6 +24,7 @@ from retrieval.answering.common.spans import (
 )
 from retrieval.answering.common.when import Day
 from retrieval.answering.extractive.kinds import Kind
+from retrieval.answering.extractive.measures import is_measure
 from retrieval.search import Query
 from retrieval.text.lexicon import Lexicon
 from retrieval.text.places import is_place
@@ -32,6 +34,7 @@ __all__ = ["ArticleNames", "Context", "candidate_spans", "counted", "counts", "c
            "wants_person"]
 
 _WORD = re.compile(r"\w+")
+_ASIDE_NUMBER = re.compile(r"(?<=\()\d{1,3}(?=\))")
 # Words right before a candidate that say it is the answer asked for.
 _CUES: dict[str, frozenset[str]] = {
     "place": frozenset("di ke dari in at to from near dekat menuju".split()),
@@ -105,6 +108,9 @@ class Context:
     published: Day | None
     lang: str
     dateline_end: int = 0  # in the sentence: candidates before this offset are the dateline
+    #: The sentence's similarity in meaning to the question, less the model's floor
+    #: (``None`` for a model without a calibrated floor).
+    similarity: float | None = None
 
 
 def candidate_spans(kind: Kind, query: Query, sentence: str, context: Context
@@ -138,7 +144,11 @@ def candidate_spans(kind: Kind, query: Query, sentence: str, context: Context
 
 def _candidates(kind: Kind, sentence: str, context: Context) -> list[Span]:
     if kind == "number":
-        return number_spans(sentence, context.lang)
+        # A bare number in parentheses after a name is an age or a count ("Richard R
+        # Schrock (60)"), not part of a date as other parenthesised numbers are.
+        return number_spans(sentence, context.lang) + [
+            Span(m.start(), m.end(), m.group(0), (m.group(0),), "number", value=float(m.group(0)))
+            for m in _ASIDE_NUMBER.finditer(sentence)]
     if kind == "date":
         return date_spans(sentence, context.published)
     if kind == "year":
@@ -165,11 +175,29 @@ def _without_asked(query: Query, span: Span, lang: str, strict: bool) -> Span | 
 
     kept = tuple(p for p in span.parts if not asked(p))
     if len(kept) == len(span.parts):
-        return span
+        return _without_asked_head(span, asked, query) if span.kind == "name" else span
     if not kept or span.kind not in ("list", "name"):
         return None
     text = kept[0] if len(kept) == 1 else span.text
     return replace(span, parts=kept, text=text, kind="name" if len(kept) == 1 else "list")
+
+
+def _without_asked_head(span: Span, asked: Callable[[str], bool], query: Query) -> Span:
+    """A name without the leading words the question names when they hold one of its names:
+    "PT TPPI Bambang Aji" answers "Siapa direktur PT TPPI?" as "Bambang Aji" (the body the
+    question names, then its officer's name, written as one run of capitals). A category
+    word alone stays: "Partai Buruh" answers "partai apa"."""
+    words = list(_WORD.finditer(span.text))
+    k = 0
+    # Words without content ("PT") go with the named words around them.
+    while k < len(words) - 1 and (asked(words[k].group(0)) or not terms(words[k].group(0), "id")):
+        k += 1
+    named = {c.word for c in query.concepts if c.name}
+    if k == 0 or not words[k].group(0)[:1].isupper() or not any(
+            w.group(0).casefold() in named for w in words[:k]):
+        return span
+    cut = words[k].start()
+    return replace(span, start=span.start + cut, text=span.text[cut:], parts=(span.text[cut:],))
 
 
 def counted(query: Query) -> set[str]:
@@ -180,7 +208,7 @@ def counted(query: Query) -> set[str]:
     if m is None:
         return set()
     for word in m.group(1).split():
-        if word in STOPWORDS or word in _ATTRIBUTES:
+        if word in STOPWORDS or word in _ATTRIBUTES or is_measure(word):
             return set()
         concept = next((c for c in query.concepts if c.word == word), None)
         if concept is not None and not concept.name:

@@ -21,13 +21,16 @@ _ENTITY = r"(?:countries|country|cities|city|towns?|groups?|organi[sz]ations?|or
           r"kelompok|companies|company|perusahaan|parties|party|partai|channels?|stasiun|" \
           r"tv|televisi|newspapers?|surat kabar|media|agency|agencies|badan|lembaga|" \
           r"ministry|kementerian|departemen|department|team|tim|klub|club|bank|negara|kota|" \
-          r"provinsi|province|state|person|man|woman|official|pejabat|tokoh|figure|leader|" \
+          r"provinsi|propinsi|province|kabupaten|kecamatan|desa|benua|continent|" \
+          r"state|person|man|woman|official|pejabat|tokoh|figure|leader|" \
           r"pemimpin|president|presiden|minister|menteri|rivers?|sungai|mountains?|gunung|" \
           r"island|pulau|airport|bandara|hospital|rumah sakit|university|universitas|" \
           r"school|sekolah|museum|ship|kapal|aircraft|pesawat|weapons?|senjata|drug|obat|" \
           r"disease|penyakit|virus|species|spesies|animal|hewan|plant|tanaman|book|buku|" \
           r"film|song|lagu|award|penghargaan|prize|hadiah|festival|tribes?|suku|religion|" \
-          r"agama|language|bahasa|currency|mata uang|brand|merek|product|produk)"
+          r"agama|language|bahasa|currency|mata uang|brand|merek|product|produk|yayasan|" \
+          r"foundation|komisi|commission|maskapai|airline|pengadilan|court|majalah|magazine|" \
+          r"julukan|nickname|judul|title)"
 
 # Checked in order: the first that matches decides ("tahun berapa" before "berapa").
 _KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
@@ -42,15 +45,21 @@ _KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                           r"jumlah korban|jumlah)\b")),
     ("place", re.compile(r"\b(di ?mana|di ?manakah|ke ?mana|ke ?manakah|dari ?mana|"
                          r"dari ?manakah|where|in which (?:city|country|town|place)|"
-                         r"(?:kota|negara|daerah|wilayah|provinsi|tempat|pulau|kabupaten) "
+                         r"(?:kota|negara|daerah|wilayah|provinsi|propinsi|tempat|pulau|"
+                         r"kabupaten|kecamatan|desa|benua) "
                          r"(?:apa|mana)(?:kah)?|"
                          r"which (?:cities|city|countries|country|towns|town|places|place|"
                          r"regions|region))\b")),
     ("who", re.compile(r"\b(siapa|siapakah|who|whom|whose)\b")),
     ("name", re.compile(rf"\b(apa nama|apakah nama|nama \w+ apa|what is the name|what was the "
                         rf"name|what are the names|(?:which|what) {_ENTITY}\b|{_ENTITY} (?:apa|"
-                        rf"mana)(?:kah)?\b|apa itu|what is an?|what is)\b")),
+                        rf"mana)(?:kah)?\b|\w+ manakah|apa (?:judul|kepanjangan|singkatan|"
+                        rf"julukan|gelar|jabatan|istilah)|apa itu|what is an?|what is)\b")),
 )
+# "Apakah" before a word naming what is asked ("Apakah nama ...", "Apakah kepanjangan dari
+# HNSI?") asks "what is", not yes or no.
+_APAKAH_WHAT = re.compile(r"^\s*apakah (?=(?:nama|judul|kepanjangan|singkatan|julukan|gelar|"
+                          r"jabatan|istilah)\b)")
 # Question openings that ask for an explanation, not a short answer.
 _OPEN = re.compile(r"^\s*(why|how did|how does|how do|how is|how are|what did|what does|"
                    r"what do|what was agreed|what were|mengapa|kenapa|bagaimana|apa yang|"
@@ -59,7 +68,7 @@ _OPEN = re.compile(r"^\s*(why|how did|how does|how do|how is|how are|what did|wh
 
 def question_kind(question: str) -> Kind | None:
     """The kind of short answer ``question`` asks for, or ``None`` for an open question."""
-    lowered = " ".join(question.casefold().split())
+    lowered = _APAKAH_WHAT.sub("apa ", " ".join(question.casefold().split()))
     if _OPEN.match(lowered) and not re.match(r"^\s*(what did .* (?:say|call)|apa yang "
                                              r"(?:disebut|dimaksud))", lowered):
         # "Apa yang diserang...", "What did Kerry propose": open, unless a short kind word

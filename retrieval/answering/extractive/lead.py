@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from retrieval.answering.common.when import article_day
 from retrieval.answering.context import ReadContext
 from retrieval.answering.extractive.candidates import Candidate, score_candidates
@@ -65,8 +67,8 @@ def best_candidate(context: ReadContext, query: Query, article: int,
 
 def candidates(context: ReadContext, query: Query, article: int,
                sentences: tuple[int, ...]) -> list[Candidate]:
-    """Every short answer of the kind asked in ``sentences`` of ``article``, likeliest
-    first (empty for a question of no factoid kind)."""
+    """Every short answer of the kind asked in ``sentences`` of ``article``, best first
+    (none for a question of no short kind)."""
     kind = question_kind(query.text)
     if kind is None:
         return []
@@ -74,12 +76,23 @@ def candidates(context: ReadContext, query: Query, article: int,
     art = view.article(article)
     names = ArticleNames.of(context.lexicon, art.text)
     published = article_day(art.meta.date, art.meta.date_text)
+    # How close in meaning each sentence is to the question, for a model whose similarities
+    # are calibrated (a floor is set for it), across languages as close as within one.
+    floor = context.tuning.similarity_floor
     read = []
     for sentence in sentences:
         text = view.sentence_text(sentence)
+        near = None if floor is None else _similarity(context, query, sentence) - floor + (
+            context.tuning.similarity_gap if art.lang != query.lang else 0.0)
         read.append((text, Context(names, published, art.lang,
-                                   dateline_end(text, art.meta.place, art.meta.outlet))))
+                                   dateline_end(text, art.meta.place, art.meta.outlet),
+                                   near)))
     return score_candidates(kind, query, read)
+
+
+def _similarity(context: ReadContext, query: Query, sentence: int) -> float:
+    rows = context.view.sentence_vectors(sentence, sentence + 1)
+    return float(rows[0] @ query.vector.astype(np.float32)) if len(rows) else 0.0
 
 
 def dateline_end(sentence: str, place: str | None, outlet: str | None) -> int:

@@ -27,7 +27,8 @@ from retrieval.answering.common.spans import TITLES, Span
 from retrieval.search import Concept, Query
 from retrieval.text.terms import STOPWORDS, terms
 
-__all__ = ["OFFICES", "Role", "agent_of", "asked_role", "attached", "hosted", "office_fit"]
+__all__ = ["OFFICES", "Role", "agent_of", "asked_role", "attached", "hosted", "office_fit",
+           "relation_unmet"]
 
 _TOKEN = re.compile(r"\w[\w’'-]*")
 # Titles that are courtesy, not an office ("Dr", "Mr"): they say nothing of the role.
@@ -45,6 +46,13 @@ _CHAIN = 6  # tokens of a title chain looked at
 # The predicate of a "who did it" question: the word after "yang" or after "who".
 _PREDICATE = re.compile(r"\b(?:yang|who|which \w+|what \w+)\s+(?:(?:telah|sudah|akan|has|"
                         r"have|had|was|were|is|are|did|will|first|pertama)\s+)?([\w-]+)")
+
+
+# "What is the capital of France", "who is the leader of Hamas": the question asks for the
+# thing that stands in that relation to the name. (Indonesian "siapa X Y" is not read so: its
+# X is as often a loose description, "siapa jenderal Rusia yang ...", as the relation.)
+_RELATION = re.compile(r"^\s*(?:what|who|which)\s+(?:is|was|are|were)\s+(?:the\s+)?"
+                       r"(?!(?:names?|titles?|term|full)\b)([a-z]+)\s+of\b")
 
 
 @dataclass(frozen=True)
@@ -190,3 +198,16 @@ def hosted(sentence: str, span: Span) -> bool:
         if lowered not in TITLES and not word[:1].isupper():
             return False
     return False
+
+
+def relation_unmet(query: Query, present: frozenset[str]) -> bool:
+    """Whether a question asking for "the X of Y" ("What is the capital of France?") is
+    read against sentences that do not say X in any of its forms: naming Y beside another
+    of its places answers nothing of what was asked."""
+    text = " ".join(query.text.split())
+    m = _RELATION.match(text[:1].lower() + text[1:])
+    word = m.group(1) if m else None
+    if word is None:
+        return False
+    concept = next((c for c in query.concepts if c.word == word.casefold()), None)
+    return concept is not None and not concept.name and not concept.found_in(present)
