@@ -14,18 +14,22 @@ citations. When more than one value is left:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from retrieval.answering.common.spans import number_values
 from retrieval.answering.context import ReadContext
 from retrieval.answering.news.asked import Asked
 from retrieval.answering.news.corrections import corrects
-from retrieval.answering.news.facts import Report
+from retrieval.answering.news.facts import CLASSIFIERS, Report, same_thing
 
 __all__ = ["Group", "Layout", "compare"]
 
-# Units that only classify what is counted: any count of people or things may be one.
-_CLASSIFIERS = frozenset("orang jiwa people persons buah unit ekor".split())
+# Words saying a count is the newest of a series, within _CUE_CHARS before it.
+_UPDATE = re.compile(r"\b(bertambah|menjadi|naik|kini|terkini|terbaru|hingga|sampai|mencapai|"
+                     r"total|rose|risen|climbed|now|so far|reached|stands at|to date|latest|"
+                     r"updated|increased)\b", re.I)
+_CUE_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,9 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
         key = _same_name(r.key, keys)
         # Agreeing with a value found already needs little; another value needs to be
         # likelier, and to measure the same kind of thing.
-        if key in keys or not keys or (r.chance >= context.tuning.report_differ_chance
-                                       and _same_measure(context, reports[0], r)):
+        likely = r.chance >= context.tuning.report_differ_chance \
+            or same_thing(reports[0].span, r.span)
+        if key in keys or not keys or (likely and _same_measure(context, reports[0], r)):
             keys.setdefault(key, []).append(r)
     if len(keys) < 2 or not _comparable(context, keys):
         return None
@@ -70,6 +75,7 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     # police 80") tells of a disagreement, not of a figure that changed.
     changing = asked.latest or any(g.corrected for g in groups) or (
         asked.kind == "number" and reports[0].span.kind == "number" and one_per_day
+        and _updated(context, max(groups, key=lambda g: g.newest).reports[0])
         and not _both(context, reports, keys))
     if changing and dated:
         return Layout("latest", tuple(sorted(groups, key=lambda g: g.newest, reverse=True)))
@@ -84,8 +90,8 @@ def _same_measure(context: ReadContext, first: Report, other: Report) -> bool:
     if first.span.kind != "number" or other.span.kind != "number":
         return True
     a, b = first.span.unit.casefold(), other.span.unit.casefold()
-    if not a or not b or a == b or {a, b} <= _CLASSIFIERS or a in _CLASSIFIERS \
-            or b in _CLASSIFIERS:
+    if not a or not b or a == b or {a, b} <= CLASSIFIERS or a in CLASSIFIERS \
+            or b in CLASSIFIERS:
         return True
     lang_a = context.view.article(first.article).lang
     lang_b = context.view.article(other.article).lang
@@ -117,6 +123,15 @@ def _comparable(context: ReadContext, keys: dict[tuple[object, ...], list[Report
         return True
     return all(r.chance >= context.tuning.short_min_chance for r in reports) and \
         len({r.person for r in reports}) == 1
+
+
+def _updated(context: ReadContext, report: Report) -> bool:
+    """Whether the newest report says its count is an update: a word of change or of "so
+    far" shortly before it ("bertambah menjadi 6 orang", "kini berjumlah 8", "has risen to
+    13"). Two counts on two days without one (64 passengers on the manifest, 80 by the
+    police the next day) are reports that differ, not a count that grew."""
+    before = context.view.sentence_text(report.sentence)[:report.span.start][-_CUE_CHARS:]
+    return bool(_UPDATE.search(before))
 
 
 def _both(context: ReadContext, reports: list[Report],

@@ -28,13 +28,16 @@ from retrieval.answering.news.corrections import corrected_in
 from retrieval.answering.writer import Window
 from retrieval.search import Hit, Query
 
+# Units that only classify what is counted (people, things, animals).
+CLASSIFIERS = frozenset("orang jiwa people persons buah unit ekor".split())
 # Units of time: a count of them answers only "how long" ("berapa lama").
 _TIME_UNITS = frozenset("""detik menit jam hari minggu pekan bulan tahun abad second seconds
     minute minutes hour hours day days week weeks month months year years""".split())
 _HOW_LONG = re.compile(r"\b(berapa lama|how long|berapa (?:hari|jam|menit|minggu|pekan|bulan|"
                        r"tahun)|how many (?:days|hours|minutes|weeks|months|years))\b", re.I)
 
-__all__ = ["Report", "article_windows", "reports_of", "same_story", "value_key"]
+__all__ = ["CLASSIFIERS", "Report", "article_windows", "reports_of", "same_story", "same_thing",
+           "value_key"]
 
 
 @dataclass(frozen=True)
@@ -83,10 +86,18 @@ def reports_of(context: ReadContext, query: Query, hits: Sequence[Hit]) -> list[
     for article, windows in same_story(context, query, hits).items():
         if len(found) >= context.tuning.max_reports:
             break
-        report = _report(context, query, article, windows)
+        report = _report(context, query, article, windows, found[0] if found else None)
         if report is not None:
             found.append(report)
     return found
+
+
+def same_thing(first: Span, other: Span) -> bool:
+    """Whether two numbers count the same named thing ("64 penumpang", "80 penumpang"):
+    the same unit word, not one that only classifies ("orang")."""
+    unit = first.unit.casefold()
+    return first.kind == other.kind == "number" and bool(unit) \
+        and unit == other.unit.casefold() and unit not in CLASSIFIERS
 
 
 def same_story(context: ReadContext, query: Query, hits: Sequence[Hit],
@@ -133,14 +144,17 @@ def _dated_near(context: ReadContext, best: int) -> Callable[[int], bool]:
     return near
 
 
-def _report(context: ReadContext, query: Query, article: int, windows: list[Window]
-            ) -> Report | None:
+def _report(context: ReadContext, query: Query, article: int, windows: list[Window],
+            first: Report | None = None) -> Report | None:
     """The article's value: in its windows scoring nearly as well as its best (the answering
     sentence may rank just below a headline that repeats the question), the first likely
     candidate (``short_min_chance``), else the one whose chance times its window's share of
     the best window's score is highest (a likelier figure in a sentence further from the
     question is more often another figure); never a duration for a count, a time of day,
-    or a figure the article itself says was wrong ("bukan 12", "sempat disebut 12")."""
+    or a figure the article itself says was wrong ("bukan 12", "sempat disebut 12"). A
+    count of the very thing the first report counts needs no more than to be found: the
+    candidate model's chance falls when the sentence writes "kapal itu" for the ferry's
+    name, yet "64 penumpang" is still the report's count of passengers."""
     tuning = context.tuning
     floor = tuning.kind_window_share * windows[0].score
     asks_duration = bool(_HOW_LONG.search(query.text))
@@ -160,7 +174,8 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
             break
         if best is not None and best[0].chance >= tuning.short_min_chance:
             break
-    if best is None or best[0].chance < tuning.report_min_chance:
+    if best is None or (best[0].chance < tuning.report_min_chance
+                        and not (first is not None and same_thing(first.span, best[0].span))):
         return None
     found, window = best
     meta = context.view.article(article).meta
