@@ -29,14 +29,16 @@ from __future__ import annotations
 
 import dataclasses
 
+from retrieval.answering.context import ReadContext
 from retrieval.answering.extractive.choose import choose
 from retrieval.answering.extractive.compose import compose
 from retrieval.answering.extractive.coverage import confidence
 from retrieval.answering.extractive.lead import shown_lead
 from retrieval.answering.extractive.meaning import AliasProvider, check_names
+from retrieval.answering.extractive.measures import measure_unmet
 from retrieval.answering.extractive.roles import relation_unmet
 from retrieval.answering.extractive.similarity import unrelated
-from retrieval.answering.writer import Decision, Evidence
+from retrieval.answering.writer import Decision, Evidence, Window
 from retrieval.types import Answer
 
 __all__ = ["abstention", "judge"]
@@ -72,10 +74,17 @@ def judge(evidence: Evidence, aliases: AliasProvider | None = None) -> Decision:
     said = frozenset(t for s in first.sentences for t in context.sentence_terms(s))
     if relation_unmet(query, said):
         return _NOT_FOUND  # "the capital of France" asked, France named beside Paris
+    lang = context.view.article(first.article).lang
+    if measure_unmet(query.text, _texts(context, chosen), lang):
+        return _NOT_FOUND  # a ticket's price asked, the report counts passengers
     # Only a short answer likely right is shown (its calibrated chance, extractive/lead.py);
     # without one the quoted sentence leads — never a reason to refuse.
     lead = shown_lead(context, query, first.article, first.sentences)
     return Decision(True, windows=tuple(chosen), lead=lead)
+
+
+def _texts(context: ReadContext, windows: list[Window]) -> list[str]:
+    return [context.view.sentence_text(j) for w in windows for j in w.sentences]
 
 
 def abstention(evidence: Evidence, decision: Decision) -> Answer:

@@ -231,3 +231,17 @@ def test_values_are_compared_by_what_they_mean(engine: Engine) -> None:
                               "pukul 02.30 WIT", "pukul 7 malam", "pukul 19.00")
                for _, m in times_in(text)]
     assert minutes == [180, 180, 150, 1140, 1140]
+
+
+def test_an_amount_of_money_is_never_answered_with_another_number() -> None:
+    from retrieval.answering.extractive.measures import measure_unmet
+
+    counted = ["Polisi: kapal itu mengangkut 80 penumpang."]
+    assert measure_unmet("Berapa harga tiket KM Sinar Bahari 7?", counted, "id")
+    assert measure_unmet("How much compensation will the families receive?",
+                         ["The families met the regent on Monday."], "en")
+    # Money, a scale word or a share answers; a date question about a fare is no amount.
+    assert not measure_unmet("Berapa harga tiket kapal?", ["Tiket dijual Rp 150.000."], "id")
+    assert not measure_unmet("Berapa nilai investasi tol?", ["Nilainya 9,8 triliun."], "id")
+    assert not measure_unmet("Berapa penurunan nilai ekspor?", ["Turun 12 persen."], "id")
+    assert not measure_unmet("Sejak tanggal berapa tarif tol naik?", counted, "id")

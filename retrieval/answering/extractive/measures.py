@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import re
 
-from retrieval.answering.common.spans import Span
+from retrieval.answering.common.spans import Span, number_spans
+from retrieval.answering.extractive.kinds import question_kind
 
-__all__ = ["asked_measure", "clashes", "is_measure", "measure_of"]
+__all__ = ["asked_measure", "clashes", "is_measure", "measure_of", "measure_unmet"]
 
 _MEASURES: dict[str, tuple[str, str]] = {
     # class: (question words asking for it, unit words of it)
@@ -84,3 +85,23 @@ def clashes(asked: str | None, measured: str | None, span: Span) -> bool:
     if asked == "count":
         return measured in ("time", "percent")
     return measured != asked and (measured is not None or bool(span.unit))
+
+
+#: Measures whose every answer carries its unit or sign: an amount of money is written with a
+#: currency or a scale word ("Rp 6 triliun", "2 juta dolar"). (Areas, volumes and weights
+#: were tried too: on FacQA train they refused right answers written in units not listed,
+#: "kilometer persegi", production "volume" in tons.)
+_UNIT_BOUND = frozenset({"money"})
+
+
+def measure_unmet(question: str, sentences: list[str], lang: str) -> bool:
+    """Whether a question asking an amount of a measure that always carries its unit ("berapa
+    harga tiket", "how much did it cost") is read against sentences holding no number of it:
+    the closest sentence then answers something else (a passenger count for a ticket
+    price)."""
+    asked = asked_measure(question)
+    if asked not in _UNIT_BOUND or question_kind(question) != "number":
+        return False  # "Sejak tanggal berapa tarif tol naik?" asks a date
+    # A change in value is often a share ("nilai ekspor turun 12 persen"): it answers too.
+    return not any(measure_of(span) in (asked, "percent") or span.scale
+                   for text in sentences for span in number_spans(text, lang))
