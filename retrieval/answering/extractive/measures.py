@@ -23,7 +23,7 @@ _MEASURES: dict[str, tuple[str, str]] = {
     "money": ("harga biaya nilai dana anggaran investasi modal kerugian sumbangan gaji upah "
               "tarif pendapatan penghasilan omzet laba utang pinjaman bantuan hadiah devisa "
               "price cost value worth fund budget investment loss revenue income salary wage "
-              "fee debt loan aid prize",
+              "fee debt loan aid prize compensation kompensasi santunan fare ongkos",
               "rp rupiah dollar dolar usd euro yen ringgit baht yuan pound poundsterling riyal "
               "won peso rupee franc $"),
     "percent": ("persen persentase percent percentage", "persen percent % pct"),
