@@ -68,7 +68,7 @@ from retrieval.text.lexicon import Lexicon
 from retrieval.tuning import effective
 
 K = 10
-SWEEP = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7)
+SWEEP = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 _WORD = re.compile(r"\w+")
 
 

