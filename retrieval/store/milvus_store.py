@@ -3,7 +3,9 @@
 A version ``v…-abc123`` is two collections named after ``KABAR_MILVUS_COLLECTION``
 (``kabar`` below):
 
-- ``kabar_v…_abc123``: one row per chunk: its id, dense vector and BM25 weights (sparse);
+- ``kabar_v…_abc123``: one row per chunk: its id, dense vector and, where Milvus holds
+  sparse vectors (probed once by the build: :mod:`~retrieval.store.milvus_caps`), its BM25
+  weights; on a 2.3 server the BM25 side is the files' BM25 matrix, scored by each replica;
 - ``kabar_v…_abc123_files``: every other part of the version (manifest, articles with their
   text and metadata, sentence and chunk offsets, sentence vectors, BM25 matrix), as the same
   bytes the local store writes to files, base64 in rows of at most 64 kB, with checksums in
