@@ -30,7 +30,8 @@ INSTALL = "pip install kabar[milvus]"
 _SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
 #: ``KABAR_MILVUS_TIMEOUT``'s default, for callers without settings (the contract tests).
 _TIMEOUT = 10.0
-#: Calls that build or load segments (indexing, a replica's first load): 30 times as long.
+#: Calls that build or load segments (flushes, index builds, loading a collection): 30 times
+#: the timeout.
 _SLOW = frozenset({"flush", "load_collection", "create_collection", "create_index"})
 _clients: dict[tuple[str, str], Any] = {}
 _session: list[tuple[str, str, float]] = []
@@ -130,9 +131,11 @@ def unreachable(exc: Exception) -> bool:
 
 
 def _reason(exc: Exception) -> str:
+    """The first line of a pymilvus or grpc error, any URL credentials in it redacted."""
     details = getattr(exc, "details", None)  # grpc's errors: details() is the short text
-    text = details() if callable(details) else getattr(exc, "message", "")
-    return str(text or exc).strip().splitlines()[0] if str(text or exc).strip() else ""
+    text = str((details() if callable(details) else getattr(exc, "message", "")) or exc)
+    lines = redact_urls(text).strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def shown_uri(uri: str) -> str:
