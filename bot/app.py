@@ -166,6 +166,10 @@ class IndexStatus:
         vector_index: The vector index the published version holds its vectors in
             (``"faiss"``, ``"milvus"``, a registered one).
         vector_kind: Its kind: ``"flat"`` or ``"hnsw"``.
+        milvus_mode: How Milvus searches it: ``"hybrid"`` (dense and BM25 sparse vectors
+            in Milvus), ``"dense"`` (a server without sparse vectors: BM25 beside it, in
+            this process), ``""`` for other stores.
+        milvus_mode_text: The same, said in words.
     """
 
     info: IndexInfo
@@ -175,6 +179,8 @@ class IndexStatus:
     seeds_changed: bool
     vector_index: str
     vector_kind: str
+    milvus_mode: str = ""
+    milvus_mode_text: str = ""
 
 
 def index_status(settings: Settings) -> IndexStatus:
@@ -190,4 +196,5 @@ def index_status(settings: Settings) -> IndexStatus:
     where = index.where if index.name == "faiss" else f"Milvus {index.where}"
     # Both axes: the store above, and the vector index the published version is held in.
     return IndexStatus(data.info(), index.name, where, str(settings.seeds_dir), changed,
-                       data.manifest.vector_backend, data.manifest.vector_kind)
+                       data.manifest.vector_backend, data.manifest.vector_kind,
+                       getattr(data.vectors, "mode", ""), getattr(data.vectors, "search_mode", ""))

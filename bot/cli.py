@@ -227,12 +227,15 @@ def _untouched(published: Callable[[], str | None]) -> str:
 def _cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     status = app.index_status(settings)
     where = (status.where, status.seeds_dir)
-    vectors = f"{status.vector_index} ({status.vector_kind})"
+    mode = f"; {status.milvus_mode_text}" if status.milvus_mode_text else ""
+    vectors = f"{status.vector_index} ({status.vector_kind}{mode})"
     # The Milvus URI is a setting that may hold user:password@.
     if args.json:
-        print(redact_urls(fmt.dumps(fmt.status_json(
-            status.info, *where, status.seeds_changed, store=status.store,
-            vector_index=status.vector_index, vector_kind=status.vector_kind))))
+        shown = fmt.status_json(status.info, *where, status.seeds_changed, store=status.store,
+                                vector_index=status.vector_index, vector_kind=status.vector_kind)
+        if status.milvus_mode:
+            shown["milvus_mode"] = status.milvus_mode
+        print(redact_urls(fmt.dumps(shown)))
     else:
         print(redact_urls(fmt.format_status(status.info, *where, status.seeds_changed,
                                             vectors=vectors)))

@@ -94,6 +94,9 @@ class Settings(BaseSettings):
     milvus_collection: str = _env("KABAR_MILVUS_COLLECTION", "kabar",
                                   "the Milvus alias replicas read; versions are collections "
                                   "named after it", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")
+    milvus_timeout: float = _env("KABAR_MILVUS_TIMEOUT", 10.0,
+                                 "seconds a Milvus call may take, retries included (flushes, "
+                                 "index builds and collection loads: 30 times that)", gt=0, le=3600)
     embed_processes: int = _env("KABAR_EMBED_PROCESSES", 1,
                                 "processes embedding passages while indexing "
                                 "(sentence-transformers models)", ge=1, le=64)

@@ -1,159 +1,58 @@
-"""Milvus: this process's client, the chunk collection's schema, and its vector index.
+"""Milvus: the chunk collection's schema, and its vector index.
 
 :class:`MilvusVectorIndex` is the Milvus implementation of
-:class:`~retrieval.store.vectors.VectorIndex` (registered in its ``BACKENDS``); it also holds
-each chunk's BM25 weights as a sparse vector and runs the dense and sparse searches as one
-hybrid search (:meth:`MilvusVectorIndex.hybrid`). The store of whole versions is
+:class:`~retrieval.store.vectors.VectorIndex` (registered in its ``BACKENDS``). Where Milvus
+holds sparse vectors (2.4+, Lite: :mod:`retrieval.store.milvus_caps`) the collection also
+holds each chunk's BM25 weights and :class:`MilvusHybridIndex` runs the dense and sparse
+searches as one hybrid search; elsewhere (a 2.3 server) the collection is dense only and the
+BM25 side is scored in this process, as with FAISS. The store of whole versions is
 :mod:`retrieval.store.milvus_store`.
 
-pymilvus is imported only when Milvus is used. A URI ending in ``.db`` is Milvus Lite,
-started inside this process (one process per ``.db``); ``http://host:19530`` is a Milvus
-server or cluster. The token is passed to pymilvus and never shown.
+pymilvus is imported only when Milvus is used; the client (one per URI, every call bounded by
+``KABAR_MILVUS_TIMEOUT``) is :mod:`retrieval.store.milvus_client`, re-exported here.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import logging
-import os
-import time
 import uuid
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from retrieval.errors import ConfigError, CorruptIndexError
-from retrieval.redaction import redact_urls
-from retrieval.store import milvus_local
+from retrieval.errors import CorruptIndexError
+from retrieval.store import milvus_caps
 from retrieval.store.disk import REBUILD
+from retrieval.store.milvus_client import (
+    check_installed,
+    connect,
+    install_hint,
+    is_lite,
+    session_client,
+    session_mode,
+    shown_uri,
+    use,
+)
 
-__all__ = ["MilvusVectorIndex", "check_installed", "connect", "create_chunk_collection",
-           "install_hint", "is_lite", "row_sums", "shown_uri", "use"]
+__all__ = ["MilvusHybridIndex", "MilvusVectorIndex", "check_installed", "connect",
+           "create_chunk_collection", "install_hint", "is_lite", "open_index", "row_sums",
+           "shown_uri", "use"]
 
-INSTALL = "pip install kabar[milvus]"
 #: A sparse dimension no term ever gets: a chunk without BM25 terms needs one non-zero weight
 #: (Milvus rejects empty sparse vectors), and no query asks for this one.
 SENTINEL_TERM = 4_294_967_294
-_SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
 #: Graph parameters: the same as FAISS's HNSW (:mod:`retrieval.store.vectors`).
 _HNSW = {"M": 32, "efConstruction": 80}
 _EF_SEARCH = 128
 _BATCH = 1000  # rows per insert or get: well under gRPC's 64 MB message limit at dim 1024
-_clients: dict[str, Any] = {}
-_session: list[tuple[str, str]] = []
 
 
-def install_hint() -> str:
-    """The one-line error when pymilvus (or milvus-lite for a local path) is missing."""
-    return f"KABAR_VECTOR_STORE=milvus needs pymilvus and milvus-lite — {INSTALL}"
-
-
-def connect(uri: str, token: str = "", wait: float = 0.0) -> Any:
-    """The ``MilvusClient`` of ``uri`` for this process (one per URI, reused).
-
-    Args:
-        uri: A Milvus Lite path (``….db``) or a server's URI.
-        token: The server's token (never shown).
-        wait: Seconds to keep trying while another process holds the Milvus Lite ``.db``
-            (a build that just finished is still exiting).
-
-    Raises:
-        ConfigError: pymilvus is not installed, or Milvus cannot be opened or reached.
-    """
-    if uri in _clients:
-        return _clients[uri]
-    local = is_lite(uri)
-    check_installed(local)
-    from pymilvus import MilvusClient
-
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            if local:
-                Path(uri).parent.mkdir(parents=True, exist_ok=True)
-            client = MilvusClient(uri=uri, token=token)
-            break
-        except Exception as exc:
-            held = local and milvus_local.held_elsewhere(Path(uri))
-            if not held or time.monotonic() >= deadline:
-                raise ConfigError(_connect_error(uri, token, exc, held)) from None
-            time.sleep(0.2)
-    _clients[uri] = client
-    return client
-
-
-def shown_uri(uri: str) -> str:
-    """``uri`` with any credentials in it (``user:password@``, ``?token=``) shown as ``***``,
-    for messages: the same redaction every error and log line gets."""
-    return redact_urls(uri)
-
-
-def is_lite(uri: str) -> bool:
-    """Whether ``uri`` is a Milvus Lite path (opened inside this process)."""
-    return not uri.startswith(_SERVER_SCHEMES)
-
-
-def check_installed(local: bool) -> None:
-    """Raise the one-line install hint when pymilvus (or Milvus Lite) is missing, and keep
-    the libraries' own logging off the terminal.
-
-    Raises:
-        ConfigError: A package is missing.
-    """
-    # gRPC's C core logs keepalive chatter (GOAWAY "too_many_pings") to stderr at ERROR
-    # level; Kabar reports what fails itself. An operator's own setting wins.
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
-    try:
-        import pymilvus  # noqa: F401
-        if local:
-            import milvus_lite  # noqa: F401  (pymilvus starts it for a .db path)
-    except ImportError:
-        raise ConfigError(install_hint()) from None
-    # pymilvus logs every failed call with a traceback, Milvus Lite (its server runs in this
-    # process) every failed request and a .db it cannot open (41 lines when another process
-    # holds it): each failure becomes Kabar's own one-line error instead.
-    for name in ("pymilvus", "milvus_lite", "grpc._server"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
-
-
-def _connect_error(uri: str, token: str, exc: Exception, held: bool) -> str:
-    if held:
-        return (f"another process is using the Milvus Lite file {uri} (it serves one process "
-                f"at a time) — stop that process, or share the file: run `milvus-lite server "
-                f"--data-dir {uri} --host 127.0.0.1` and set KABAR_MILVUS_URI="
-                "http://127.0.0.1:19530")
-    reason = str(getattr(exc, "message", "") or exc)
-    reason = reason.replace(token, "***") if token else reason
-    uri = shown_uri(uri)
-    if is_lite(uri):
-        return (f"cannot open Milvus Lite at {uri} ({reason.strip()[:200]}) — check that "
-                "the path is a writable folder, or point KABAR_MILVUS_URI elsewhere")
-    return (f"cannot reach Milvus at {uri} ({reason.strip()[:200]}) — start it, or fix "
-            "KABAR_MILVUS_URI / KABAR_MILVUS_TOKEN")
-
-
-def use(uri: str, token: str = "", wait: float = 0.0) -> Any:
-    """Make ``uri`` this process's Milvus (what :data:`BACKENDS`' factories connect to);
-    ``wait`` as for :func:`connect`."""
-    client = connect(uri, token, wait)
-    _session[:] = [(uri, token)]
-    return client
-
-
-def _session_client() -> Any:
-    if not _session:
-        from retrieval.config import Settings
-
-        settings = Settings.load()
-        use(settings.milvus_target, settings.milvus_token)
-    return connect(*_session[0])
-
-
-def create_chunk_collection(client: Any, name: str, dim: int, kind: str) -> None:
-    """An empty chunk collection: int64 id, dense vector (exact or HNSW) and BM25 weights."""
+def create_chunk_collection(client: Any, name: str, dim: int, kind: str,
+                            mode: str = milvus_caps.HYBRID) -> None:
+    """An empty chunk collection: int64 id, dense vector (exact or HNSW) and, in the
+    hybrid mode, BM25 weights."""
     from pymilvus import DataType, MilvusClient
 
     if kind not in ("flat", "hnsw"):
@@ -162,19 +61,30 @@ def create_chunk_collection(client: Any, name: str, dim: int, kind: str) -> None
                                         description=f"kabar chunks ({kind})")
     schema.add_field("chunk_id", DataType.INT64, is_primary=True)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
-    schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+    hybrid = mode == milvus_caps.HYBRID
+    if hybrid:
+        schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     params = client.prepare_index_params()
     # Inner product on unit vectors: the same scores as FAISS's IndexFlatIP.
     if kind == "hnsw":
         params.add_index("dense", index_type="HNSW", metric_type="IP", params=_HNSW)
     else:
         params.add_index("dense", index_type="FLAT", metric_type="IP")
-    params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+    if hybrid:
+        params.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
     client.create_collection(name, schema=schema, index_params=params)
 
 
+def open_index(client: Any, collection: str, dim: int, kind: str, mode: str,
+               sums: np.ndarray | None = None) -> MilvusVectorIndex:
+    """The chunk collection's index: :class:`MilvusHybridIndex` in the hybrid mode."""
+    cls = MilvusHybridIndex if mode == milvus_caps.HYBRID else MilvusVectorIndex
+    return cls(client, collection, dim, kind, sums)
+
+
 class MilvusVectorIndex:
-    """Chunk vectors (and BM25 weights) in one Milvus collection.
+    """Chunk vectors in one Milvus collection (dense only: the BM25 side is scored in this
+    process, as with FAISS; :class:`MilvusHybridIndex` holds it in Milvus).
 
     Args:
         client: A ``MilvusClient``.
@@ -184,6 +94,9 @@ class MilvusVectorIndex:
         sums: The version's :func:`row_sums`; when given, every vector read back is checked
             against its row's sum, and :meth:`verify_rows` can check every row.
     """
+
+    #: How questions search it (:mod:`retrieval.store.milvus_caps`).
+    mode = milvus_caps.DENSE
 
     def __init__(self, client: Any, collection: str, dim: int, kind: str,
                  sums: np.ndarray | None = None) -> None:
@@ -196,18 +109,24 @@ class MilvusVectorIndex:
     @classmethod
     def create(cls, dim: int, kind: str = "flat") -> MilvusVectorIndex:
         """A new, empty collection in this process's Milvus (see :func:`use`)."""
-        client = _session_client()
+        client, mode = session_client(), session_mode()
         name = f"kabar_scratch_{uuid.uuid4().hex}"
-        create_chunk_collection(client, name, dim, kind)
-        return cls(client, name, dim, kind)
+        create_chunk_collection(client, name, dim, kind, mode)
+        return open_index(client, name, dim, kind, mode)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> MilvusVectorIndex:
         """Reopen the collection :meth:`to_bytes` named, in this process's Milvus."""
         ref = json.loads(data)
-        client = _session_client()
+        client = session_client()
         client.load_collection(ref["collection"])  # a reopened collection is not loaded
-        return cls(client, str(ref["collection"]), int(ref["dim"]), str(ref["kind"]))
+        return open_index(client, str(ref["collection"]), int(ref["dim"]), str(ref["kind"]),
+                          str(ref.get("mode", milvus_caps.HYBRID)))
+
+    @property
+    def search_mode(self) -> str:
+        """How a question searches this collection, for ``kabar status``."""
+        return milvus_caps.MODES[self.mode]
 
     @property
     def kind(self) -> str:
@@ -221,7 +140,7 @@ class MilvusVectorIndex:
 
     def __len__(self) -> int:
         """Number of chunks in the collection."""
-        rows = self._client.query(self.collection, filter="", output_fields=["count(*)"])
+        rows = self._read("query", filter="", output_fields=["count(*)"])
         return int(rows[0]["count(*)"])
 
     def add(self, ids: np.ndarray, vectors: np.ndarray,
@@ -229,10 +148,13 @@ class MilvusVectorIndex:
         """Add chunks under new ids, with their BM25 weights when given."""
         ids = np.asarray(ids, dtype=np.int64)
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        hybrid = self.mode == milvus_caps.HYBRID
         for lo in range(0, len(ids), _BATCH):
-            rows = [{"chunk_id": int(ids[i]), "dense": vectors[i],
-                     "sparse": _sparse_row(sparse[i] if sparse is not None else {})}
+            rows = [{"chunk_id": int(ids[i]), "dense": vectors[i]}
                     for i in range(lo, min(lo + _BATCH, len(ids)))]
+            if hybrid:
+                for j, row in enumerate(rows, lo):
+                    row["sparse"] = _sparse_row(sparse[j] if sparse is not None else {})
             self._client.insert(self.collection, rows)
         # Unflushed rows are searched by brute force, 10-1000x slower.
         self._client.flush(self.collection)
@@ -248,12 +170,93 @@ class MilvusVectorIndex:
         """The ``k`` best ids and inner products, best first."""
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        hits = self._client.search(
-            self.collection, data=[np.asarray(query, dtype=np.float32).tolist()],
+        hits = self._read(
+            "search", data=[np.asarray(query, dtype=np.float32).tolist()],
             anns_field="dense", limit=k, output_fields=["chunk_id"],
             search_params=self._dense_params(k))[0]
         return (np.array([h.id for h in hits], dtype=np.int64),
                 np.array([h.distance for h in hits], dtype=np.float32))
+
+    def vectors(self, ids: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``ids`` (fetched from Milvus)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.zeros((len(ids), self._dim), np.float32)
+        for lo in range(0, len(ids), _BATCH):
+            part = [int(i) for i in ids[lo:lo + _BATCH]]
+            got = {int(r["chunk_id"]): r["dense"] for r in self._read(
+                "get", ids=part, output_fields=["dense"])}
+            for j, i in enumerate(part):
+                if i in got:
+                    out[lo + j] = got[i]
+                elif self._sums is not None:
+                    raise self._damage(f"chunk {i} is missing")
+        self._check(ids, out)
+        return out
+
+    def verify_rows(self) -> None:
+        """Check every row (id, vector, BM25 weights) against the version's sums.
+
+        Raises:
+            CorruptIndexError: A row is missing, extra or altered.
+        """
+        if self._sums is None:
+            return
+        n, held = len(self._sums), len(self)
+        # A dense collection holds no BM25 weights: those are checked with the version's
+        # files (their checksums).
+        columns = [0, 1] if self.mode == milvus_caps.HYBRID else [0]
+        if held != n:
+            raise self._damage(f"it holds {held} chunks, not {n}")
+        for lo in range(0, n, _BATCH):
+            got = self._read("get", ids=list(range(lo, min(lo + _BATCH, n))),
+                                   output_fields=["dense", "sparse"][:len(columns)])
+            if len(got) != min(_BATCH, n - lo):
+                raise self._damage(f"chunks {lo}-{min(lo + _BATCH, n) - 1} are incomplete")
+            for row in got:
+                i = int(row["chunk_id"])
+                sums = row_sums([i], [row["dense"]], [row.get("sparse", {})])[0]
+                if not np.array_equal(sums[columns], self._sums[i, columns]):
+                    raise self._damage(f"chunk {i} does not match its checksum")
+
+    def _read(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        """A read of the collection; one that finds it not loaded (a restarted server
+        loads nothing until asked) loads it and tries again."""
+        call = getattr(self._client, method)
+        try:
+            return call(self.collection, *args, **kwargs)
+        except Exception as exc:
+            if "not loaded" not in str(getattr(exc, "message", "") or exc).lower():
+                raise
+        self._client.load_collection(self.collection)
+        return call(self.collection, *args, **kwargs)
+
+    def _check(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        if self._sums is None:
+            return
+        for i, vector in zip(ids.tolist(), vectors, strict=True):
+            if not 0 <= i < len(self._sums) or _dense_sum(i, vector) != int(self._sums[i, 0]):
+                raise self._damage(f"chunk {i} does not match its checksum")
+
+    def _damage(self, what: str) -> CorruptIndexError:
+        return CorruptIndexError(f"the Milvus collection {self.collection} is damaged "
+                                 f"({what}) — {REBUILD}")
+
+    def to_bytes(self) -> bytes:
+        """A reference to the collection (never the URI's token)."""
+        return json.dumps({"collection": self.collection, "dim": self._dim,
+                           "kind": self._kind, "mode": self.mode}).encode("utf-8")
+
+    def _dense_params(self, k: int) -> dict[str, Any]:
+        if self._kind == "hnsw":
+            return {"metric_type": "IP", "params": {"ef": max(_EF_SEARCH, k)}}
+        return {"metric_type": "IP"}
+
+
+class MilvusHybridIndex(MilvusVectorIndex):
+    """Chunk vectors and BM25 weights in one Milvus collection, searched together by one
+    hybrid search (Milvus 2.4+ and Lite)."""
+
+    mode = milvus_caps.HYBRID
 
     def hybrid(self, query: np.ndarray, terms: Mapping[int, float], dense_k: int,
                sparse_k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -277,7 +280,7 @@ class MilvusVectorIndex:
             return np.zeros(0, np.int64), np.zeros((0, self._dim), np.float32)
         # The ranker only unions the two lists (their sizes add up to the limit); the scores
         # are fused by Kabar itself, as with FAISS.
-        hits = self._client.hybrid_search(self.collection, requests, RRFRanker(60),
+        hits = self._read("hybrid_search", requests, RRFRanker(60),
                                           limit=dense_k + sparse_k,
                                           output_fields=["dense"])[0]
         # The vectors come with the hits: fusing needs them, and a second call costs more.
@@ -286,65 +289,6 @@ class MilvusVectorIndex:
                            ).reshape(-1, self._dim)
         self._check(ids, vectors)  # only what this answer uses: a few dozen hashes
         return ids, vectors
-
-    def vectors(self, ids: np.ndarray) -> np.ndarray:
-        """The stored vectors of ``ids`` (fetched from Milvus)."""
-        ids = np.asarray(ids, dtype=np.int64)
-        out = np.zeros((len(ids), self._dim), np.float32)
-        for lo in range(0, len(ids), _BATCH):
-            part = [int(i) for i in ids[lo:lo + _BATCH]]
-            got = {int(r["chunk_id"]): r["dense"] for r in self._client.get(
-                self.collection, ids=part, output_fields=["dense"])}
-            for j, i in enumerate(part):
-                if i in got:
-                    out[lo + j] = got[i]
-                elif self._sums is not None:
-                    raise self._damage(f"chunk {i} is missing")
-        self._check(ids, out)
-        return out
-
-    def verify_rows(self) -> None:
-        """Check every row (id, vector, BM25 weights) against the version's sums.
-
-        Raises:
-            CorruptIndexError: A row is missing, extra or altered.
-        """
-        if self._sums is None:
-            return
-        n, held = len(self._sums), len(self)
-        if held != n:
-            raise self._damage(f"it holds {held} chunks, not {n}")
-        for lo in range(0, n, _BATCH):
-            got = self._client.get(self.collection, ids=list(range(lo, min(lo + _BATCH, n))),
-                                   output_fields=["dense", "sparse"])
-            if len(got) != min(_BATCH, n - lo):
-                raise self._damage(f"chunks {lo}-{min(lo + _BATCH, n) - 1} are incomplete")
-            for row in got:
-                i = int(row["chunk_id"])
-                sums = row_sums([i], [row["dense"]], [row["sparse"]])[0]
-                if not np.array_equal(sums, self._sums[i]):
-                    raise self._damage(f"chunk {i} does not match its checksum")
-
-    def _check(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        if self._sums is None:
-            return
-        for i, vector in zip(ids.tolist(), vectors, strict=True):
-            if not 0 <= i < len(self._sums) or _dense_sum(i, vector) != int(self._sums[i, 0]):
-                raise self._damage(f"chunk {i} does not match its checksum")
-
-    def _damage(self, what: str) -> CorruptIndexError:
-        return CorruptIndexError(f"the Milvus collection {self.collection} is damaged "
-                                 f"({what}) — {REBUILD}")
-
-    def to_bytes(self) -> bytes:
-        """A reference to the collection (never the URI's token)."""
-        return json.dumps({"collection": self.collection, "dim": self._dim,
-                           "kind": self._kind}).encode("utf-8")
-
-    def _dense_params(self, k: int) -> dict[str, Any]:
-        if self._kind == "hnsw":
-            return {"metric_type": "IP", "params": {"ef": max(_EF_SEARCH, k)}}
-        return {"metric_type": "IP"}
 
 
 def row_sums(ids: Sequence[int], dense: Sequence[Any] | np.ndarray,

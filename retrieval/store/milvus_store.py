@@ -3,7 +3,9 @@
 A version ``v…-abc123`` is two collections named after ``KABAR_MILVUS_COLLECTION``
 (``kabar`` below):
 
-- ``kabar_v…_abc123``: one row per chunk: its id, dense vector and BM25 weights (sparse);
+- ``kabar_v…_abc123``: one row per chunk: its id, dense vector and, where Milvus holds
+  sparse vectors (probed once by the build: :mod:`~retrieval.store.milvus_caps`), its BM25
+  weights; on a 2.3 server the BM25 side is the files' BM25 matrix, scored by each replica;
 - ``kabar_v…_abc123_files``: every other part of the version (manifest, articles with their
   text and metadata, sentence and chunk offsets, sentence vectors, BM25 matrix), as the same
   bytes the local store writes to files, base64 in rows of at most 64 kB, with checksums in
@@ -41,20 +43,19 @@ import numpy as np
 
 from retrieval.config import Settings
 from retrieval.errors import CorruptIndexError, IndexWriteError, KabarError, NoIndexError
-from retrieval.store import codec, milvus_local, versions
+from retrieval.store import codec, milvus_caps, milvus_local, versions
 from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import REBUILD
 from retrieval.store.manifest import FileSum, Manifest
 from retrieval.store.milvus import (
+    MilvusHybridIndex,
     MilvusVectorIndex,
-    check_installed,
     create_chunk_collection,
-    is_lite,
+    open_index,
     row_sums,
-    shown_uri,
-    use,
 )
+from retrieval.store.milvus_client import check_installed, is_lite, shown_uri, use
 
 __all__ = ["MilvusStore"]
 
@@ -84,13 +85,15 @@ class MilvusStore:
         uri: Milvus' URI, or a Milvus Lite path (shown in messages without credentials).
         alias: The alias replicas read (``KABAR_MILVUS_COLLECTION``).
         token: Milvus' token (never shown).
+        timeout: Seconds each Milvus call may take (``KABAR_MILVUS_TIMEOUT``).
     """
 
     name = "milvus"
 
-    def __init__(self, uri: str, alias: str, token: str = "") -> None:
+    def __init__(self, uri: str, alias: str, token: str = "", timeout: float = 10.0) -> None:
         self._uri = uri
         self._token = token
+        self._timeout = timeout
         self.alias = alias
         self._lite = Path(uri) if is_lite(uri) else None
 
@@ -102,12 +105,13 @@ class MilvusStore:
             ConfigError: pymilvus (or Milvus Lite, for a path) is not installed.
         """
         check_installed(is_lite(settings.milvus_target))
-        return cls(settings.milvus_target, settings.milvus_collection, settings.milvus_token)
+        return cls(settings.milvus_target, settings.milvus_collection, settings.milvus_token,
+                   settings.milvus_timeout)
 
     @property
     def _client(self) -> Any:
         """This process's client of the URI (connecting raises a one-line ConfigError)."""
-        return use(self._uri, self._token)
+        return use(self._uri, self._token, timeout=self._timeout)
 
     @property
     def vector_index(self) -> str:
@@ -125,7 +129,7 @@ class MilvusStore:
         hold); while the build runs, loading a version checks every chunk row (the build
         reuses them)."""
         key = (self._uri, self.alias)
-        use(self._uri, self._token, _LITE_WAIT if waited else _LITE_GRACE)
+        use(self._uri, self._token, _LITE_WAIT if waited else _LITE_GRACE, self._timeout)
         _building.add(key)
         try:
             yield
@@ -220,7 +224,8 @@ class MilvusStore:
         name = self.collection(version)
         with self._errors():
             self._client.load_collection(name)  # a reopened collection is not loaded
-        return MilvusVectorIndex(self._client, name, manifest.dim, manifest.vector_kind, rows)
+            mode = milvus_caps.search_mode(self._client, name)  # as it was built
+        return open_index(self._client, name, manifest.dim, manifest.vector_kind, mode, rows)
 
     def write_version(self, manifest: Manifest, articles: Sequence[StoredArticle],
                       layout: Layout, sentence_vectors: np.ndarray,
@@ -240,7 +245,8 @@ class MilvusStore:
             with _errors(self.where, IndexWriteError):
                 self._repair_aliases()
                 before = self._published_or_none()
-                self._fill(chunks, kind, dense, sparse)
+                mode = milvus_caps.probe_cached(self._client, self._uri)
+                self._fill(chunks, kind, dense, sparse, mode)
                 self._write_files(chunks + _FILES, blobs)
                 self._switch(chunks)
         except BaseException:
@@ -278,16 +284,18 @@ class MilvusStore:
         return _errors(self.where, action=action)
 
     def _fill(self, name: str, kind: str, dense: np.ndarray,
-              sparse: Sequence[Mapping[int, float]]) -> None:
+              sparse: Sequence[Mapping[int, float]], mode: str) -> None:
         n, dim = len(dense), dense.shape[1]
-        create_chunk_collection(self._client, name, dim, kind)
-        index = MilvusVectorIndex(self._client, name, dim, kind)
+        create_chunk_collection(self._client, name, dim, kind, mode)
+        index = open_index(self._client, name, dim, kind, mode)
         ids = np.arange(n, dtype=np.int64)
         index.add(ids, dense, sparse)
         # The first sparse search builds Milvus' posting lists (seconds at 20k chunks): done
         # here, before the alias switch, rather than by a replica's first question.
-        if n:
+        if n and isinstance(index, MilvusHybridIndex):
             index.hybrid(index.vectors(ids[:1])[0], {0: 1.0}, 1, 1)
+        elif n:
+            index.search(index.vectors(ids[:1])[0], 1)
 
     def _write_files(self, name: str, blobs: Mapping[str, bytes]) -> None:
         from pymilvus import DataType, MilvusClient

@@ -165,10 +165,10 @@ def test_settings_and_missing_package_are_one_line_errors(
         Settings.load(env={"KABAR_MILVUS_TOKEN": "x" * 10, "KABAR_VECTOR_STORE": "x"},
                       dotenv_path=None)
     assert "xxxxxxxxxx" not in str(bad.value)
-    from retrieval.store import milvus
+    from retrieval.store import milvus_client
 
     monkeypatch.setitem(sys.modules, "pymilvus", None)  # as if not installed
-    monkeypatch.setattr(milvus, "_clients", {})
+    monkeypatch.setattr(milvus_client, "_clients", {})
     settings = make_settings(tmp_path, tmp_path, vector_store="milvus")
     with pytest.raises(ConfigError, match=r"pip install kabar\[milvus\]$"):
         store.open_store(settings)

@@ -73,9 +73,9 @@ def reopen(settings: Settings) -> None:
     next: the server keeps what it loaded in memory."""
     from milvus_lite.server_manager import server_manager_instance
 
-    from retrieval.store import milvus
+    from retrieval.store import milvus_client
 
-    milvus._clients.pop(settings.milvus_target).close()
+    milvus_client._clients.pop((settings.milvus_target, settings.milvus_token)).close()
     server_manager_instance.release_server(settings.milvus_target)
 
 
