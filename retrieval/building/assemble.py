@@ -17,6 +17,7 @@ chunker settings, so an index built with the other recipe is re-embedded, never 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -305,6 +306,7 @@ def assemble(articles: Sequence[Article], previous: IndexData | None,
     """
     laid = lay_out(articles, previous, max_chars, overlap)
     assert laid.layout is not None
+    get_embedder = functools.cache(get_embedder)  # the model is loaded once, if at all
     if recipe is None:
         recipe = chunk_recipe(_model_id(previous, laid, get_embedder))
     sentences, chunks = embed_texts(laid, previous, get_embedder, recipe, progress)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from retrieval.building.assemble import Assembled, assemble, resolve_kind
+from retrieval.building.assemble import Assembled, assemble, chunk_recipe, resolve_kind
 from retrieval.building.freshness import (
     Files,
     analysis_settings,
@@ -156,7 +156,9 @@ def _update(settings: Settings, store: IndexStore, corpus: Corpus, prev: IndexDa
                                prev.version, False, skipped=skipped, notes=notes)
     result = assemble(corpus.articles, prev, get_embedder, max_chars=settings.chunk_chars,
                       overlap=settings.chunk_overlap, bm25_k1=tuning.bm25_k1,
-                      bm25_b=tuning.bm25_b, progress=progress)
+                      bm25_b=tuning.bm25_b, progress=progress,
+                      # The recipe the manifest records for this setting (freshness.py).
+                      recipe=chunk_recipe(settings.embedding_model))
     version = store.write_version(
         _manifest(settings, store, result, tuning), result.articles, result.layout,
         result.sentence_vectors, result.chunk_vectors, result.bm25)
