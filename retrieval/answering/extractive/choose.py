@@ -89,18 +89,22 @@ def _covered(query: Query, terms: frozenset[str]) -> set[int]:
     return {i for i, c in enumerate(query.concepts) if c.found_in(terms)}
 
 
-def reading_list(context: ReadContext, hits: Sequence[Hit]) -> dict[int, float]:
-    """Chunk -> passage score (share of the top hit) for every chunk worth reading."""
+def reading_list(context: ReadContext, hits: Sequence[Hit], articles: int | None = None
+                 ) -> dict[int, float]:
+    """Chunk -> passage score (share of the top hit) for every chunk worth reading: the
+    retrieved ones, and every chunk of the first ``articles`` retrieved articles
+    (``Tuning.answer_articles`` by default) at a discount."""
     view, tuning = context.view, context.tuning
+    whole = tuning.answer_articles if articles is None else articles
     top_score = max((h.score for h in hits), default=0.0) or 1.0
     chunk_score: dict[int, float] = {}
     for hit in hits:
         chunk_score.setdefault(hit.chunk_id, hit.score / top_score)
-    articles: list[int] = []
+    read: list[int] = []
     for hit in hits:
         number = view.article_of_chunk(hit.chunk_id)
-        if number not in articles and len(articles) < tuning.answer_articles:
-            articles.append(number)
+        if number not in read and len(read) < whole:
+            read.append(number)
             chunks = view.chunks_of_article(number)
             for chunk in chunks[:tuning.max_article_chunks]:
                 chunk_score.setdefault(chunk, tuning.unretrieved_chunk * hit.score / top_score)

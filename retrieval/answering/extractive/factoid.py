@@ -30,8 +30,8 @@ from retrieval.text.lexicon import Lexicon
 from retrieval.text.places import is_place
 from retrieval.text.terms import STOPWORDS, terms
 
-__all__ = ["ArticleNames", "Context", "candidate_spans", "counted", "counts", "cued", "kind_fits",
-           "wants_person"]
+__all__ = ["CLASSIFIERS", "ArticleNames", "Context", "candidate_spans", "counted", "counts",
+           "cued", "kind_fits", "wants_person"]
 
 _WORD = re.compile(r"\w+")
 _ASIDE_NUMBER = re.compile(r"(?<=\()\d{1,3}(?=\))")
@@ -47,11 +47,11 @@ _CUES: dict[str, frozenset[str]] = {
 }
 _COUNTED = re.compile(r"(?<!tanggal )(?<!tahun )(?<!pukul )(?<!jam )\b(?:berapa(?:kah)?|how many|"
                       r"how much)\s+((?:\w+ ){0,2}\w+)")
-# Words after "berapa" that ask for a measure, not for a count of things.
 # Units that only classify what is counted (people, things, animals): the noun counted is
 # then the subject before the number, within this many characters.
-_CLASSIFIERS = frozenset("orang jiwa people persons buah unit ekor".split())
+CLASSIFIERS = frozenset("orang jiwa people persons buah unit ekor".split())
 _SUBJECT_CHARS = 80
+# Words after "berapa" that ask for a measure, not for a count of things.
 _ATTRIBUTES = frozenset("""
     jumlah total banyak lama populasi penduduk number population age usia umur tingkat persen
     percent luas bobot berat temperatur suhu tinggi ketinggian nilai waktu angka rata kira
@@ -267,7 +267,7 @@ def counts(sentence: str, span: Span, counted: set[str], lang: str) -> bool:
     after = _WORD.findall(sentence[span.start:span.end + 40])[:6]
     if any(t in counted for w in after for t in terms(w, lang)[:1]):
         return True
-    if span.unit.casefold() not in _CLASSIFIERS:
+    if span.unit.casefold() not in CLASSIFIERS:
         return False
     # Commas stay inside: a place in apposition ("di Kecamatan Cibaru, Kabupaten Sukamaju,
     # bertambah menjadi enam orang") does not end the clause.

@@ -21,15 +21,14 @@ from retrieval.answering.common.spans import Span
 from retrieval.answering.common.when import Day, article_day
 from retrieval.answering.context import ReadContext
 from retrieval.answering.extractive.candidates import FEATURES, Candidate
-from retrieval.answering.extractive.choose import score_windows
+from retrieval.answering.extractive.choose import reading_list, score_windows
+from retrieval.answering.extractive.factoid import CLASSIFIERS
 from retrieval.answering.extractive.lead import candidates
 from retrieval.answering.news.clock import times_in
 from retrieval.answering.news.corrections import corrected_in
 from retrieval.answering.writer import Window
 from retrieval.search import Hit, Query
 
-# Units that only classify what is counted (people, things, animals).
-CLASSIFIERS = frozenset("orang jiwa people persons buah unit ekor".split())
 # Units of time: a count of them answers only "how long" ("berapa lama").
 _TIME_UNITS = frozenset("""detik menit jam hari minggu pekan bulan tahun abad second seconds
     minute minutes hour hours day days week weeks month months year years""".split())
@@ -59,25 +58,11 @@ def article_windows(context: ReadContext, query: Query, hits: Sequence[Hit]
                     ) -> dict[int, list[Window]]:
     """Every retrieved article's windows, best first, articles in the order of their best
     window (the best article first)."""
-    windows = score_windows(context, query, _reading(context, hits))
+    windows = score_windows(context, query, reading_list(context, hits, len(hits)))
     by_article: dict[int, list[Window]] = {}
     for w in sorted(windows.values(), key=lambda w: (-w.score, w.sentences)):
         by_article.setdefault(w.article, []).append(w)
     return by_article
-
-
-def _reading(context: ReadContext, hits: Sequence[Hit]) -> dict[int, float]:
-    """Chunk -> passage score of every chunk worth reading for other reports: the retrieved
-    chunks, and every chunk of each retrieved article at a discount (as the answer reads
-    its best articles, :func:`..extractive.choose.reading_list`, but of all of them)."""
-    tuning, view = context.tuning, context.view
-    top = max((h.score for h in hits), default=0.0) or 1.0
-    scores = {h.chunk_id: h.score / top for h in hits}
-    for hit in hits:
-        article = view.article_of_chunk(hit.chunk_id)
-        for chunk in view.chunks_of_article(article)[:tuning.max_article_chunks]:
-            scores.setdefault(chunk, tuning.unretrieved_chunk * hit.score / top)
-    return scores
 
 
 def reports_of(context: ReadContext, query: Query, hits: Sequence[Hit]) -> list[Report]:
