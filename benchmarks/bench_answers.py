@@ -10,7 +10,12 @@ length). Goals (issue 18's acceptance for fresh seeds questions, with issue 9's 
 precision and length): support >= 0.85, false abstentions <= 1, abstain_ok >= 0.83,
 cite_precision >= 0.95, first_hit >= 0.75, short_ok >= 0.75, chars <= 260.
 
-The third set, ``benchmarks/data/seeds-blind.jsonl`` (60 questions written by a helper who
+``benchmarks/data/seeds-fresh.jsonl`` (30 questions written from the articles' meaning in
+issue 18's last round, after the code: 10 answerable, 20 about things no article reports, many
+naming a place, person or office the articles do mention) shows how abstention carries to
+wordings nothing was tuned on.
+
+The last set, ``benchmarks/data/seeds-blind.jsonl`` (60 questions written by a helper who
 never saw the code or the dev sets), is scored in aggregate only: nothing was tuned on its
 items, and ``--show``/``--misses`` never print them, so it stays a stand-in for the held-out
 sets. Goals are checked on it and on the own dev set.
@@ -66,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     qa_eval = load_qa_eval(args.shared)
     sets = {"shared dev (10)": args.shared / "eval" / "seeds-dev.jsonl",
             "own dev": ROOT / "benchmarks" / "data" / "seeds-dev.jsonl",
+            "own fresh": ROOT / "benchmarks" / "data" / "seeds-fresh.jsonl",
             BLIND: ROOT / "benchmarks" / "data" / "seeds-blind.jsonl"}
     with tempfile.TemporaryDirectory() as tmp:
         seeds = Path(tmp) / "seeds"
