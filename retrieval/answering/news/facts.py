@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retrieval.answering.common.numbers import SCALES
@@ -36,7 +36,7 @@ _HOW_LONG = re.compile(r"\b(berapa lama|how long|berapa (?:hari|jam|menit|minggu
                        r"tahun)|how many (?:days|hours|minutes|weeks|months|years))\b", re.I)
 
 __all__ = ["CLASSIFIERS", "Report", "article_windows", "reports_of", "same_story", "same_thing",
-           "value_key"]
+           "says_asked", "value_key"]
 
 
 @dataclass(frozen=True)
@@ -104,29 +104,35 @@ def same_story(context: ReadContext, query: Query, hits: Sequence[Hit],
         return not names or 2 * found >= len(names)
 
     best = next(iter(by_article))
-    dated = _dated_near(context, best)
     cover = context.tuning.report_cover_share if share is None else share
-    return {a: ws for a, ws in by_article.items() if a == best or (
-        dated(a) and ws[0].lex >= cover * best_lex and named(a))}
+    alike = [a for a, ws in by_article.items()
+             if a != best and ws[0].lex >= cover * best_lex and named(a)]
+    story = _dated_chain(context, best, alike)
+    return {a: ws for a, ws in by_article.items() if a == best or a in story}
 
 
-def _dated_near(context: ReadContext, best: int) -> Callable[[int], bool]:
-    """Whether an article is dated within ``Tuning.report_days`` of the best article: one
-    story's reports come days apart, and two talks in Paris months apart are two stories
-    (an undated best article has no other reports: they could not be told apart or
-    ordered)."""
+def _dated_chain(context: ReadContext, best: int, others: list[int]) -> set[int]:
+    """The articles of ``others`` dated within ``Tuning.report_days`` of the best article or
+    of another one already found so: a story runs on for weeks in reports days apart (a
+    price that rises through a month, a trial from its demand to its verdict), while two
+    talks in Paris months apart, with no report between them, are two stories. An undated
+    best article has no other reports: they could not be told apart or ordered."""
     def day(article: int) -> dt.date | None:
         meta = context.view.article(article).meta
         found = article_day(meta.date, meta.date_text)
         return found.date() if found is not None else None
 
     anchor = day(best)
-
-    def near(article: int) -> bool:
-        other = day(article)
-        return anchor is not None and other is not None and \
-            abs((other - anchor).days) <= context.tuning.report_days
-    return near
+    if anchor is None:
+        return set()
+    days = {a: d for a in others if (d := day(a)) is not None}
+    reached, story = [anchor], set()
+    while reached:
+        near = {a for a, d in days.items() if a not in story and any(
+            abs((d - r).days) <= context.tuning.report_days for r in reached)}
+        story |= near
+        reached = [days[a] for a in near]
+    return story
 
 
 def _report(context: ReadContext, query: Query, article: int, windows: list[Window],
@@ -151,7 +157,9 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
         for found in candidates(context, query, article, w.sentences):
             text = context.view.sentence_text(w.sentences[found.sentence])
             if corrected_in(text, found.span, context.view.article(article).lang) or \
-                    (_duration(found.span) and not asks_duration) or _clock(text, found.span):
+                    (_duration(found.span) and not asks_duration) or _clock(text, found.span) \
+                    or (first is not None and not says_asked(context, query,
+                                                            w.sentences[found.sentence])):
                 continue
             share = found.chance * w.score / windows[0].score
             if best is None or share > weight:
@@ -168,6 +176,16 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
                   value_key(found.span, context), found.chance,
                   article_day(meta.date, meta.date_text), meta.date or "",
                   found.features[FEATURES.index("person_fit")])
+
+
+def says_asked(context: ReadContext, query: Query, sentence: int) -> bool:
+    """Whether a sentence tells of what the question asks, not only of whom: it holds one of
+    the question's words that is not a name, in either language ("ditahan" for "Sejak kapan
+    Bambang ditahan?"). Another report's sentence naming only the story's people ("menunda
+    putusan terhadap Bambang hingga Rabu (26/2)") gives the value of another question."""
+    asked = [c for c in query.concepts if not c.name]
+    present = frozenset(context.sentence_terms(sentence))
+    return not asked or any(c.found_in(present) for c in asked)
 
 
 def _clock(sentence: str, span: Span) -> bool:
