@@ -35,8 +35,12 @@ _TIME_UNITS = frozenset("""detik menit jam hari minggu pekan bulan tahun abad se
 _HOW_LONG = re.compile(r"\b(berapa lama|how long|berapa (?:hari|jam|menit|minggu|pekan|bulan|"
                        r"tahun)|how many (?:days|hours|minutes|weeks|months|years))\b", re.I)
 
-__all__ = ["CLASSIFIERS", "Report", "article_windows", "reports_of", "same_story", "same_thing",
-           "says_asked", "value_key"]
+# Units that say how a figure is measured, not what it counts: 71 percent turnout and
+# 52.4 percent of the vote are shares of different things.
+SHARES = frozenset({"persen", "percent", "per cent", "%", "prosen"})
+
+__all__ = ["CLASSIFIERS", "SHARES", "Report", "article_windows", "reports_of", "same_story",
+           "same_thing", "says_asked", "value_key"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ def same_thing(first: Span, other: Span) -> bool:
     the same unit word, not one that only classifies ("orang")."""
     unit = first.unit.casefold()
     return first.kind == other.kind == "number" and bool(unit) \
-        and unit == other.unit.casefold() and unit not in CLASSIFIERS
+        and unit == other.unit.casefold() and unit not in CLASSIFIERS and unit not in SHARES
 
 
 def same_story(context: ReadContext, query: Query, hits: Sequence[Hit],
@@ -184,6 +188,11 @@ def says_asked(context: ReadContext, query: Query, sentence: int) -> bool:
     Bambang ditahan?"). Another report's sentence naming only the story's people ("menunda
     putusan terhadap Bambang hingga Rabu (26/2)") gives the value of another question."""
     asked = [c for c in query.concepts if not c.name]
+    view = context.view
+    if view.article(view.article_of_sentence(sentence)).lang != query.lang:
+        # The lexicon translates words, not their forms ("met" for "bertemu"): a word
+        # missing in another language's sentence is no sign of another topic.
+        return True
     present = frozenset(context.sentence_terms(sentence))
     return not asked or any(c.found_in(present) for c in asked)
 
