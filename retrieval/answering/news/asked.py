@@ -20,6 +20,7 @@ __all__ = ["Asked", "Period", "read_asked"]
 
 _LATEST = re.compile(
     r"\b(now|so far|to date|latest|current(?:ly)?|most recent|as of (?:today|now)|up to now|"
+    r"these days|at present|at the moment|belakangan ini|dewasa ini|"
     r"sekarang|terbaru|terkini|terakhir|sampai (?:saat ini|sekarang|kini)|hingga (?:kini|"
     r"saat ini|sekarang)|sejauh ini|saat ini|kini)\b", re.I)
 _TIMELINE = re.compile(

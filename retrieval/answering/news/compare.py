@@ -18,7 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from retrieval.answering.common.spans import number_values
+from retrieval.answering.common.spans import Span, number_values
 from retrieval.answering.context import ReadContext
 from retrieval.answering.news.asked import Asked
 from retrieval.answering.news.corrections import corrects
@@ -31,6 +31,8 @@ _UPDATE = re.compile(r"\b(bertambah|menjadi|naik|kini|terkini|terbaru|hingga|sam
                      r"total|rose|risen|climbed|now|so far|reached|stands at|to date|latest|"
                      r"updated|increased)\b", re.I)
 _CUE_CHARS = 60
+_CURRENCIES = frozenset("""rupiah rp dollar dollars dolar usd euro euros ringgit yen
+    yuan""".split())
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,10 @@ def _same_measure(context: ReadContext, first: Report, other: Report) -> bool:
     one figure."""
     if first.span.kind != "number" or other.span.kind != "number":
         return True
+    if _money(first.span) or _money(other.span):
+        # "Rp 65.000 per kilogram" and "80,000 rupiah" are both prices, whatever unit
+        # word follows; a price and a share are not one figure
+        return _money(first.span) and _money(other.span)
     a, b = first.span.unit.casefold(), other.span.unit.casefold()
     if not a or not b or a == b or {a, b} <= CLASSIFIERS or a in CLASSIFIERS \
             or b in CLASSIFIERS:
@@ -123,6 +129,12 @@ def _same_measure(context: ReadContext, first: Report, other: Report) -> bool:
     lang_b = context.view.article(other.article).lang
     stems = {t for c in context.concepts(a, lang_a) for t in c.stems}
     return any(c.found_in(stems) for c in context.concepts(b, lang_b))
+
+
+def _money(span: Span) -> bool:
+    """Whether a number is an amount of money: a currency sign before it or a currency
+    word as its unit."""
+    return bool(span.currency) or span.unit.casefold() in _CURRENCIES
 
 
 def _same_name(key: tuple[object, ...], keys: dict[tuple[object, ...], list[Report]]
