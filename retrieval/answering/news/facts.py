@@ -177,7 +177,8 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
     for w in windows:
         if w.score < floor or w.hedged:
             continue
-        found = _window_value(context, query, article, w, asked, asks_duration)
+        found = _window_value(context, query, article, w, asked, asks_duration,
+                              w is windows[0])
         if found is not None:
             share = found.chance * w.score / windows[0].score
             if best is None or share > weight:
@@ -196,10 +197,11 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
 
 
 def _window_value(context: ReadContext, query: Query, article: int, window: Window,
-                  asked: tuple[Concept, ...], asks_duration: bool) -> Candidate | None:
+                  asked: tuple[Concept, ...], asks_duration: bool,
+                  best: bool = False) -> Candidate | None:
     """A window's value: its likeliest candidate that is not a duration for a count, a time
     of day, a figure the article says was wrong, or in a sentence that does not tell of what
-    is asked (:func:`says_asked`). A date that is only the
+    is asked (:func:`says_asked`; ``best``: the article's best window). A date that is only the
     report's own news day ("on Thursday postponed the verdict ... to Feb. 26", reported on
     Friday) gives way to another date of its sentence: the day a thing was said is in
     nearly every sentence of news, the day asked about is the other one."""
@@ -210,7 +212,8 @@ def _window_value(context: ReadContext, query: Query, article: int, window: Wind
         sentence = window.sentences[found.sentence]
         text = view.sentence_text(sentence)
         if corrected_in(text, found.span, lang) or (_duration(found.span) and not asks_duration) \
-                or _clock(text, found.span) or not says_asked(context, query, sentence, asked):
+                or _clock(text, found.span) \
+                or not says_asked(context, query, sentence, asked, best):
             continue
         if chosen is None:
             chosen = found
@@ -246,21 +249,25 @@ def asked_concepts(query: Query) -> tuple[Concept, ...]:
 
 
 def says_asked(context: ReadContext, query: Query, sentence: int,
-               asked: Sequence[Concept]) -> bool:
+               asked: Sequence[Concept], best_window: bool = False) -> bool:
     """Whether a sentence tells of what the question asks (``asked``, from
     :func:`asked_concepts`), not only of whom: it holds one of those words in the
     question's own form or an alias ("ditahan" for "Sejak kapan Bambang ditahan?";
     a synonym ties too loosely: "pemilih", voters, and "suara", votes, make turnout and a
     vote share one). A report's sentence naming only the story's people ("menunda putusan
-    terhadap Bambang hingga Rabu (26/2)") gives the value of another question."""
-    view = context.view
-    if not asked or view.article(view.article_of_sentence(sentence)).lang != query.lang:
-        # The lexicon translates words, not all their forms ("met" for "bertemu"), and the
-        # sentence vectors do not tell the topic apart either (0.82 for a postponed verdict
-        # and for a detention, asked "since when detained"): in another language a missing
-        # word is no sign of another topic.
+    terhadap Bambang hingga Rabu (26/2)") gives the value of another question.
+
+    In the other language than the question's, any form of those words (a translation)
+    will do, and a sentence of the report's best window (``best_window``) passes without
+    one: the lexicon translates words, not all their forms ("met" for "bertemu"), and the
+    sentence vectors do not tell the topic apart either (0.82 for a postponed verdict and
+    for a detention, asked "since when detained")."""
+    if not asked:
         return True
+    view = context.view
     present = frozenset(context.sentence_terms(sentence))
+    if view.article(view.article_of_sentence(sentence)).lang != query.lang:
+        return best_window or any(c.found_in(present) for c in asked)
     return any(c.strength(present) >= 1.0 for c in asked)
 
 
