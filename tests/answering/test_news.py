@@ -280,6 +280,14 @@ def test_a_report_value_must_say_what_is_asked(engine: Engine) -> None:
     assert "25/6" not in answer.text and "sidang-2-detik" not in _docs(answer)
 
 
+def test_words_are_matched_however_spelled_or_cut() -> None:
+    from retrieval.answering.news.facts import _spelled_alike
+
+    assert _spelled_alike("chilli", "chili") and _spelled_alike("kilo", "kilogram")
+    assert _spelled_alike("tahan", "tahan")
+    assert not _spelled_alike("day", "dayak") and not _spelled_alike("putus", "putih")
+
+
 def test_a_place_no_report_names_abstains_though_its_kind_word_is_there(engine: Engine) -> None:
     # "Kabupaten" is in every flood report; "Sintang" in none.
     answer = engine.answer("Berapa korban banjir bandang di Kabupaten Sintang?")
