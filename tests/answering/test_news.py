@@ -334,6 +334,10 @@ def test_dates_and_figures_written_as_agencies_write_them() -> None:
     assert _money(span("naik menjadi Rp 65.000 per kilogram"))
     assert _money(span("sells for 80,000 rupiah", "en"))
     assert not _money(span("mencapai 71 persen"))
+    # Shown alone, a price does not end on the word that led to its unit.
+    from retrieval.answering.news.render import _DANGLING
+    assert _DANGLING.sub("", "Rp 65.000 per") == "Rp 65.000"
+    assert _DANGLING.sub("", "80,000 rupiah") == "80,000 rupiah"
 
 
 def test_page_widgets_are_scrape_noise_and_no_outlet() -> None:
