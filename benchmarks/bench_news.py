@@ -249,8 +249,11 @@ def main(argv: list[str] | None = None) -> int:
     scorer = load_qa_eval(args.shared)
     corpus, questions = SETS[args.which]
     corpus, questions = args.corpus or corpus, args.questions or questions
-    if not corpus.is_dir() or not questions.is_file():
-        print(f"no corpus folder {corpus} or question file {questions}: give existing paths")
+    if not corpus.is_dir():
+        print(f"no corpus folder {corpus}: give --corpus a folder of .txt reports")
+        return 2
+    if not questions.is_file():
+        print(f"no question file {questions}: give --questions a JSON lines file")
         return 2
     items = read_jsonl(questions)
     with tempfile.TemporaryDirectory() as tmp:
