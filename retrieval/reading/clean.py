@@ -39,6 +39,8 @@ _COPYRIGHT_HOLDER = re.compile(
     r"(?P<holder>.+?)[.,]?(?:\s*(?:all\s+rights\s+reserved|hak\s+cipta\s+dilindungi.*)\.?)?$",
     re.I,
 )
+_NOTICE_ONLY = re.compile(r"\W*(?:all\s+rights\s+reserved|hak\s+cipta\s+dilindungi\S*"
+                          r"(?:\s+undang-undang)?)\W*", re.I)
 # Characters that end a sentence (possibly followed by a closing quote or bracket).
 _WORDS = re.compile(r"\w+")
 _SENTENCE_END = re.compile(r"[.!?…:;,][\"”’')\]]*$")
@@ -176,7 +178,9 @@ def _metadata(parsed: _Parsed) -> ArticleMeta:
             signature_outlet = match.group("abbr") or match.group("name").strip()
         elif name == "copyright" and copyright_outlet is None:
             holder = _COPYRIGHT_HOLDER.fullmatch(match.group(0))
-            if holder and 0 < len(holder.group("holder").split()) <= 8:
+            # "All rights reserved" alone is the notice, not a holder (not an outlet).
+            if holder and 0 < len(holder.group("holder").split()) <= 8 \
+                    and not _NOTICE_ONLY.fullmatch(holder.group("holder")):
                 copyright_outlet = holder.group("holder").strip().rstrip(".")
     if date is None:
         for paragraph in parsed.paragraphs[:_DATE_SEARCH_PARAGRAPHS]:

@@ -73,6 +73,18 @@ _RULES: tuple[_Rule, ...] = (
     _Rule("share", re.compile(
         r"(?:share(?:\s+this(?:\s+article)?)?|bagikan(?:\s+artikel\s+ini)?)\s*:?", re.I
     )),
+    # Page widgets scraped as lines: ad markers, "scroll to continue", tag lists, and the
+    # invitations to follow the outlet elsewhere (Google News, Telegram, a newsletter,
+    # "Artikel ini telah tayang di ...", "Klik di sini untuk berita ... lainnya").
+    _Rule("widget", re.compile(
+        r"advertisement|iklan|ads|scroll\s+to\s+(?:continue|resume)\b.*|"
+        r"tags?\s*:.*|(?:share|bagikan)\s*:?\s*(?:facebook|twitter|whatsapp|x|telegram|line|"
+        r"email|copy\s+link|[|/,\s])+|"
+        r"artikel\s+ini\s+(?:telah\s+)?(?:tayang|terbit)\s+di\b.*|"
+        r"(?:ikuti|simak|dapatkan|gabung|follow|subscribe|klik\s+di\s+sini)\b.*\b(?:google\s+"
+        r"news|telegram|whatsapp|newsletter|channel|ponsel\w*|berita\s+pilihan|lainnya)\b.*",
+        re.I,
+    ), max_words=20),
     # WordPress comment forms, English and Indonesian: never part of the article.
     _Rule("comment-form", re.compile(
         r"leave\s+a\s+(?:reply|comment)\b.{0,40}|tinggalkan\s+(?:balasan|komentar)\b.{0,40}|"

@@ -63,8 +63,8 @@ _PATTERNS = (
     # "Sabtu, 24 Februari 2024", "18 Desember", "jumat, 18 Desember"
     ("d_month_y", re.compile(rf"\b(?:(?P<wd>{_WD}),?\s+)?(?P<d>\d{{1,2}})\s+(?P<mon>{_MON})\b"
                              rf"\.?(?:,?\s+(?P<y>\d{{4}}))?", re.I)),
-    # "February 24, 2024", "July 26"
-    ("month_d_y", re.compile(rf"\b(?:(?P<wd>{_WD}),?\s+)?(?P<mon>{_MON})\s+(?P<d>\d{{1,2}})"
+    # "February 24, 2024", "July 26", "Feb. 26" (news agencies abbreviate with a dot)
+    ("month_d_y", re.compile(rf"\b(?:(?P<wd>{_WD}),?\s+)?(?P<mon>{_MON})\.?\s+(?P<d>\d{{1,2}})"
                              rf"(?:,?\s+(?P<y>\d{{4}}))?\b", re.I)),
     # "Maret 2011", "March 2011"
     ("month_y", re.compile(rf"\b(?P<mon>{_MON})\s+(?P<y>(?:19|20)\d{{2}})\b", re.I)),

@@ -83,9 +83,10 @@ def check_names(context: ReadContext, query: Query, articles: Sequence[int],
     found, absent, elsewhere = [], [], []
     for group in _name_groups(context, query.text):
         person = _person(context, group)
-        if _mentioned(query, group, report, person, aliases):
+        known = _known(context, group)
+        if _mentioned(query, group, report, person, aliases, known):
             found.append(group)
-        elif _mentioned(query, group, index, person, aliases):
+        elif _mentioned(query, group, index, person, aliases, known):
             elsewhere.append(group)
         else:
             absent.append(" ".join(group))
@@ -93,6 +94,13 @@ def check_names(context: ReadContext, query: Query, articles: Sequence[int],
     # place or acronym is context when another of the question's names is in the report.
     wrong = [" ".join(g) for g in elsewhere if not (found and _context(context, g))]
     return NameCheck(tuple(absent), tuple(wrong))
+
+
+def _known(context: ReadContext, group: list[str]) -> Callable[[str], bool]:
+    """Whether a word of a name is an ordinary word (or an acronym such as "KM"), which
+    does not tell one place or body from another of its kind."""
+    acronyms = {w.casefold() for w in group if w.isupper() and len(w) <= 5}
+    return lambda word: word in acronyms or context.lexicon.knows(word)
 
 
 def _name_groups(context: ReadContext, text: str) -> list[list[str]]:
@@ -121,12 +129,17 @@ def _name_groups(context: ReadContext, text: str) -> list[list[str]]:
 
 
 def _mentioned(query: Query, group: list[str], present: Container[str], person: bool,
-               aliases: AliasProvider | None) -> bool:
+               aliases: AliasProvider | None,
+               known: Callable[[str], bool] | None = None) -> bool:
     """Whether ``present`` (a report's terms, or the index's) holds the name ``group``."""
     words = [part for w in group for part in re.split(r"[-/]", w.casefold()) if part]
     phrase = " ".join(group).casefold()
-    # A person of several words is named by the family name; other names by any word.
+    # A person of several words is named by the family name; other names by any word
+    # that names it ("Sintang" in "Kabupaten Sintang": "Kabupaten" names none), any word
+    # when all are ordinary words ("Kementerian Perhubungan").
     needed = {words[-1]} if person and len(words) > 1 else set(words)
+    if not person and known is not None:
+        needed = {w for w in needed if not known(w) and not w.isdigit()} or needed
     for concept in query.concepts:
         named = concept.word == phrase or concept.word in needed
         if named and _holds(concept.singles, concept.phrases, present):

@@ -20,13 +20,16 @@ __all__ = ["Asked", "Period", "read_asked"]
 
 _LATEST = re.compile(
     r"\b(now|so far|to date|latest|current(?:ly)?|most recent|as of (?:today|now)|up to now|"
+    r"these days|at present|at the moment|belakangan ini|dewasa ini|"
     r"sekarang|terbaru|terkini|terakhir|sampai (?:saat ini|sekarang|kini)|hingga (?:kini|"
     r"saat ini|sekarang)|sejauh ini|saat ini|kini)\b", re.I)
 _TIMELINE = re.compile(
-    r"\b(what happened|what has happened|how did .{1,60} (?:unfold|happen|develop|go)|"
-    r"how has .{1,60} (?:unfolded|developed)|timeline|chronology|sequence of events|"
+    r"\b(what happened|what has happened|how did .{1,60} (?:unfold|happen|develop|go|"
+    r"progress|evolve|change|proceed)|how has .{1,60} (?:unfolded|developed|progressed|"
+    r"evolved|changed)|timeline|chronology|sequence of events|step by step|day by day|"
     r"kronologi|kronologis|apa yang terjadi|apa saja yang terjadi|bagaimana (?:perkembangan|"
-    r"kejadian|peristiwa|jalannya)|perkembangan|sejauh ini|rangkaian peristiwa)\b", re.I)
+    r"kejadian|peristiwa|jalannya|perjalanan|proses)|perkembangan|sejauh ini|"
+    r"rangkaian peristiwa|tahap demi tahap|hari demi hari|dari awal hingga)\b", re.I)
 # Periods written relative to "now": (amount of days back to the start, days in the period).
 _RELATIVE = (
     (re.compile(r"\b(last week|minggu lalu|pekan lalu|seminggu terakhir|the past week|"
@@ -54,8 +57,16 @@ class Period:
             return None
         if self.month is not None:
             return None if day.month is None else day.month == self.month
+        if self.start is None or self.end is None:
+            return None
         date = day.date()
-        if date is None or self.start is None or self.end is None:
+        if date is None and day.year and day.month and day.day is None and day.part is None:
+            # "inflasi Februari 2025" tells of the whole month: it holds when the month
+            # and the period overlap
+            first = dt.date(day.year, day.month, 1)
+            last = dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+            return first <= self.end and self.start < last
+        if date is None:
             return None
         return self.start <= date <= self.end
 

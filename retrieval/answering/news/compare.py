@@ -14,10 +14,11 @@ citations. When more than one value is left:
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 
-from retrieval.answering.common.spans import number_values
+from retrieval.answering.common.spans import Span, number_values
 from retrieval.answering.context import ReadContext
 from retrieval.answering.news.asked import Asked
 from retrieval.answering.news.corrections import corrects
@@ -30,6 +31,8 @@ _UPDATE = re.compile(r"\b(bertambah|menjadi|naik|kini|terkini|terbaru|hingga|sam
                      r"total|rose|risen|climbed|now|so far|reached|stands at|to date|latest|"
                      r"updated|increased)\b", re.I)
 _CUE_CHARS = 60
+_CURRENCIES = frozenset("""rupiah rp dollar dollars dolar usd euro euros ringgit yen
+    yuan""".split())
 
 
 @dataclass(frozen=True)
@@ -73,13 +76,38 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     one_per_day = len({g.newest[:10] for g in groups}) == len(groups)
     # A report that gives two of the values itself ("the harbour master counted 64, the
     # police 80") tells of a disagreement, not of a figure that changed.
-    changing = asked.latest or any(g.corrected for g in groups) or (
+    changing = asked.latest or any(g.corrected for g in groups) or _replanned(groups) or (
         asked.kind == "number" and reports[0].span.kind == "number" and one_per_day
         and _updated(context, max(groups, key=lambda g: g.newest).reports[0])
         and not _both(context, reports, keys))
     if changing and dated:
         return Layout("latest", tuple(sorted(groups, key=lambda g: g.newest, reverse=True)))
     return Layout("conflict", tuple(groups))
+
+
+def _replanned(groups: list[Group]) -> bool:
+    """Whether a day one report gives was still ahead of it (a verdict "scheduled for
+    Thursday (20/2)" in a report of 6 February) and a later report gives another: the plan
+    changed (the verdict was postponed), so the later day is the latest, not a report that
+    differs. Two days both past when reported (a meeting dated the 9th by one outlet and the
+    10th by another, both writing after it) still differ."""
+    def planned(group: Group) -> bool:
+        return all(_ahead(r) for r in group.reports)
+    return any(planned(g) and any(o.newest > g.newest for o in groups if o is not g)
+               for g in groups)
+
+
+def _ahead(report: Report) -> bool:
+    """Whether a report's date lies after the day the report was published."""
+    published = report.day.date() if report.day is not None else None
+    day = report.span.day if report.span.kind == "date" else None
+    if published is None or day is None or day.month is None or day.day is None:
+        return False
+    try:  # "Kamis (20/2)" writes no year: the report's own
+        told = day.date() or dt.date(published.year, day.month, day.day)
+    except ValueError:
+        return False
+    return told > published
 
 
 def _same_measure(context: ReadContext, first: Report, other: Report) -> bool:
@@ -89,6 +117,10 @@ def _same_measure(context: ReadContext, first: Report, other: Report) -> bool:
     one figure."""
     if first.span.kind != "number" or other.span.kind != "number":
         return True
+    if _money(first.span) or _money(other.span):
+        # "Rp 65.000 per kilogram" and "80,000 rupiah" are both prices, whatever unit
+        # word follows; a price and a share are not one figure
+        return _money(first.span) and _money(other.span)
     a, b = first.span.unit.casefold(), other.span.unit.casefold()
     if not a or not b or a == b or {a, b} <= CLASSIFIERS or a in CLASSIFIERS \
             or b in CLASSIFIERS:
@@ -97,6 +129,12 @@ def _same_measure(context: ReadContext, first: Report, other: Report) -> bool:
     lang_b = context.view.article(other.article).lang
     stems = {t for c in context.concepts(a, lang_a) for t in c.stems}
     return any(c.found_in(stems) for c in context.concepts(b, lang_b))
+
+
+def _money(span: Span) -> bool:
+    """Whether a number is an amount of money: a currency sign before it or a currency
+    word as its unit."""
+    return bool(span.currency) or span.unit.casefold() in _CURRENCIES
 
 
 def _same_name(key: tuple[object, ...], keys: dict[tuple[object, ...], list[Report]]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retrieval.answering.common.numbers import SCALES
@@ -28,6 +28,7 @@ from retrieval.answering.news.clock import times_in
 from retrieval.answering.news.corrections import corrected_in
 from retrieval.answering.writer import Window
 from retrieval.search import Hit, Query
+from retrieval.search.query import Concept
 
 # Units of time: a count of them answers only "how long" ("berapa lama").
 _TIME_UNITS = frozenset("""detik menit jam hari minggu pekan bulan tahun abad second seconds
@@ -35,8 +36,24 @@ _TIME_UNITS = frozenset("""detik menit jam hari minggu pekan bulan tahun abad se
 _HOW_LONG = re.compile(r"\b(berapa lama|how long|berapa (?:hari|jam|menit|minggu|pekan|bulan|"
                        r"tahun)|how many (?:days|hours|minutes|weeks|months|years))\b", re.I)
 
-__all__ = ["CLASSIFIERS", "Report", "article_windows", "reports_of", "same_story", "same_thing",
-           "value_key"]
+# Units that say how a figure is measured, not what it counts: 71 percent turnout and
+# 52.4 percent of the vote are shares of different things.
+SHARES = frozenset({"persen", "percent", "per cent", "%", "prosen"})
+
+_ALIKE_MIN = 4
+
+__all__ = [
+    "CLASSIFIERS",
+    "SHARES",
+    "Report",
+    "article_windows",
+    "asked_concepts",
+    "reports_of",
+    "same_story",
+    "same_thing",
+    "says_asked",
+    "value_key",
+]
 
 
 @dataclass(frozen=True)
@@ -68,10 +85,12 @@ def article_windows(context: ReadContext, query: Query, hits: Sequence[Hit]
 def reports_of(context: ReadContext, query: Query, hits: Sequence[Hit]) -> list[Report]:
     """The reports that answer a factoid question, each with its value (best first)."""
     found: list[Report] = []
-    for article, windows in same_story(context, query, hits).items():
+    story = same_story(context, query, hits)
+    asked = asked_concepts(query)
+    for article, windows in story.items():
         if len(found) >= context.tuning.max_reports:
             break
-        report = _report(context, query, article, windows, found[0] if found else None)
+        report = _report(context, query, article, windows, found[0] if found else None, asked)
         if report is not None:
             found.append(report)
     return found
@@ -82,7 +101,7 @@ def same_thing(first: Span, other: Span) -> bool:
     the same unit word, not one that only classifies ("orang")."""
     unit = first.unit.casefold()
     return first.kind == other.kind == "number" and bool(unit) \
-        and unit == other.unit.casefold() and unit not in CLASSIFIERS
+        and unit == other.unit.casefold() and unit not in CLASSIFIERS and unit not in SHARES
 
 
 def same_story(context: ReadContext, query: Query, hits: Sequence[Hit],
@@ -96,7 +115,13 @@ def same_story(context: ReadContext, query: Query, hits: Sequence[Hit],
     by_article = article_windows(context, query, hits)
     if not by_article:
         return {}
-    best_lex = max(ws[0].lex for ws in by_article.values())
+    # Coverage is compared within a language: the lexicon translates words, not every
+    # form, so a report in the other language covers less of the question's wording.
+    view = context.view
+    best_lex: dict[str, float] = {}
+    for a, ws in by_article.items():
+        lang = view.article(a).lang
+        best_lex[lang] = max(best_lex.get(lang, 0.0), ws[0].lex)
     names = [c for c in query.concepts if c.name]
 
     def named(article: int) -> bool:
@@ -104,33 +129,39 @@ def same_story(context: ReadContext, query: Query, hits: Sequence[Hit],
         return not names or 2 * found >= len(names)
 
     best = next(iter(by_article))
-    dated = _dated_near(context, best)
     cover = context.tuning.report_cover_share if share is None else share
-    return {a: ws for a, ws in by_article.items() if a == best or (
-        dated(a) and ws[0].lex >= cover * best_lex and named(a))}
+    alike = [a for a, ws in by_article.items()
+             if a != best and ws[0].lex >= cover * best_lex[view.article(a).lang] and named(a)]
+    story = _dated_chain(context, best, alike)
+    return {a: ws for a, ws in by_article.items() if a == best or a in story}
 
 
-def _dated_near(context: ReadContext, best: int) -> Callable[[int], bool]:
-    """Whether an article is dated within ``Tuning.report_days`` of the best article: one
-    story's reports come days apart, and two talks in Paris months apart are two stories
-    (an undated best article has no other reports: they could not be told apart or
-    ordered)."""
+def _dated_chain(context: ReadContext, best: int, others: list[int]) -> set[int]:
+    """The articles of ``others`` dated within ``Tuning.report_days`` of the best article or
+    of another one already found so: a story runs on for weeks in reports days apart (a
+    price that rises through a month, a trial from its demand to its verdict), while two
+    talks in Paris months apart, with no report between them, are two stories. An undated
+    best article has no other reports: they could not be told apart or ordered."""
     def day(article: int) -> dt.date | None:
         meta = context.view.article(article).meta
         found = article_day(meta.date, meta.date_text)
         return found.date() if found is not None else None
 
     anchor = day(best)
-
-    def near(article: int) -> bool:
-        other = day(article)
-        return anchor is not None and other is not None and \
-            abs((other - anchor).days) <= context.tuning.report_days
-    return near
+    if anchor is None:
+        return set()
+    days = {a: d for a in others if (d := day(a)) is not None}
+    reached, story = [anchor], set()
+    while reached:
+        near = {a for a, d in days.items() if a not in story and any(
+            abs((d - r).days) <= context.tuning.report_days for r in reached)}
+        story |= near
+        reached = [days[a] for a in near]
+    return story
 
 
 def _report(context: ReadContext, query: Query, article: int, windows: list[Window],
-            first: Report | None = None) -> Report | None:
+            first: Report | None = None, asked: tuple[Concept, ...] = ()) -> Report | None:
     """The article's value: in its windows scoring nearly as well as its best (the answering
     sentence may rank just below a headline that repeats the question), the first likely
     candidate (``short_min_chance``), else the one whose chance times its window's share of
@@ -148,15 +179,11 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
     for w in windows:
         if w.score < floor or w.hedged:
             continue
-        for found in candidates(context, query, article, w.sentences):
-            text = context.view.sentence_text(w.sentences[found.sentence])
-            if corrected_in(text, found.span, context.view.article(article).lang) or \
-                    (_duration(found.span) and not asks_duration) or _clock(text, found.span):
-                continue
+        found = _window_value(context, query, article, w, asked, asks_duration)
+        if found is not None:
             share = found.chance * w.score / windows[0].score
             if best is None or share > weight:
                 best, weight = (found, w), share
-            break
         if best is not None and best[0].chance >= tuning.short_min_chance:
             break
     if best is None or (best[0].chance < tuning.report_min_chance
@@ -168,6 +195,100 @@ def _report(context: ReadContext, query: Query, article: int, windows: list[Wind
                   value_key(found.span, context), found.chance,
                   article_day(meta.date, meta.date_text), meta.date or "",
                   found.features[FEATURES.index("person_fit")])
+
+
+def _window_value(context: ReadContext, query: Query, article: int, window: Window,
+                  asked: tuple[Concept, ...], asks_duration: bool) -> Candidate | None:
+    """A window's value: its likeliest candidate that is not a duration for a count, a time
+    of day, a figure the article says was wrong, or in a sentence that does not tell of what
+    is asked (:func:`says_asked`). A date that is only the
+    report's own news day ("on Thursday postponed the verdict ... to Feb. 26", reported on
+    Friday) gives way to another date of its sentence: the day a thing was said is in
+    nearly every sentence of news, the day asked about is the other one."""
+    view = context.view
+    lang = view.article(article).lang
+    chosen: Candidate | None = None
+    for found in candidates(context, query, article, window.sentences):
+        sentence = window.sentences[found.sentence]
+        text = view.sentence_text(sentence)
+        if corrected_in(text, found.span, lang) or (_duration(found.span) and not asks_duration) \
+                or _clock(text, found.span) or not says_asked(context, query, sentence, asked):
+            continue
+        if chosen is None:
+            chosen = found
+            if not _news_day(context, article, found.span):
+                return chosen
+        elif found.sentence == chosen.sentence and found.span.kind == "date" \
+                and found.chance >= context.tuning.report_min_chance \
+                and not _news_day(context, article, found.span):
+            return found
+    return chosen
+
+
+def _news_day(context: ReadContext, article: int, span: Span) -> bool:
+    """Whether a date is the report's own day or the day before (the news of the day)."""
+    meta = context.view.article(article).meta
+    published = article_day(meta.date, meta.date_text)
+    today = published.date() if published is not None else None
+    day = span.day if span.kind == "date" else None
+    if today is None or day is None or day.month is None or day.day is None:
+        return False
+    try:
+        told = day.date() or dt.date(today.year, day.month, day.day)
+    except ValueError:
+        return False
+    return 0 <= (today - told).days <= 1
+
+
+def asked_concepts(query: Query) -> tuple[Concept, ...]:
+    """The question's words that say what is asked: not its names. (Leaving out the words
+    every report of the story holds, "longsor" for a landslide's evacuees, was tried: it
+    left too little to tell a report's sentence by, on both dev sets.)"""
+    return tuple(c for c in query.concepts if not c.name)
+
+
+def says_asked(context: ReadContext, query: Query, sentence: int,
+               asked: Sequence[Concept]) -> bool:
+    """Whether a sentence tells of what the question asks (``asked``, from
+    :func:`asked_concepts`), not only of whom: it holds one of those words in the
+    question's own form or an alias ("ditahan" for "Sejak kapan Bambang ditahan?";
+    a synonym ties too loosely: "pemilih", voters, and "suara", votes, make turnout and a
+    vote share one). A report's sentence naming only the story's people ("menunda putusan
+    terhadap Bambang hingga Rabu (26/2)") gives the value of another question.
+
+    In the other language, a translation either way will do: the lexicon does not give
+    every word every translation ("ditahan" lacks "detained", yet "detained" gives
+    "ditahan"), and the sentence vectors do not tell the topic apart (0.835 for "postponed
+    the verdict" and 0.823 for "detained since", asked "sejak kapan ditahan")."""
+    if not asked:
+        return True
+    view = context.view
+    present = frozenset(context.sentence_terms(sentence))
+    lang = view.article(view.article_of_sentence(sentence)).lang
+    if lang == query.lang:
+        return any(c.strength(present) >= 1.0 for c in asked)
+    if any(c.found_in(present) for c in asked):
+        return True
+    wanted = {t for c in asked for t in c.stems}
+    told = {t for c in context.concepts(view.sentence_text(sentence), lang) for t in c.stems}
+    told |= present
+    return any(_spelled_alike(a, b) for a in wanted for b in told)
+
+
+def _spelled_alike(a: str, b: str) -> bool:
+    """Whether two stems are one word however spelled or cut: equal, one the start of the
+    other ("kilo", "kilogram"), or one letter apart ("chilli", "chili"); at least
+    ``_ALIKE_MIN`` letters, so that short stems do not match by chance."""
+    if a == b:
+        return True
+    if min(len(a), len(b)) < _ALIKE_MIN:
+        return False
+    if a.startswith(b) or b.startswith(a):
+        return True
+    if abs(len(a) - len(b)) != 1:
+        return False
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _clock(sentence: str, span: Span) -> bool:

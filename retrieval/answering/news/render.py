@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Sequence
 
 from retrieval.answering.common.when import Day, format_day
@@ -34,6 +35,11 @@ _WORDS = {
            "earlier": "Laporan sebelumnya: ", "on": "{} pada {}", "corrected": "kemudian diralat",
            "timeline": "Kronologi ({} laporan):", "undated": "tanggal tidak disebut"},
 }
+
+
+# A word a figure's span may end on that only leads to what follows ("Rp 65.000 per"
+# kilogram): shown alone it reads as broken ("Rp 65.000 per per Senin").
+_DANGLING = re.compile(r"\s+(?:per|dari|ke|di|of|to|at|in|for)$", re.I)
 
 
 class _Numbers:
@@ -134,7 +140,7 @@ def _group_line(context: ReadContext, group: Group, numbers: _Numbers, lang: str
 
 
 def _value(context: ReadContext, report: Report, lang: str) -> str:
-    shown = localize(report.span, lang, context.lexicon.canonical)
+    shown = _DANGLING.sub("", localize(report.span, lang, context.lexicon.canonical))
     if report.span.kind == "number" and not any(ch.isdigit() for ch in shown) \
             and report.span.value is not None:
         value = report.span.value

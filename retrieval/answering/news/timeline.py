@@ -12,17 +12,21 @@ share most of their concepts, in either language) is one step with all its citat
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.answering.common.when import article_day, find_when
+from retrieval.answering.common.when import WhenSpan, article_day, find_when
 from retrieval.answering.context import ReadContext
 from retrieval.answering.news.facts import same_story
 from retrieval.search import Hit, Query
 
 __all__ = ["Step", "timeline"]
+
+_WORDS = re.compile(r"[^\W\d_]{2,}")
+_EVENT_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,10 @@ def _steps_of(context: ReadContext, query: Query, article: int) -> list[_Told]:
         text = view.sentence_text(j)
         if text == title:
             continue
-        days = [w.day.date() for w in find_when(text, published)]
+        whens = find_when(text, published)
+        if _only_dates(text, whens):
+            continue  # "February 13, 2025 | 09:12 GMT+7": a dateline left over, no event
+        days = [w.day.date() for w in whens]
         day = next((d for d in days if d is not None), None)
         if day is None and opening:
             day = own  # the news of the day: the article's own date
@@ -97,6 +104,15 @@ def _steps_of(context: ReadContext, query: Query, article: int) -> list[_Told]:
                                float(sims[j - art.sent_lo])))
     found.sort(key=lambda t: -t.similarity)
     return found[:context.tuning.timeline_steps_per_article]
+
+
+def _only_dates(text: str, whens: Sequence[WhenSpan]) -> bool:
+    """Whether a line says nothing but a date and time: fewer than three words of letters
+    are left without its dates (an event needs someone doing something)."""
+    rest = text
+    for w in sorted(whens, key=lambda w: -w.start):
+        rest = rest[:w.start] + " " + rest[w.end:]
+    return len(_WORDS.findall(rest)) < _EVENT_WORDS
 
 
 def _merge(context: ReadContext, told: list[_Told]) -> list[Step]:
