@@ -1,6 +1,7 @@
 """The short answer is of the type asked (issue 18): the measure a "how much" question asks,
-an age written in parentheses, an officer's name without the body the question names, and
-"apakah nama" read as "what is the name". A short line never drops a further window.
+an age written in parentheses, an officer's name without the body the question names (also
+one that is a small town's name too), a year for "when" when the sentence gives no fuller
+date, and "apakah nama" read as "what is the name". A short line never drops a further window.
 
 Synthetic Indonesian reports built with the hashing embedder. The best candidate is read
 through the same functions the gate uses (``choose`` then ``short_lead``), so a test fails
@@ -42,6 +43,14 @@ REPORTS = {
         "Pembicaraan gencatan senjata di Jalur Gaza telah dimulai di Paris, Prancis pada Jumat "
         "lalu. Pemimpin Hamas, Ismail Haniyeh, menyambut pembicaraan itu.\n\n"
         "Cuaca di ibu kota cerah sepanjang pekan.\n"),
+    "protokol.txt": (
+        "Perlindungan Lapisan Ozon\n\n"
+        "Protokol Montreal yang ditandatangani tahun 1987 mengimbau negara-negara peserta "
+        "untuk mengurangi penggunaan bahan perusak ozon secara bertahap.\n"),
+    "tol.txt": (
+        "Tarif Tol Naik\n\n"
+        "Ketua Umum Masyarakat Transportasi Indonesia Bambang Susantono mengatakan, kenaikan "
+        "tarif tol harus direspons operator dengan peningkatan pelayanan.\n"),
     "tppi.txt": (
         "Pabrik Aromatik di Tuban\n\n"
         "Direktur PT TPPI Hendra Gunawan menjelaskan rencana itu dalam kunjungan kerja di Tuban. "
@@ -89,6 +98,17 @@ def test_an_age_is_read_from_the_parentheses_after_the_name(engine: Engine) -> N
 
 def test_the_officer_not_the_body_the_question_names(engine: Engine) -> None:
     assert best_short(engine, "Siapa direktur PT TPPI?") == "Hendra Gunawan"
+
+
+def test_a_when_a_sentence_answers_with_a_year_alone(engine: Engine) -> None:
+    assert best_short(engine, "Kapan Protokol Montreal ditandatangani?") == "1987"
+
+
+def test_a_person_named_like_a_small_town_is_still_a_person(engine: Engine) -> None:
+    # "Bambang" is also a village in the gazetteer; only a country, a large city or a
+    # body's acronym inside a longer name makes it a place or a body.
+    assert best_short(engine, "Siapa ketua umum Masyarakat Transportasi Indonesia?") \
+        == "Bambang Susantono"
 
 
 def test_measures_of_questions_and_numbers() -> None:

@@ -27,7 +27,7 @@ from retrieval.answering.extractive.kinds import Kind
 from retrieval.answering.extractive.measures import is_measure
 from retrieval.search import Query
 from retrieval.text.lexicon import Lexicon
-from retrieval.text.places import is_place
+from retrieval.text.places import is_major_place, is_place
 from retrieval.text.terms import STOPWORDS, terms
 
 __all__ = ["CLASSIFIERS", "ArticleNames", "Context", "candidate_spans", "counted", "counts",
@@ -150,7 +150,8 @@ def _candidates(kind: Kind, sentence: str, context: Context) -> list[Span]:
             Span(m.start(), m.end(), m.group(0), (m.group(0),), "number", value=float(m.group(0)))
             for m in _ASIDE_NUMBER.finditer(sentence)]
     if kind == "date":
-        return date_spans(sentence, context.published)
+        # A "when" a sentence answers with a year alone ("ditandatangani tahun 1987").
+        return date_spans(sentence, context.published) or year_spans(sentence)
     if kind == "year":
         return year_spans(sentence) or [
             Span(s.start, s.end, str(s.day.year), (str(s.day.year),), "year")
@@ -238,15 +239,28 @@ def wants_person(query: Query) -> bool:
 
 def _may_be_person(name: str, names: ArticleNames) -> bool:
     """A name that is not a place, a known alias (country, body) or an ordinary word."""
-    return not any(names.is_alias(w) or is_place(w) for w in [name, *name.split()]) \
+    return not _placelike(name, names) \
         and not all(names.knows(w.casefold()) for w in name.split())
 
 
 def _person_like(name: str, names: ArticleNames) -> bool:
-    """A person's name: two or more words, none of them a known place or ordinary word."""
+    """A person's name: two or more words, none of them an ordinary word, the whole no
+    place."""
     words = name.split()
-    return len(words) >= 2 and not any(
-        names.is_alias(w) or is_place(w) or names.knows(w.casefold()) for w in words)
+    return len(words) >= 2 and not _placelike(name, names) \
+        and not any(names.knows(w.casefold()) for w in words)
+
+
+def _placelike(name: str, names: ArticleNames) -> bool:
+    """Whether ``name`` names a place or a body rather than a person. Within a longer name
+    only a country, a large city or a known body's acronym counts ("Dewan Keamanan PBB"):
+    many given and family names are also some small town's ("Bambang Susantono", "Percival
+    James Patterson") or a known spelling of another name ("Mohammad")."""
+    words = name.split()
+    if names.is_alias(name) or is_place(name):
+        return True
+    return any(is_major_place(w) or (w.isupper() and names.is_alias(w)) for w in words) \
+        or all(names.is_alias(w) or is_place(w) for w in words)
 
 
 def kind_fits(kind: Kind, span: Span, names: ArticleNames, person: bool) -> bool:
