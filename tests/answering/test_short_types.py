@@ -126,6 +126,10 @@ def test_apakah_before_a_name_word_asks_what_not_yes_or_no() -> None:
     assert question_kind("Apakah nama latin dari pohon ulin?") == "name"
     assert question_kind("Apakah kepanjangan dari HNSI?") == "name"
     assert question_kind("Apakah Israel setuju dengan usulan itu?") is None
+    # A measure asked with "what was the ...": a number answers it.
+    assert question_kind("What was the annual inflation rate in March?") == "number"
+    assert question_kind("What is the party's final share of the vote?") == "number"
+    assert question_kind("What is the name of the party?") == "name"
     assert question_kind("Di kecamatan manakah Kampung Kedamaian berada?") == "place"
     assert question_kind("Pengadilan distrik manakah yang membekukan aset itu?") == "name"
 

@@ -32,6 +32,11 @@ _ENTITY = r"(?:countries|country|cities|city|towns?|groups?|organi[sz]ations?|or
           r"foundation|komisi|commission|maskapai|airline|pengadilan|court|majalah|magazine|" \
           r"julukan|nickname|judul|title)"
 
+# "What was the annual inflation rate", "what is its share of the vote": the thing asked is a
+# measure, so a number answers (as "berapa" does in Indonesian).
+_MEASURED = r"(?:what|which) (?:is|was|are|were) (?:the |its |their )?(?:[\w'-]+ ){0,3}?" \
+            r"(?:rate|share|percentage|price|cost|turnout|tally)"
+
 # Checked in order: the first that matches decides ("tahun berapa" before "berapa").
 _KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
     # "Tahun berapakah", "pada tahun kapankah": the question word may carry "-kah".
@@ -42,7 +47,7 @@ _KINDS: tuple[tuple[Kind, re.Pattern[str]], ...] = (
                         r"on what day|which date)\b")),
     ("number", re.compile(r"\b(berapa|berapakah|how many|how much|how long|how far|how old|"
                           r"what number|what percentage|how high|death toll|toll|number of|"
-                          r"jumlah korban|jumlah)\b")),
+                          r"jumlah korban|jumlah|" + _MEASURED + r")\b")),
     ("place", re.compile(r"\b(di ?mana|di ?manakah|ke ?mana|ke ?manakah|dari ?mana|"
                          r"dari ?manakah|where|in which (?:city|country|town|place)|"
                          r"(?:kota|negara|daerah|wilayah|provinsi|propinsi|tempat|pulau|"
