@@ -354,3 +354,39 @@ def test_page_widgets_are_scrape_noise_and_no_outlet() -> None:
     assert "Iklan itu ditayangkan" in kept
     footer = extract_metadata("Judul\nSenin, 3 Maret 2025\nIsi berita ini.\nAll rights reserved\n")
     assert footer.outlet != "All rights reserved"
+
+
+RALAT = {
+    "inflasi-1.txt": (
+        "BPS: Inflasi Kota Lembayung Naik\nSenin, 3 Maret 2025\n\n"
+        "LEMBAYUNG, WartaKota.com — Badan Pusat Statistik Kota Lembayung mencatat inflasi "
+        "tahunan pada Februari 2025 sebesar 2,19 persen, didorong harga beras.\n"),
+    "inflasi-2.txt": (
+        "Inflasi Lembayung Tertinggi dalam Setahun\nSenin, 3 Maret 2025\n\n"
+        "Lembayung, EkonomiKita - Inflasi tahunan Kota Lembayung pada Februari 2025 mencapai "
+        "1,92 persen, menurut rilis Badan Pusat Statistik.\n"),
+    "beras-3.txt": (
+        "Harga Beras di Lembayung Mulai Turun\nRabu, 5 Maret 2025\n\n"
+        "LEMBAYUNG, WartaKota.com — Harga beras medium di Pasar Besar Lembayung turun menjadi "
+        "Rp 12.500 per kilogram.\n\n"
+        "Ralat: Dalam berita sebelumnya tertulis inflasi tahunan Kota Lembayung Februari 2025 "
+        "sebesar 2,19 persen. Yang benar 1,92 persen.\n"),
+}
+
+
+def test_a_correction_notice_in_a_later_article_about_something_else_counts(
+        tmp_path: Path) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name, text in RALAT.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp_path, seeds, model=DEFAULT_MODEL)
+    embedder = load_embedder(settings)
+    build_index(settings, lambda: embedder)
+    answer = Engine(settings, embedder, Lexicon.load()).answer(
+        "Berapa inflasi tahunan Kota Lembayung pada Februari 2025?")
+    [part] = answer.parts
+    assert part.kind == "latest"
+    wrong = [r for r in part.reports if "2.19" in r.value or "2,19" in r.value]
+    assert wrong and wrong[0].status == "corrected"
+    assert "2.19" not in _lead(answer) and "2,19" not in _lead(answer)

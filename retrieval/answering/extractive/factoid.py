@@ -24,7 +24,7 @@ from retrieval.answering.common.spans import (
 )
 from retrieval.answering.common.when import Day
 from retrieval.answering.extractive.kinds import Kind
-from retrieval.answering.extractive.measures import is_measure
+from retrieval.answering.extractive.measures import is_measure, measure_of
 from retrieval.search import Query
 from retrieval.text.lexicon import Lexicon
 from retrieval.text.places import is_major_place, is_place
@@ -135,9 +135,11 @@ def candidate_spans(kind: Kind, query: Query, sentence: str, context: Context
         if kind == "number" and any(d.start < span.end and span.start < d.end
                                     for d in dates):
             continue  # a day of a date, not a count
-        if kind == "number" and wanted and not counts(sentence, found, wanted,
-                                                      context.lang):
-            continue  # a count of something else ("1.400 orang" for "how many soldiers")
+        if kind == "number" and wanted and measure_of(found) != "percent" \
+                and not counts(sentence, found, wanted, context.lang):
+            # A count of something else ("1.400 orang" for "how many soldiers"); a share
+            # counts no thing ("berapa inflasi": "2,19 persen"), the measure check reads it.
+            continue
         out.append((found, found is not span))
     return out
 

@@ -47,7 +47,8 @@ def arrange(evidence: Evidence, decision: Decision) -> Answer | None:
         reports = reports_of(context, evidence.query, evidence.wider or evidence.hits)
     else:
         return None
-    layout = compare(context, asked, reports)
+    articles = {context.view.article_of_chunk(h.chunk_id) for h in evidence.wider or evidence.hits}
+    layout = compare(context, asked, reports, sorted(articles))
     return render_layout(evidence, layout) if layout is not None else None
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from retrieval.answering.common.spans import Span, number_values
@@ -57,8 +58,12 @@ class Layout:
     groups: tuple[Group, ...]
 
 
-def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout | None:
-    """The layout of the reports' values, or ``None`` when they agree (a plain answer)."""
+def compare(context: ReadContext, asked: Asked, reports: list[Report],
+            articles: Sequence[int] = ()) -> Layout | None:
+    """The layout of the reports' values, or ``None`` when they agree (a plain answer).
+    A value is marked corrected when a later report of it, or a later one of ``articles``
+    (the retrieved ones: a correction notice often ends an article about something else),
+    says it was wrong."""
     keys: dict[tuple[object, ...], list[Report]] = {}
     for r in reports:
         key = _same_name(r.key, keys)
@@ -71,7 +76,7 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
     if len(keys) < 2 or not _comparable(context, keys):
         return None
     groups = [Group(tuple(sorted(rs, key=lambda r: r.stamp, reverse=True)),
-                    _corrected(context, rs[0], reports)) for rs in keys.values()]
+                    _corrected(context, rs[0], reports, articles)) for rs in keys.values()]
     dated = all(g.newest for g in groups)
     one_per_day = len({g.newest[:10] for g in groups}) == len(groups)
     # A report that gives two of the values itself ("the harbour master counted 64, the
@@ -81,7 +86,10 @@ def compare(context: ReadContext, asked: Asked, reports: list[Report]) -> Layout
         and _updated(context, max(groups, key=lambda g: g.newest).reports[0])
         and not _both(context, reports, keys))
     if changing and dated:
-        return Layout("latest", tuple(sorted(groups, key=lambda g: g.newest, reverse=True)))
+        ordered = sorted(groups, key=lambda g: g.newest, reverse=True)
+        # A corrected figure is never the current one, however new its report.
+        current = next((g for g in ordered if not g.corrected), ordered[0])
+        return Layout("latest", (current, *(g for g in ordered if g is not current)))
     return Layout("conflict", tuple(groups))
 
 
@@ -186,17 +194,19 @@ def _both(context: ReadContext, reports: list[Report],
     return False
 
 
-def _corrected(context: ReadContext, report: Report, reports: list[Report]) -> bool:
-    """Whether a later report says this report's number was wrong: one of its sentences
+def _corrected(context: ReadContext, report: Report, reports: list[Report],
+               articles: Sequence[int]) -> bool:
+    """Whether a later article says this report's number was wrong: one of its sentences
     holds a correcting word and the same number."""
     if report.span.kind != "number" or not report.stamp:
         return False
     wanted = report.key[1]
     view = context.view
-    for other in reports:
-        if other.stamp <= report.stamp or other.key == report.key:
+    agreeing = {r.article for r in reports if r.key == report.key}
+    for number in ({r.article for r in reports} | set(articles)) - agreeing:
+        art = view.article(number)
+        if (art.meta.date or "") <= report.stamp:
             continue
-        art = view.article(other.article)
         for j in range(art.sent_lo, art.sent_hi):
             if corrects(view.sentence_text(j), float(wanted), art.lang):  # type: ignore[arg-type]
                 return True
