@@ -11,9 +11,16 @@ question the timed path is what the engine's dense side costs: ``encode_queries(
 then ``search(vec, 50)``; the *floor* is the encoding alone. Recall@10 of each HNSW is
 measured against the exact (FAISS flat) top 10 of the same query.
 
+``--ef 128,256,...`` sweeps FAISS HNSW's search beam on the same graph: recall@10 against
+exact search on FacQA *train* questions (where a value is chosen) and on the valid ones
+(reported), and the search time alone. The FAISS HNSW graph is kept in ``--cache`` (keyed by
+the chunk count only: delete it after changing the graph parameters) and read back, with
+the search beam the store sets.
+
 Run from the repository root: ``python benchmarks/bench_hnsw.py [--shared PATH]
-[--chunks N] [--milvus]``; ``--milvus`` starts the ``milvus`` wheel's server (2.3.5) in a
-temporary folder and always stops it. Slow: an HNSW graph over 1M vectors takes minutes.
+[--chunks N] [--ef LIST] [--milvus]``; ``--milvus`` starts the ``milvus`` wheel's server
+(2.3.5) in a temporary folder and always stops it. Slow: an HNSW graph over 1M vectors takes
+minutes.
 """
 
 from __future__ import annotations
