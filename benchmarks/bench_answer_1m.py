@@ -69,8 +69,9 @@ from retrieval.engine import Engine
 from retrieval.store import versions
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.text.lexicon import Lexicon
-from retrieval.text.terms import STOPWORDS, stem, terms
+from retrieval.text.terms import STOPWORDS, stem, terms, words
 from retrieval.tuning import TUNING
+from retrieval.types import ArticleMeta
 
 SEED = 20261208
 _NAME = re.compile(r"\b[A-Z][a-z]{3,}\b")
@@ -132,7 +133,7 @@ class Renamer:
         if not names:
             return {}
         chosen = rng.choice(len(names), min(3, len(names)), replace=False)
-        return {names[int(i)].lower(): self._pool[len(names[int(i)])][int(rng.integers(
+        return {names[int(i)]: self._pool[len(names[int(i)])][int(rng.integers(
             0, self._size))] for i in chosen}
 
 
@@ -144,16 +145,23 @@ def _cased(new: str, old: str) -> str:
 class _Source:
     """What every copy of one base article starts from."""
 
-    names: list[str]
+    names: list[str]  # lower case; each is one BM25 term no other word of the article gives
     pattern: re.Pattern[str] | None
     chunk_terms: list[list[str]]
 
 
 def source_of(base: IndexData, n: int, renamer: Renamer) -> _Source:
-    """Base article ``n``'s names and its chunks' BM25 terms, computed as the build computes
-    them: the headline and dateline place, then the chunk's own words."""
+    """Base article ``n``'s renamable names and its chunks' BM25 terms, computed as the build
+    computes them: the headline and dateline place, then the chunk's own words."""
     a = base.articles[n]
-    names = renamer.names_of(f"{a.meta.title or ''} {a.text}")
+    whole = f"{a.meta.title or ''} {a.meta.place or ''} {a.text}"
+    stems: dict[str, set[str]] = {}
+    for w in set(words(whole)):
+        stems.setdefault(stem(w, a.lang), set()).add(w)
+    # A name is renamed only where its term is its own: no other word stems to it.
+    names = [w.lower() for w in renamer.names_of(whole)
+             if terms(w, a.lang) == [stem(w.lower(), a.lang)]
+             and stems.get(stem(w.lower(), a.lang)) == {w.lower()}]
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, names)) + r")\b",
                          re.IGNORECASE) if names else None
     context = " ".join(p for p in (a.meta.title, a.meta.place) if p)
@@ -179,25 +187,33 @@ def copy_article(base: IndexData, n: int, r: int, renamer: Renamer, src: _Source
     replaced (names are whole words, so their terms are theirs alone)."""
     a = base.articles[n]
     mapping = renamer.pick(src.names, rng) if r and src.pattern else {}
+    # A made-up name the stemmer would cut or drop is not used (its term must be itself).
+    renames = {old: (new, terms(new, a.lang)) for old, new in mapping.items()}
+    mapping = {old: new for old, (new, t) in renames.items() if t == [stem(new.lower(), a.lang)]}
     if not mapping or src.pattern is None:
-        text, title, chunk_terms = a.text, a.meta.title, src.chunk_terms
-    else:
-        def rename(m: re.Match[str]) -> str:
-            new = mapping.get(m.group(0).lower())
-            return _cased(new, m.group(0)) if new else m.group(0)
+        return _stored(base, n, r, a.text, a.meta), src.chunk_terms
 
-        text = src.pattern.sub(rename, a.text)
-        title = src.pattern.sub(rename, a.meta.title) if a.meta.title else a.meta.title
-        stems = {stem(old, a.lang): stem(new.lower(), a.lang) for old, new in mapping.items()}
-        chunk_terms = [[stems.get(t, t) for t in ts] for ts in src.chunk_terms]
+    def rename(m: re.Match[str]) -> str:
+        new = mapping.get(m.group(0).lower())
+        return _cased(new, m.group(0)) if new else m.group(0)
+
+    meta = replace(a.meta, **{k: src.pattern.sub(rename, v) for k in ("title", "place")
+                              if (v := getattr(a.meta, k))})
+    stems = {stem(old, a.lang): stem(new.lower(), a.lang) for old, new in mapping.items()}
+    return (_stored(base, n, r, src.pattern.sub(rename, a.text), meta),
+            [[stems.get(t, t) for t in ts] for ts in src.chunk_terms])
+
+
+def _stored(base: IndexData, n: int, r: int, text: str, meta: ArticleMeta) -> StoredArticle:
+    """Copy ``r`` of base article ``n`` with ``text`` and ``meta``, its rows shifted."""
+    a = base.articles[n]
     s_off, c_off = r * base.num_sentences, r * base.num_chunks
     stored = StoredArticle(
         f"copy{r:04d}/{a.doc_id}" if r else a.doc_id,
-        tuple(f"copy{r:04d}/{p}" for p in a.paths) if r else a.paths, text,
-        replace(a.meta, title=title),
+        tuple(f"copy{r:04d}/{p}" for p in a.paths) if r else a.paths, text, meta,
         hashlib.sha256(text.encode("utf-8")).hexdigest() if r else a.content_hash,
         a.sent_lo + s_off, a.sent_hi + s_off, a.chunk_lo + c_off, a.chunk_hi + c_off, a.lang)
-    return stored, chunk_terms
+    return stored
 
 
 def make_copies(base: IndexData, chunks: int) -> Copies:
