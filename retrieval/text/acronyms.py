@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 __all__ = ["Acronyms"]
 
@@ -141,9 +141,10 @@ class Acronyms:
     def __len__(self) -> int:
         return len(self.long_forms)
 
-    @property
+    @cached_property
     def longest(self) -> int:
-        """Words in the longest long name (how far a phrase lookup must look)."""
+        """Words in the longest long name (how far a phrase lookup must look); counted once
+        (a question asks ~12 times, and a 1M-chunk archive has thousands of long names)."""
         return max((len(k.split()) for k in self.short_forms), default=0)
 
     def aliases_of(self, name: str) -> list[str]:

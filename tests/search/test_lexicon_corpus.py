@@ -83,6 +83,7 @@ def test_acronyms_are_read_from_articles_with_an_initials_check() -> None:
     assert acronyms.aliases_of("Perserikatan  Bangsa-Bangsa") == ["pbb"]
     assert acronyms.aliases_of("bps") == ["badan pusat statistik"]
     assert acronyms.aliases_of("DKI") == [] and acronyms.aliases_of("Kemendikbud") == []
+    assert acronyms.longest == 4 and Acronyms().longest == 0  # "rumah sakit umum pusat"
 
 
 def test_an_acronym_question_searches_the_long_name_and_back(engine: Engine) -> None:
