@@ -16,10 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from retrieval.store.manifest import Manifest
 from retrieval.store.milvus_parts import MAX_PART
 
-__all__ = ["PARTS", "Head", "create", "parts_json", "read_file", "rows_of"]
+__all__ = ["PARTS", "Head", "Prior", "PublishStats", "create", "parts_json", "read_file",
+           "rows_of"]
 
 PARTS = "parts.json"
 
@@ -95,3 +98,36 @@ def read_file(client: Any, name: str, file: str) -> bytes | None:
 def rows_of(generation: str, alias: str) -> tuple[str, str]:
     """The collections of a generation: chunk rows, file parts."""
     return f"{alias}_rows_{generation}", f"{alias}_parts_{generation}"
+
+
+@dataclass(frozen=True)
+class PublishStats:
+    """What the last publish wrote (for benchmarks and tests).
+
+    Attributes:
+        rows_written: Chunk rows inserted.
+        rows_removed: Chunk rows marked removed.
+        parts_written: File parts inserted.
+        part_bytes: Their size.
+        new_generation: Whether everything was written anew.
+    """
+
+    rows_written: int
+    rows_removed: int
+    parts_written: int
+    part_bytes: int
+    new_generation: bool
+
+
+@dataclass(frozen=True)
+class Prior:
+    """The published version whose rows and parts a build reuses: its head, its
+    ``chunk_rows.npy`` table, its sequence number."""
+
+    head: Head
+    table: np.ndarray
+    seq: int
+
+    def parts(self) -> set[str]:
+        """The keys of every part the version names."""
+        return {k for keys in self.head.files.values() for k in keys}

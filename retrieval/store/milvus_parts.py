@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MAX_PART", "create_collection", "delete", "delete_born_after", "read_file",
-           "split", "write_parts"]
+from retrieval.store.manifest import FileSum
+
+__all__ = ["MAX_PART", "create_collection", "delete", "delete_born_after", "matches",
+           "read_file", "split", "write_parts"]
 
 MAX_PART = 48_000  # bytes: base64 makes 64,000 ASCII characters, under Milvus' 65,535
 _MIN_PART = 8_000
@@ -128,6 +130,11 @@ def read_file(client: Any, name: str, keys: Sequence[str]) -> bytes | None:
     if len(found) != len(wanted):
         return None
     return b"".join(found[k] for k in keys)
+
+
+def matches(data: bytes, expected: FileSum) -> bool:
+    """Whether a file has the size and checksum its manifest records."""
+    return len(data) == expected.size and hashlib.sha256(data).hexdigest() == expected.sha256
 
 
 def delete(client: Any, name: str, keys: Iterable[str]) -> None:

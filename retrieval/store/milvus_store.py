@@ -33,22 +33,19 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
-import logging
-import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from retrieval.config import Settings
-from retrieval.errors import CorruptIndexError, IndexWriteError, KabarError, NoIndexError
+from retrieval.errors import CorruptIndexError, IndexWriteError, NoIndexError
 from retrieval.store import (
     codec,
     milvus_caps,
+    milvus_gc,
     milvus_head,
     milvus_local,
     milvus_parts,
@@ -58,20 +55,14 @@ from retrieval.store import (
 from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import REBUILD
-from retrieval.store.manifest import FileSum, Manifest
-from retrieval.store.milvus import (
-    MilvusHybridIndex,
-    MilvusVectorIndex,
-    RowView,
-    create_chunk_collection,
-    open_index,
-)
+from retrieval.store.manifest import Manifest
+from retrieval.store.milvus import MilvusVectorIndex, RowView, open_index
 from retrieval.store.milvus_client import check_installed, is_lite, shown_uri, use
-from retrieval.store.milvus_head import PARTS, Head, rows_of
+from retrieval.store.milvus_client import failures as _errors
+from retrieval.store.milvus_head import PARTS, Head, Prior, PublishStats, rows_of
 
 __all__ = ["MilvusStore"]
 
-log = logging.getLogger(__name__)
 
 #: Each chunk's natural key, row key and checksums (:class:`~retrieval.store.milvus_rows.Plan`).
 _ROWS = "chunk_rows.npy"
@@ -260,7 +251,7 @@ class MilvusStore:
                 keys = head.files.get(file)
                 data = None if keys is None else \
                     milvus_parts.read_file(self._client, parts, keys)
-                if data is None or not _matches(data, expected):
+                if data is None or not milvus_parts.matches(data, expected):
                     raise CorruptIndexError(f"{self.where}: {file} of {version} is corrupt "
                                             f"(checksum mismatch) — {REBUILD}")
                 blobs[file] = data
@@ -301,7 +292,7 @@ class MilvusStore:
         seq, head = 0, ""
         try:
             with _errors(self.where, IndexWriteError):
-                self._prepare(prior, rows, parts, manifest, mode)
+                milvus_gc.prepare(self._client, prior, rows, parts, manifest, mode)
                 keys = milvus_rows.natural_keys(articles, len(dense), basis)
                 work = milvus_rows.plan(self._client, rows, keys,
                                         prior.table if prior else None)
@@ -322,7 +313,7 @@ class MilvusStore:
         self._after_publish(head, before, prior, gen, listing)
         return name
 
-    def _prior(self, before: str | None, basis: str) -> _Prior | None:
+    def _prior(self, before: str | None, basis: str) -> Prior | None:
         """The published version when its rows and parts can be reused, else ``None``."""
         if before is None or (self._uri, self.collection(before)) in _damaged:
             return None
@@ -339,21 +330,7 @@ class MilvusStore:
             table = np.asarray(codec.npy_view(files[_ROWS]), np.uint64).reshape(-1, 4)
         except (CorruptIndexError, KeyError, ValueError):
             return None  # a new generation replaces what cannot be read
-        return _Prior(head, table, milvus_rows.seq_of(before))
-
-    def _prepare(self, prior: _Prior | None, rows: str, parts: str, manifest: Manifest,
-                 mode: str) -> None:
-        """A new generation's collections, or the published one's without what builds that
-        never published left there."""
-        if prior is None:
-            create_chunk_collection(self._client, rows, manifest.dim, manifest.vector_kind,
-                                    mode, versioned=True)
-            milvus_parts.create_collection(self._client, parts)
-            return
-        self._client.load_collection(rows)
-        self._client.load_collection(parts)
-        milvus_rows.clean(self._client, rows, prior.seq, mode == milvus_caps.HYBRID)
-        milvus_parts.delete_born_after(self._client, parts, prior.seq)
+        return Prior(head, table, milvus_rows.seq_of(before))
 
     def _fill(self, rows: str, work: milvus_rows.Plan, dense: np.ndarray,
               terms: Sequence[Mapping[int, float]], seq: int, mode: str) -> None:
@@ -361,25 +338,17 @@ class MilvusStore:
         it sees them all."""
         milvus_rows.write(self._client, rows, work, dense, terms, seq, mode)
         milvus_rows.wait_visible(self._client, rows, seq, len(work.table), 30 * self._timeout)
-        if len(work.table):
-            # The first search of new rows builds Milvus' posting lists (seconds at 20k
-            # chunks): done here, before the alias switch, rather than by a replica.
-            view = RowView(seq, work.table[:, 1].astype(np.int64))
-            index = open_index(self._client, rows, dense.shape[1], "flat", mode, None, view)
-            if isinstance(index, MilvusHybridIndex):
-                index.hybrid(dense[0], {0: 1.0}, 1, 1)
-            else:
-                index.search(dense[0], 1)
+        milvus_rows.warm_up(self._client, rows, work, dense, seq, mode)
 
     def _write_files(self, head: str, parts: str, manifest: Manifest,
-                     blobs: Mapping[str, bytes], prior: _Prior | None, gen: str, basis: str,
+                     blobs: Mapping[str, bytes], prior: Prior | None, gen: str, basis: str,
                      seq: int) -> tuple[dict[str, list[str]], int, int]:
         """Write the parts no earlier version holds, then the head naming them all.
 
         Returns:
             Each file's part keys, and how many parts and bytes were written.
         """
-        known = {k for keys in prior.head.files.values() for k in keys} if prior else set()
+        known = prior.parts() if prior else set()
         listing, count, size = milvus_parts.write_parts(self._client, parts, blobs, known,
                                                         seq)
         milvus_head.create(self._client, head, {
@@ -387,19 +356,21 @@ class MilvusStore:
             PARTS: milvus_head.parts_json(gen, basis, listing)})
         return listing, count, size
 
-    def _after_publish(self, head: str, before: str | None, prior: _Prior | None, gen: str,
+    def _after_publish(self, head: str, before: str | None, prior: Prior | None, gen: str,
                        listing: Mapping[str, list[str]]) -> None:
         """Delete what no kept version holds: the version published just before stays
         (replicas may still be loading it) unless it is damaged."""
         damaged = {found for uri, found in _damaged if uri == self._uri}
         kept = {head} | ({self.collection(before)} - damaged if before else set())
-        gens = {gen} | ({prior.head.generation} if prior and len(kept) > 1 else set())
-        keep_parts = {k for keys in listing.values() for k in keys}
-        if prior and len(kept) > 1:
-            keep_parts |= {k for keys in prior.head.files.values() for k in keys}
+        gens, keep_parts = {gen}, {k for keys in listing.values() for k in keys}
+        oldest = milvus_rows.seq_of(self._version_of(head))
+        if before is not None and len(kept) > 1:
+            oldest = milvus_rows.seq_of(before)
+            before_head = prior.head if prior else self._head_or_none(before)
+            if before_head is not None:  # its generation stays while it is kept
+                gens.add(before_head.generation)
+                keep_parts |= Prior(before_head, np.zeros(0), 0).parts()
         rows, parts = rows_of(gen, self.alias)
-        oldest = prior.seq if prior and len(kept) > 1 else milvus_rows.seq_of(
-            self._version_of(head))
         with contextlib.suppress(Exception):  # old rows only cost space: the next build
             milvus_rows.collect(self._client, rows, oldest)
         self._collect_garbage(kept, damaged, gens, (parts, keep_parts))
@@ -454,101 +425,23 @@ class MilvusStore:
 
     def _collect_garbage(self, kept: set[str], damaged: set[str], gens: set[str],
                          parts: tuple[str, set[str]]) -> None:
-        """Drop every head but ``kept`` (``damaged`` ones first) and the generations no kept
-        head uses, each on its own (one that fails does not keep the others); delete the
-        parts only dropped heads of the kept generation named."""
-        heads = re.compile(re.escape(self.alias) + r"_v\d{8}T\d{12}_[0-9a-f]{6}(?:_files)?")
-        generations = re.compile(re.escape(self.alias) + r"_(?:rows|parts)_([0-9a-f]{8})")
-        try:
-            names = set(self._client.list_collections()) | damaged
-        except Exception:  # old versions only cost space; the next build retries
-            names = set(milvus_local.collection_names(self._lite) if self._lite else []) \
-                | damaged
-        unused: set[str] = set()
-        for name in sorted(names - kept):
-            if heads.fullmatch(name):
-                unused |= self._parts_of(name, parts[0])
-                with contextlib.suppress(Exception):
-                    self._safe_drop(name)
-            found = generations.fullmatch(name)
-            if found and found.group(1) not in gens:
-                with contextlib.suppress(Exception):
-                    self._safe_drop(name)
+        milvus_gc.collect(self._client, self.alias, kept, damaged, gens, parts,
+                          self._parts_of, self._lite)
         for name in damaged:
             _damaged.discard((self._uri, name))
-        with contextlib.suppress(Exception):
-            milvus_parts.delete(self._client, parts[0], unused - parts[1])
+
+    def _head_or_none(self, version: str) -> Head | None:
+        try:
+            return self._head(version)
+        except Exception:
+            return None
 
     def _parts_of(self, head: str, parts: str) -> set[str]:
         """The parts a head names in ``parts`` (none when it cannot be read)."""
-        try:
-            head_of = self._head(self._version_of(head))
-        except Exception:
+        found = self._head_or_none(self._version_of(head))
+        if found is None or rows_of(found.generation, self.alias)[1] != parts:
             return set()
-        if rows_of(head_of.generation, self.alias)[1] != parts:
-            return set()
-        return {k for keys in head_of.files.values() for k in keys}
+        return Prior(found, np.zeros(0), 0).parts()
 
     def _safe_drop(self, name: str) -> None:
-        """Drop a collection unless an alias names it or it is an alias: Milvus Lite
-        silently drops the target of an alias, and the aliases of a dropped collection."""
-        if name == self.alias:
-            return
-        try:
-            if not self._client.has_collection(name):
-                return
-        except Exception:  # Milvus Lite cannot open a damaged collection, but drops it
-            log.debug("dropping %s, which Milvus cannot open", name, exc_info=True)
-        if self._client.list_aliases(collection_name=name).get("aliases"):
-            return
-        if name in self._client.list_aliases().get("aliases", []):
-            return
-        self._client.drop_collection(name)
-
-
-@dataclass(frozen=True)
-class PublishStats:
-    """What the last publish wrote (for benchmarks and tests).
-
-    Attributes:
-        rows_written: Chunk rows inserted.
-        rows_removed: Chunk rows marked removed.
-        parts_written: File parts inserted.
-        part_bytes: Their size.
-        new_generation: Whether everything was written anew.
-    """
-
-    rows_written: int
-    rows_removed: int
-    parts_written: int
-    part_bytes: int
-    new_generation: bool
-
-
-@dataclass(frozen=True)
-class _Prior:
-    """The published version whose rows and parts a build reuses."""
-
-    head: Head
-    table: np.ndarray
-    seq: int
-
-def _matches(data: bytes, expected: FileSum) -> bool:
-    return len(data) == expected.size and hashlib.sha256(data).hexdigest() == expected.sha256
-
-
-@contextlib.contextmanager
-def _errors(where: str, kind: type[KabarError] = CorruptIndexError, action: str = ""
-            ) -> Iterator[None]:
-    """Milvus failures as one-line Kabar errors that say where and what to do."""
-    try:
-        yield
-    except KabarError:
-        raise
-    except Exception as exc:
-        if type(exc).__module__.split(".")[0] != "pymilvus":
-            raise
-        message = getattr(exc, "message", "") or str(exc)
-        action = action or ("the published version is kept" if kind is IndexWriteError else
-                            "check that Milvus is running and KABAR_MILVUS_URI")
-        raise kind(f"Milvus at {where} failed ({message.strip()[:200]}) — {action}") from None
+        milvus_gc.drop(self._client, self.alias, name)
