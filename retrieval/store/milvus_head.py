@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.store.manifest import Manifest
-from retrieval.store.milvus_parts import MAX_PART
+from retrieval.store.milvus_parts import MAX_PART, unchecked_strings
 
 __all__ = ["PARTS", "Head", "Prior", "PublishStats", "create", "parts_json", "read_file",
            "rows_of"]
@@ -80,7 +80,8 @@ def create(client: Any, name: str, blobs: Mapping[str, bytes]) -> None:
              "dummy": [0.0, 0.0]}
             for file, data in blobs.items() for lo in range(0, max(len(data), 1), MAX_PART)]
     for lo in range(0, len(rows), 200):
-        client.insert(name, rows[lo:lo + 200])
+        with unchecked_strings():
+            client.insert(name, rows[lo:lo + 200])
     client.flush(name)
 
 

@@ -15,8 +15,9 @@ the next build finds and deletes (their ``born`` is newer than anything publishe
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,15 +25,15 @@ import numpy as np
 from retrieval.store.manifest import FileSum
 
 __all__ = ["MAX_PART", "create_collection", "delete", "delete_born_after", "matches",
-           "read_file", "split", "write_parts"]
+           "read_file", "split", "unchecked_strings", "write_parts"]
 
 MAX_PART = 48_000  # bytes: base64 makes 64,000 ASCII characters, under Milvus' 65,535
 _MIN_PART = 8_000
 _MASK = (1 << 14) - 1  # cut where the rolling hash's low 14 bits are 0: every ~16 kB
 _WINDOW = 32
-_BLOCK = 1 << 24  # bytes hashed at a time (bounds the memory of the rolling sums)
+_BLOCK = 1 << 22  # bytes hashed at a time (bounds the memory of the rolling sums)
 #: Random 32-bit values per byte value (fixed: the same bytes must cut the same way always).
-_GEAR = np.random.default_rng(20261208).integers(0, 1 << 32, 256, dtype=np.uint64)
+_GEAR = np.random.default_rng(20261208).integers(0, 1 << 32, 256, dtype=np.uint32)
 _BATCH = 200  # parts per insert or get: 12.8 MB, under gRPC's 64 MB message limit
 
 
@@ -54,18 +55,33 @@ def split(data: bytes) -> list[tuple[int, int]]:
 
 
 def _candidates(data: bytes) -> np.ndarray:
-    """Every offset where a part may end: the rolling sum of the gear values of the 32
-    bytes before it has its low bits zero."""
+    """Every offset where a part may end: the sum of the gear values of the 32 bytes before
+    it has its low bits zero (sums wrap at 32 bits, which keeps the low bits exact)."""
     raw = np.frombuffer(data, np.uint8)
     found = []
     for lo in range(0, len(raw), _BLOCK):
         first = max(0, lo - _WINDOW)
-        sums = np.concatenate((np.zeros(1, np.uint64),
-                               np.cumsum(_GEAR[raw[first:lo + _BLOCK]], dtype=np.uint64)))
-        ends = np.arange(max(lo, _WINDOW), min(lo + _BLOCK, len(raw)) + 1)
-        window = sums[ends - first] - sums[ends - first - _WINDOW]
-        found.append(ends[(window & np.uint64(_MASK)) == 0])
+        sums = np.zeros(min(lo + _BLOCK, len(raw)) - first + 1, np.uint32)
+        np.cumsum(_GEAR[raw[first:lo + _BLOCK]], dtype=np.uint32, out=sums[1:])
+        window = sums[_WINDOW:] - sums[:-_WINDOW]  # [k]: the 32 bytes before first + k + 32
+        ends = np.flatnonzero((window & _MASK) == 0) + first + _WINDOW
+        found.append(ends[ends >= lo] if lo else ends)
     return np.concatenate(found) if found else np.zeros(0, np.int64)
+
+
+@contextlib.contextmanager
+def unchecked_strings() -> Iterator[None]:
+    """pymilvus checks each string of a row it inserts character by character (1 s per MB
+    here); Kabar's own parts are ASCII and at most 64,000 characters, so the check is
+    skipped while they are inserted."""
+    from pymilvus.client import entity_helper
+
+    before = entity_helper.CHECK_STR_ARRAY
+    entity_helper.CHECK_STR_ARRAY = False
+    try:
+        yield
+    finally:
+        entity_helper.CHECK_STR_ARRAY = before
 
 
 def create_collection(client: Any, name: str) -> None:
@@ -109,9 +125,10 @@ def write_parts(client: Any, name: str, blobs: Mapping[str, bytes], known: set[s
         name, ids=keys, output_fields=["key"])}
     new = [k for k in fresh if k not in held]
     for lo in range(0, len(new), _BATCH):
-        client.insert(name, [{"key": k, "born": born, "dummy": [0.0, 0.0],
-                              "data": base64.b64encode(fresh[k]).decode("ascii")}
-                             for k in new[lo:lo + _BATCH]])
+        with unchecked_strings():
+            client.insert(name, [{"key": k, "born": born, "dummy": [0.0, 0.0],
+                                  "data": base64.b64encode(fresh[k]).decode("ascii")}
+                                 for k in new[lo:lo + _BATCH]])
     if new:
         client.flush(name)
     return listing, len(new), sum(len(fresh[k]) for k in new)
