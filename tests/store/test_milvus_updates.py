@@ -175,3 +175,23 @@ def test_content_defined_parts_survive_an_insertion() -> None:
     assert b"".join(after) == edited
     assert all(8_000 <= len(p) <= milvus_parts.MAX_PART for p in after[:-1])
     assert sum(p not in parts for p in after) <= 2
+
+
+@pytest.mark.parametrize("kind", ["array", "lines"])
+def test_parts_of_arrays_and_lines_survive_a_removal(kind: str) -> None:
+    """Rows of an array (cut at row starts) or lines of a text whose lines all begin alike
+    (cut at line starts), some removed in the middle: the other parts are the same."""
+    from retrieval.store import codec
+
+    rng = np.random.default_rng(2)
+    if kind == "array":
+        rows = rng.standard_normal((20_000, 64)).astype(np.float16)
+        data = codec.npy_bytes(rows)
+        edited = codec.npy_bytes(np.delete(rows, range(5_000, 5_012), axis=0))
+    else:
+        lines = [b'{"doc_id": "%07d", "text": "%s"}\n' % (i, b"kata " * 60) for i in range(6000)]
+        data, edited = b"".join(lines), b"".join(lines[:3000] + lines[3004:])
+    parts = {data[lo:hi] for lo, hi in milvus_parts.split(data)}
+    after = [edited[lo:hi] for lo, hi in milvus_parts.split(edited)]
+    assert b"".join(after) == edited and len(after) > 50
+    assert sum(p not in parts for p in after) <= 3
