@@ -14,10 +14,12 @@ pymilvus is imported only when Milvus is used; the client (one per URI, every ca
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,9 +38,9 @@ from retrieval.store.milvus_client import (
     use,
 )
 
-__all__ = ["MilvusHybridIndex", "MilvusVectorIndex", "check_installed", "connect",
+__all__ = ["MilvusHybridIndex", "MilvusVectorIndex", "RowView", "check_installed", "connect",
            "create_chunk_collection", "install_hint", "is_lite", "open_index", "row_sums",
-           "shown_uri", "use"]
+           "shown_uri", "sparse_row", "use"]
 
 #: A sparse dimension no term ever gets: a chunk without BM25 terms needs one non-zero weight
 #: (Milvus rejects empty sparse vectors), and no query asks for this one.
@@ -50,9 +52,10 @@ _BATCH = 1000  # rows per insert or get: well under gRPC's 64 MB message limit a
 
 
 def create_chunk_collection(client: Any, name: str, dim: int, kind: str,
-                            mode: str = milvus_caps.HYBRID) -> None:
+                            mode: str = milvus_caps.HYBRID, versioned: bool = False) -> None:
     """An empty chunk collection: int64 id, dense vector (exact or HNSW) and, in the
-    hybrid mode, BM25 weights."""
+    hybrid mode, BM25 weights; ``versioned`` adds the ``born`` and ``died`` fields that say
+    which versions hold a row (:mod:`retrieval.store.milvus_rows`)."""
     from pymilvus import DataType, MilvusClient
 
     if kind not in ("flat", "hnsw"):
@@ -60,6 +63,9 @@ def create_chunk_collection(client: Any, name: str, dim: int, kind: str,
     schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False,
                                         description=f"kabar chunks ({kind})")
     schema.add_field("chunk_id", DataType.INT64, is_primary=True)
+    if versioned:
+        schema.add_field("born", DataType.INT64)
+        schema.add_field("died", DataType.INT64)
     schema.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
     hybrid = mode == milvus_caps.HYBRID
     if hybrid:
@@ -76,10 +82,45 @@ def create_chunk_collection(client: Any, name: str, dim: int, kind: str,
 
 
 def open_index(client: Any, collection: str, dim: int, kind: str, mode: str,
-               sums: np.ndarray | None = None) -> MilvusVectorIndex:
+               sums: np.ndarray | None = None, view: RowView | None = None
+               ) -> MilvusVectorIndex:
     """The chunk collection's index: :class:`MilvusHybridIndex` in the hybrid mode."""
     cls = MilvusHybridIndex if mode == milvus_caps.HYBRID else MilvusVectorIndex
-    return cls(client, collection, dim, kind, sums)
+    return cls(client, collection, dim, kind, sums, view)
+
+
+@dataclass(frozen=True)
+class RowView:
+    """One version's rows in a collection every version shares: chunk ``i`` is the row
+    ``keys[i]``, and the version holds the rows with ``born <= seq < died``.
+
+    Attributes:
+        seq: The version's sequence number (:func:`retrieval.store.milvus_rows.seq_of`).
+        keys: The row key of each chunk, in chunk order.
+        idf: Each BM25 column's IDF: the rows hold BM25's term-frequency part only (so a
+            row does not change when other chunks do), a question's terms carry the IDF.
+    """
+
+    seq: int
+    keys: np.ndarray
+    idf: np.ndarray | None = None
+
+    @property
+    def filter(self) -> str:
+        """The rows of this version."""
+        return f"born <= {self.seq} and died > {self.seq}"
+
+    def positions(self, keys: np.ndarray) -> np.ndarray:
+        """The chunk of each row key; -1 for a row this version does not hold."""
+        order = self._order
+        at = np.searchsorted(self.keys, keys, sorter=order).clip(0, max(len(order) - 1, 0))
+        found = order[at] if len(order) else np.zeros(len(keys), np.int64)
+        ok = self.keys[found] == keys if len(order) else np.zeros(len(keys), bool)
+        return np.where(ok, found, -1)
+
+    @functools.cached_property
+    def _order(self) -> np.ndarray:
+        return np.argsort(self.keys, kind="stable")
 
 
 class MilvusVectorIndex:
@@ -93,18 +134,39 @@ class MilvusVectorIndex:
         kind: ``"flat"`` or ``"hnsw"``.
         sums: The version's :func:`row_sums`; when given, every vector read back is checked
             against its row's sum, and :meth:`verify_rows` can check every row.
+        view: The version's rows when every version shares the collection (chunk ids are
+            then positions in the version, mapped to row keys); ``None``: ids are row keys.
     """
 
     #: How questions search it (:mod:`retrieval.store.milvus_caps`).
     mode = milvus_caps.DENSE
 
     def __init__(self, client: Any, collection: str, dim: int, kind: str,
-                 sums: np.ndarray | None = None) -> None:
+                 sums: np.ndarray | None = None, view: RowView | None = None) -> None:
         self._client = client
         self.collection = collection
         self._dim = dim
         self._kind = kind
         self._sums = sums
+        self.view = view
+        self._filter = view.filter if view is not None else ""
+
+    def _keys(self, ids: np.ndarray) -> np.ndarray:
+        """The row keys of chunk ids."""
+        if self.view is None:
+            return ids
+        if len(ids) and (ids.min() < 0 or ids.max() >= len(self.view.keys)):
+            raise self._damage("a chunk id is out of range")
+        return self.view.keys[ids]
+
+    def _ids(self, keys: np.ndarray) -> np.ndarray:
+        """The chunk ids of row keys (a row this version does not hold is damage)."""
+        if self.view is None:
+            return keys
+        ids = self.view.positions(keys)
+        if (ids < 0).any():
+            raise self._damage(f"row {int(keys[ids < 0][0])} belongs to no chunk")
+        return ids
 
     @classmethod
     def create(cls, dim: int, kind: str = "flat") -> MilvusVectorIndex:
@@ -140,7 +202,7 @@ class MilvusVectorIndex:
 
     def __len__(self) -> int:
         """Number of chunks in the collection."""
-        rows = self._read("query", filter="", output_fields=["count(*)"])
+        rows = self._read("query", filter=self._filter, output_fields=["count(*)"])
         return int(rows[0]["count(*)"])
 
     def add(self, ids: np.ndarray, vectors: np.ndarray,
@@ -154,7 +216,7 @@ class MilvusVectorIndex:
                     for i in range(lo, min(lo + _BATCH, len(ids)))]
             if hybrid:
                 for j, row in enumerate(rows, lo):
-                    row["sparse"] = _sparse_row(sparse[j] if sparse is not None else {})
+                    row["sparse"] = sparse_row(sparse[j] if sparse is not None else {})
             self._client.insert(self.collection, rows)
         # Unflushed rows are searched by brute force, 10-1000x slower.
         self._client.flush(self.collection)
@@ -172,24 +234,25 @@ class MilvusVectorIndex:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         hits = self._read(
             "search", data=[np.asarray(query, dtype=np.float32).tolist()],
-            anns_field="dense", limit=k, output_fields=["chunk_id"],
+            anns_field="dense", limit=k, output_fields=["chunk_id"], filter=self._filter,
             search_params=self._dense_params(k))[0]
-        return (np.array([h.id for h in hits], dtype=np.int64),
+        return (self._ids(np.array([h.id for h in hits], dtype=np.int64)),
                 np.array([h.distance for h in hits], dtype=np.float32))
 
     def vectors(self, ids: np.ndarray) -> np.ndarray:
         """The stored vectors of ``ids`` (fetched from Milvus)."""
         ids = np.asarray(ids, dtype=np.int64)
+        keys = self._keys(ids)
         out = np.zeros((len(ids), self._dim), np.float32)
         for lo in range(0, len(ids), _BATCH):
-            part = [int(i) for i in ids[lo:lo + _BATCH]]
+            part = [int(i) for i in keys[lo:lo + _BATCH]]
             got = {int(r["chunk_id"]): r["dense"] for r in self._read(
                 "get", ids=part, output_fields=["dense"])}
             for j, i in enumerate(part):
                 if i in got:
                     out[lo + j] = got[i]
                 elif self._sums is not None:
-                    raise self._damage(f"chunk {i} is missing")
+                    raise self._damage(f"chunk {int(ids[lo + j])} is missing")
         self._check(ids, out)
         return out
 
@@ -207,14 +270,16 @@ class MilvusVectorIndex:
         columns = [0, 1] if self.mode == milvus_caps.HYBRID else [0]
         if held != n:
             raise self._damage(f"it holds {held} chunks, not {n}")
+        keys = self._keys(np.arange(n, dtype=np.int64))
+        fields = ["dense", "sparse"][:len(columns)]
         for lo in range(0, n, _BATCH):
-            got = self._read("get", ids=list(range(lo, min(lo + _BATCH, n))),
-                                   output_fields=["dense", "sparse"][:len(columns)])
+            got = self._read("get", ids=keys[lo:lo + _BATCH].tolist(), output_fields=fields)
             if len(got) != min(_BATCH, n - lo):
                 raise self._damage(f"chunks {lo}-{min(lo + _BATCH, n) - 1} are incomplete")
             for row in got:
-                i = int(row["chunk_id"])
-                sums = row_sums([i], [row["dense"]], [row.get("sparse", {})])[0]
+                key = int(row["chunk_id"])
+                i = int(self._ids(np.array([key], np.int64))[0])
+                sums = row_sums([key], [row["dense"]], [row.get("sparse", {})])[0]
                 if not np.array_equal(sums[columns], self._sums[i, columns]):
                     raise self._damage(f"chunk {i} does not match its checksum")
 
@@ -233,8 +298,10 @@ class MilvusVectorIndex:
     def _check(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         if self._sums is None:
             return
-        for i, vector in zip(ids.tolist(), vectors, strict=True):
-            if not 0 <= i < len(self._sums) or _dense_sum(i, vector) != int(self._sums[i, 0]):
+        keys = self._keys(ids).tolist()
+        for i, key, vector in zip(ids.tolist(), keys, vectors, strict=True):
+            if not 0 <= i < len(self._sums) or \
+                    _dense_sum(key, vector) != int(self._sums[i, 0]):
                 raise self._damage(f"chunk {i} does not match its checksum")
 
     def _damage(self, what: str) -> CorruptIndexError:
@@ -268,14 +335,18 @@ class MilvusHybridIndex(MilvusVectorIndex):
         from pymilvus import AnnSearchRequest, RRFRanker
 
         requests = []
+        expr = self._filter or None
         if dense_k > 0:
             requests.append(AnnSearchRequest(
                 data=[np.asarray(query, dtype=np.float32).tolist()], anns_field="dense",
-                param=self._dense_params(dense_k), limit=dense_k))
-        weights = {int(t): float(w) for t, w in terms.items() if w > 0}
+                param=self._dense_params(dense_k), limit=dense_k, expr=expr))
+        idf = self.view.idf if self.view is not None else None
+        weights = {int(t): float(w) * (float(idf[t]) if idf is not None else 1.0)
+                   for t, w in terms.items() if w > 0}
         if sparse_k > 0 and weights:
             requests.append(AnnSearchRequest(data=[weights], anns_field="sparse",
-                                             param={"metric_type": "IP"}, limit=sparse_k))
+                                             param={"metric_type": "IP"}, limit=sparse_k,
+                                             expr=expr))
         if not requests:
             return np.zeros(0, np.int64), np.zeros((0, self._dim), np.float32)
         # The ranker only unions the two lists (their sizes add up to the limit); the scores
@@ -284,7 +355,7 @@ class MilvusHybridIndex(MilvusVectorIndex):
                                           limit=dense_k + sparse_k,
                                           output_fields=["dense"])[0]
         # The vectors come with the hits: fusing needs them, and a second call costs more.
-        ids = np.array([h.id for h in hits], dtype=np.int64)
+        ids = self._ids(np.array([h.id for h in hits], dtype=np.int64))
         vectors = np.array([h["entity"]["dense"] for h in hits], np.float32
                            ).reshape(-1, self._dim)
         self._check(ids, vectors)  # only what this answer uses: a few dozen hashes
@@ -302,7 +373,7 @@ def row_sums(ids: Sequence[int], dense: Sequence[Any] | np.ndarray,
     """
     out = np.zeros((len(ids), 2), np.uint64)
     for row, (i, vector, weights) in enumerate(zip(ids, dense, sparse, strict=True)):
-        terms = sorted(_sparse_row(weights).items())
+        terms = sorted(sparse_row(weights).items())
         out[row, 0] = _dense_sum(int(i), vector)
         out[row, 1] = _digest(int(i), np.array([t for t, _ in terms], np.uint32),
                               np.array([w for _, w in terms], np.float32))
@@ -320,6 +391,7 @@ def _digest(chunk_id: int, *arrays: np.ndarray) -> int:
     return int.from_bytes(h.digest()[:8], "little")
 
 
-def _sparse_row(weights: Mapping[int, float]) -> dict[int, float]:
+def sparse_row(weights: Mapping[int, float]) -> dict[int, float]:
+    """BM25 weights as Milvus stores them: the positive ones, or the sentinel."""
     row = {int(t): float(w) for t, w in weights.items() if w > 0}
     return row or {SENTINEL_TERM: 1e-30}

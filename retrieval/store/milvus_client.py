@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from retrieval.errors import ConfigError
+from retrieval.errors import ConfigError, CorruptIndexError, IndexWriteError, KabarError
 from retrieval.redaction import redact_urls
 from retrieval.store import milvus_caps, milvus_local
 
-__all__ = ["check_installed", "connect", "install_hint", "is_lite", "session_client",
+__all__ = ["check_installed", "connect", "failures", "install_hint", "is_lite", "session_client",
            "session_mode", "shown_uri", "unreachable", "use"]
 
 INSTALL = "pip install kabar[milvus]"
@@ -226,3 +226,20 @@ def _listening(uri: str) -> bool:
             return True
     except (OSError, ValueError):
         return False
+
+
+@contextlib.contextmanager
+def failures(where: str, kind: type[KabarError] = CorruptIndexError, action: str = ""
+             ) -> Iterator[None]:
+    """Milvus failures as one-line Kabar errors that say where and what to do."""
+    try:
+        yield
+    except KabarError:
+        raise
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] != "pymilvus":
+            raise
+        message = getattr(exc, "message", "") or str(exc)
+        action = action or ("the published version is kept" if kind is IndexWriteError else
+                            "check that Milvus is running and KABAR_MILVUS_URI")
+        raise kind(f"Milvus at {where} failed ({message.strip()[:200]}) — {action}") from None

@@ -1,40 +1,39 @@
-"""Index versions in Milvus: one pair of collections per version, published by an alias.
+"""Index versions in Milvus: a small collection per version, its rows shared.
 
-A version ``v…-abc123`` is two collections named after ``KABAR_MILVUS_COLLECTION``
-(``kabar`` below):
+A version ``v…-abc123`` of the alias ``kabar`` (``KABAR_MILVUS_COLLECTION``) is:
 
-- ``kabar_v…_abc123``: one row per chunk: its id, dense vector and, where Milvus holds
-  sparse vectors (probed once by the build: :mod:`~retrieval.store.milvus_caps`), its BM25
-  weights; on a 2.3 server the BM25 side is the files' BM25 matrix, scored by each replica;
-- ``kabar_v…_abc123_files``: every other part of the version (manifest, articles with their
-  text and metadata, sentence and chunk offsets, sentence vectors, BM25 matrix), as the same
-  bytes the local store writes to files, base64 in rows of at most 64 kB, with checksums in
-  the manifest. Milvus needs a vector field in every collection: these rows hold a dummy one.
-  One of them, ``chunk_sums.npy``, holds a checksum of every chunk row (its id and vector,
-  its id and BM25 weights; :func:`~retrieval.store.milvus.row_sums`).
+- ``kabar_v…_abc123`` (its *head*, :mod:`~retrieval.store.milvus_head`): its manifest and the
+  list of its file parts; the alias names it, so one atomic alias switch publishes it;
+- its chunk rows, in ``kabar_rows_<generation>`` (:mod:`~retrieval.store.milvus_rows`):
+  every version of a generation shares that collection, each row saying which versions hold
+  it (``born``/``died``); a reader filters on its version;
+- its files (articles, offsets, sentence vectors, BM25 matrix and ``chunk_rows.npy``: each
+  chunk's row key and checksums), as content-addressed parts in ``kabar_parts_<generation>``
+  (:mod:`~retrieval.store.milvus_parts`), which versions share too.
 
-The alias ``kabar`` names the published chunk collection. A build fills a new pair, flushes
-it, warms it up, and only then points the alias at it (one atomic call), so a crash at any
-point leaves the previous version serving; older pairs are dropped afterwards, never one
-that an alias names. Replicas need nothing else: they load a version from the collections.
-The build's lock and the seeds' file list stay in ``KABAR_INDEX_DIR`` on the building machine
-(:mod:`retrieval.building.state`).
+So a publish writes what changed: the rows of added and changed articles (it marks those
+of removed ones), the file parts no earlier version holds, and a new head. A generation
+starts anew when what the rows depend on changes (model, chunking, BM25 settings, vector
+index: :func:`~retrieval.store.milvus_rows.fingerprint`), or the published one is damaged.
+A build writes everything, waits until a reader would see it, and only then switches the
+alias; a build killed at any point leaves the previous version serving, and its leftovers
+(rows born later, rows it marked dead, parts it wrote) are invisible to every published
+version and undone by the next build. After the switch, what no kept version holds is
+deleted (the version published just before stays, for replicas still loading it); never a
+collection an alias names.
 
-Damage is found as with the folder store: the files' checksums on every load; every chunk
-row's checksums by ``verify`` (plain ``kabar index`` when nothing changed) and by every load
-inside a build (a build reuses the rows, so a damaged one makes it rebuild everything);
-a reader checks the vectors of the hits each answer uses (a few dozen hashes, where reading
-every row back costs seconds at 20k chunks). A damaged Milvus Lite alias file is reported,
-and replaced by the next build.
+Damage is found as with the folder store: every part's key is its SHA-256 and every file's
+checksum is in the manifest, checked on every load; every chunk row's checksums by
+``verify`` (plain ``kabar index`` when nothing changed) and by every load inside a build
+(a build reuses the rows); a reader checks the vectors of the hits each answer uses. A
+damaged Milvus Lite alias file is reported, and replaced by the next build.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import logging
-import re
+import dataclasses
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -42,28 +41,31 @@ from typing import Any
 import numpy as np
 
 from retrieval.config import Settings
-from retrieval.errors import CorruptIndexError, IndexWriteError, KabarError, NoIndexError
-from retrieval.store import codec, milvus_caps, milvus_local, versions
+from retrieval.errors import CorruptIndexError, IndexWriteError, NoIndexError
+from retrieval.store import (
+    codec,
+    milvus_caps,
+    milvus_gc,
+    milvus_head,
+    milvus_local,
+    milvus_parts,
+    milvus_rows,
+    versions,
+)
 from retrieval.store.bm25_matrix import BM25Index
 from retrieval.store.data import IndexData, Layout, StoredArticle
 from retrieval.store.disk import REBUILD
-from retrieval.store.manifest import FileSum, Manifest
-from retrieval.store.milvus import (
-    MilvusHybridIndex,
-    MilvusVectorIndex,
-    create_chunk_collection,
-    open_index,
-    row_sums,
-)
+from retrieval.store.manifest import Manifest
+from retrieval.store.milvus import MilvusVectorIndex, RowView, open_index
 from retrieval.store.milvus_client import check_installed, is_lite, shown_uri, use
+from retrieval.store.milvus_client import failures as _errors
+from retrieval.store.milvus_head import PARTS, Head, Prior, PublishStats, rows_of
 
 __all__ = ["MilvusStore"]
 
-log = logging.getLogger(__name__)
 
-_PART = 48_000  # bytes per row: base64 makes 64,000 ASCII characters, under Milvus' 65,535
-_FILES = "_files"
-_SUMS = "chunk_sums.npy"
+#: Each chunk's natural key, row key and checksums (:class:`~retrieval.store.milvus_rows.Plan`).
+_ROWS = "chunk_rows.npy"
 #: Seconds to wait for a Milvus Lite file another process holds, once this one has the build
 #: lock: the build that had it may still be exiting (long enough when it had to wait for it,
 #: short otherwise: then the holder is more likely a bot that will not let go).
@@ -96,6 +98,8 @@ class MilvusStore:
         self._timeout = timeout
         self.alias = alias
         self._lite = Path(uri) if is_lite(uri) else None
+        #: What the last publish of this process wrote.
+        self.last_publish: PublishStats | None = None
 
     @classmethod
     def open(cls, settings: Settings) -> MilvusStore:
@@ -168,7 +172,7 @@ class MilvusStore:
         version = version or self.current_version()
         if version is None:
             raise NoIndexError(f"no index in Milvus at {self.where} — run `kabar index`")
-        return Manifest.from_json(self._read_file(version, "manifest.json"),
+        return Manifest.from_json(self._head_file(version, "manifest.json"),
                                   f"{self.where}: {version} manifest")
 
     def check_compatible(self, manifest: Manifest, model_id: str | None) -> None:
@@ -178,8 +182,9 @@ class MilvusStore:
     def verify(self, version: str, manifest: Manifest) -> None:
         """Every part's checksum, and every chunk row's."""
         with self._noting_damage(version):
-            blobs = self._read_verified(version, manifest)
-            index = self._chunk_index(version, manifest, blobs.get(_SUMS))
+            head = self._head(version)
+            blobs = self._read_verified(version, head)
+            index = self._chunk_index(version, head, blobs[_ROWS])
             with self._errors():
                 index.verify_rows()
 
@@ -193,14 +198,19 @@ class MilvusStore:
         if version is None:
             raise NoIndexError(f"no index in Milvus at {self.where} — run `kabar index`")
         with self._noting_damage(version):
-            manifest = self.read_manifest(version)
-            self.check_compatible(manifest, model_id)
-            blobs = self._read_verified(version, manifest)
-            index = self._chunk_index(version, manifest, blobs.pop(_SUMS, None))
+            head = self._head(version)
+            self.check_compatible(head.manifest, model_id)
+            blobs = self._read_verified(version, head)
+            index = self._chunk_index(version, head, blobs.pop(_ROWS))
             if (self._uri, self.alias) in _building:
                 with self._errors():
                     index.verify_rows()
-            return versions.from_blobs(version, manifest, blobs, lambda: index, self.where)
+            data = versions.from_blobs(version, head.manifest, blobs, lambda: index,
+                                       self.where)
+        if index.view is not None and index.mode == milvus_caps.HYBRID:
+            # The rows hold BM25's term part; a question's terms carry this version's IDF.
+            index.view = dataclasses.replace(index.view, idf=milvus_rows.idf(data.bm25))
+        return data
 
     @contextlib.contextmanager
     def _noting_damage(self, version: str) -> Iterator[None]:
@@ -210,54 +220,164 @@ class MilvusStore:
             _damaged.add((self._uri, self.collection(version)))
             raise
 
-    def _chunk_index(self, version: str, manifest: Manifest, sums: bytes | None
-                     ) -> MilvusVectorIndex:
-        """The version's chunk collection, loaded, checked against ``sums`` (``None``:
-        built before Kabar kept them)."""
-        rows = None
-        if sums is not None:
-            try:
-                rows = np.asarray(codec.npy_view(sums), np.uint64).reshape(-1, 2)
-            except ValueError as exc:  # the checksum passed: a bug or a foreign file
-                raise CorruptIndexError(f"{self.where}: {_SUMS} of {version} cannot be read "
-                                        f"({exc}) — {REBUILD}") from None
+    def _head_file(self, version: str, file: str) -> bytes:
         name = self.collection(version)
         with self._errors():
+            if not self._client.has_collection(name):
+                raise CorruptIndexError(f"{self.where}: {name} is missing — {REBUILD}")
+            data = milvus_head.read_file(self._client, name, file)
+        if data is None:
+            raise CorruptIndexError(f"{self.where}: {file} of {version} is incomplete — "
+                                    f"{REBUILD}")
+        return data
+
+    def _head(self, version: str) -> Head:
+        manifest = self.read_manifest(version)
+        try:
+            return Head.parse(manifest, self._head_file(version, PARTS))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise CorruptIndexError(f"{self.where}: {PARTS} of {version} cannot be read "
+                                    f"(written by an older Kabar?) — {REBUILD}") from None
+
+    def _read_verified(self, version: str, head: Head) -> dict[str, bytes]:
+        """Every file of the version, each checked against the manifest."""
+        _, parts = rows_of(head.generation, self.alias)
+        blobs = {}
+        with self._errors():
+            if not self._client.has_collection(parts):
+                raise CorruptIndexError(f"{self.where}: {parts} is missing — {REBUILD}")
+            self._client.load_collection(parts)
+            for file, expected in head.manifest.files.items():
+                keys = head.files.get(file)
+                data = None if keys is None else \
+                    milvus_parts.read_file(self._client, parts, keys)
+                if data is None or not milvus_parts.matches(data, expected):
+                    raise CorruptIndexError(f"{self.where}: {file} of {version} is corrupt "
+                                            f"(checksum mismatch) — {REBUILD}")
+                blobs[file] = data
+        return blobs
+
+    def _chunk_index(self, version: str, head: Head, table: bytes) -> MilvusVectorIndex:
+        """The version's chunk rows, loaded, checked against their checksums."""
+        try:
+            rows = np.asarray(codec.npy_view(table), np.uint64).reshape(-1, 4)
+        except ValueError as exc:  # the checksum passed: a bug or a foreign file
+            raise CorruptIndexError(f"{self.where}: {_ROWS} of {version} cannot be read "
+                                    f"({exc}) — {REBUILD}") from None
+        name, _ = rows_of(head.generation, self.alias)
+        with self._errors():
+            if not self._client.has_collection(name):
+                raise CorruptIndexError(f"{self.where}: {name} is missing — {REBUILD}")
             self._client.load_collection(name)  # a reopened collection is not loaded
             mode = milvus_caps.search_mode(self._client, name)  # as it was built
-        return open_index(self._client, name, manifest.dim, manifest.vector_kind, mode, rows)
+        view = RowView(milvus_rows.seq_of(version), rows[:, 1].astype(np.int64))
+        return open_index(self._client, name, head.manifest.dim, head.manifest.vector_kind,
+                          mode, np.ascontiguousarray(rows[:, 2:]), view)
 
     def write_version(self, manifest: Manifest, articles: Sequence[StoredArticle],
                       layout: Layout, sentence_vectors: np.ndarray,
                       chunk_vectors: np.ndarray, bm25: BM25Index) -> str:
-        """Fill a new pair of collections (Milvus builds the manifest's ``vector_kind``),
-        then switch the alias to it."""
+        """Write what changed since the published version (rows, file parts) and a new
+        head, then switch the alias to it."""
         blobs = versions.version_blobs(articles, layout, sentence_vectors, bm25)
-        ids = np.arange(bm25.num_docs, dtype=np.int64)
         dense = np.ascontiguousarray(chunk_vectors, dtype=np.float32)
-        sparse = sparse_rows(bm25)
-        blobs[_SUMS] = codec.npy_bytes(row_sums(ids.tolist(), dense, sparse))
-        kind = manifest.vector_kind
-        name, manifest = versions.stamp_manifest(manifest, blobs, kind)
-        blobs["manifest.json"] = manifest.to_json()
-        chunks = self.collection(name)
+        with _errors(self.where, IndexWriteError):
+            self._repair_aliases()
+            before = self._published_or_none()
+            mode = milvus_caps.probe_cached(self._client, self._uri)
+            basis = milvus_rows.fingerprint(manifest, mode)
+            prior = self._prior(before, basis)
+        gen = prior.head.generation if prior else uuid.uuid4().hex[:8]
+        rows, parts = rows_of(gen, self.alias)
+        seq, head = 0, ""
         try:
             with _errors(self.where, IndexWriteError):
-                self._repair_aliases()
-                before = self._published_or_none()
-                mode = milvus_caps.probe_cached(self._client, self._uri)
-                self._fill(chunks, kind, dense, sparse, mode)
-                self._write_files(chunks + _FILES, blobs)
-                self._switch(chunks)
+                milvus_gc.prepare(self._client, prior, rows, parts, manifest, mode)
+                keys = milvus_rows.natural_keys(articles, len(dense), basis)
+                work = milvus_rows.plan(self._client, rows, keys,
+                                        prior.table if prior else None)
+                terms = milvus_rows.prepare(work, dense, bm25, mode)
+                blobs[_ROWS] = codec.npy_bytes(work.table)
+                name, manifest = versions.stamp_manifest(manifest, blobs, manifest.vector_kind)
+                seq, head = milvus_rows.seq_of(name), self.collection(name)
+                self._fill(rows, work, dense, terms, seq, mode)
+                written = self._write_files(head, parts, manifest, blobs, prior, gen, basis,
+                                            seq)
+                self._switch(head)
         except BaseException:
-            self._drop_unpublished(chunks)
+            self._drop_unpublished(head, prior is None, rows, parts, seq, mode)
             raise
-        # The version replicas may still be loading stays until the next publish, unless
-        # it is damaged.
-        damaged = {found for uri, found in _damaged if uri == self._uri}
-        kept = {self.collection(before)} - damaged if before else set()
-        self._collect_garbage(keep={chunks} | kept, damaged=damaged)
+        listing, count, size = written
+        self.last_publish = PublishStats(len(work.fresh), len(work.dead), count, size,
+                                         prior is None)
+        self._after_publish(head, before, prior, gen, listing)
         return name
+
+    def _prior(self, before: str | None, basis: str) -> Prior | None:
+        """The published version when its rows and parts can be reused, else ``None``."""
+        if before is None or (self._uri, self.collection(before)) in _damaged:
+            return None
+        try:
+            head = self._head(before)
+            if head.fingerprint != basis:
+                return None
+            rows, _ = rows_of(head.generation, self.alias)
+            if not self._client.has_collection(rows):
+                return None
+            files = self._read_verified(before, dataclasses.replace(
+                head, manifest=dataclasses.replace(
+                    head.manifest, files={_ROWS: head.manifest.files[_ROWS]})))
+            table = np.asarray(codec.npy_view(files[_ROWS]), np.uint64).reshape(-1, 4)
+        except (CorruptIndexError, KeyError, ValueError):
+            return None  # a new generation replaces what cannot be read
+        return Prior(head, table, milvus_rows.seq_of(before))
+
+    def _fill(self, rows: str, work: milvus_rows.Plan, dense: np.ndarray,
+              terms: Sequence[Mapping[int, float]], seq: int, mode: str) -> None:
+        """Write the version's new rows, mark its removed ones, and wait until a reader of
+        it sees them all."""
+        milvus_rows.write(self._client, rows, work, dense, terms, seq, mode)
+        milvus_rows.wait_visible(self._client, rows, seq, len(work.table), 30 * self._timeout)
+        milvus_rows.warm_up(self._client, rows, work, dense, seq, mode)
+
+    def _write_files(self, head: str, parts: str, manifest: Manifest,
+                     blobs: Mapping[str, bytes], prior: Prior | None, gen: str, basis: str,
+                     seq: int) -> tuple[dict[str, list[str]], int, int]:
+        """Write the parts no earlier version holds, then the head naming them all.
+
+        Returns:
+            Each file's part keys, and how many parts and bytes were written.
+        """
+        known = prior.parts() if prior else set()
+        listing, count, size = milvus_parts.write_parts(self._client, parts, blobs, known,
+                                                        seq)
+        milvus_head.create(self._client, head, {
+            "manifest.json": manifest.to_json(),
+            PARTS: milvus_head.parts_json(gen, basis, listing)})
+        return listing, count, size
+
+    def _after_publish(self, head: str, before: str | None, prior: Prior | None, gen: str,
+                       listing: Mapping[str, list[str]]) -> None:
+        """Delete what no kept version holds: the version published just before stays
+        (replicas may still be loading it) unless it is damaged."""
+        damaged = {found for uri, found in _damaged if uri == self._uri}
+        kept = {head} | ({self.collection(before)} - damaged if before else set())
+        gens, keep_parts = {gen}, {k for keys in listing.values() for k in keys}
+        oldest = milvus_rows.seq_of(self._version_of(head))
+        if before is not None and len(kept) > 1:
+            oldest = milvus_rows.seq_of(before)
+            before_head = prior.head if prior else self._head_or_none(before)
+            if before_head is not None:  # its generation stays while it is kept
+                gens.add(before_head.generation)
+                keep_parts |= Prior(before_head, np.zeros(0), 0).parts()
+        rows, parts = rows_of(gen, self.alias)
+        with contextlib.suppress(Exception):  # old rows only cost space: the next build
+            milvus_rows.collect(self._client, rows, oldest)
+        self._collect_garbage(kept, damaged, gens, (parts, keep_parts))
+
+    def _version_of(self, head: str) -> str:
+        stem = head[len(self.alias) + 1:]
+        return stem[:-7] + "-" + stem[-6:]
 
     def _published_or_none(self) -> str | None:
         """The published version, or ``None`` when the alias names none (a build replaces
@@ -283,147 +403,45 @@ class MilvusStore:
             "check that Milvus is running and KABAR_MILVUS_URI"
         return _errors(self.where, action=action)
 
-    def _fill(self, name: str, kind: str, dense: np.ndarray,
-              sparse: Sequence[Mapping[int, float]], mode: str) -> None:
-        n, dim = len(dense), dense.shape[1]
-        create_chunk_collection(self._client, name, dim, kind, mode)
-        index = open_index(self._client, name, dim, kind, mode)
-        ids = np.arange(n, dtype=np.int64)
-        index.add(ids, dense, sparse)
-        # The first sparse search builds Milvus' posting lists (seconds at 20k chunks): done
-        # here, before the alias switch, rather than by a replica's first question.
-        if n and isinstance(index, MilvusHybridIndex):
-            index.hybrid(index.vectors(ids[:1])[0], {0: 1.0}, 1, 1)
-        elif n:
-            index.search(index.vectors(ids[:1])[0], 1)
-
-    def _write_files(self, name: str, blobs: Mapping[str, bytes]) -> None:
-        from pymilvus import DataType, MilvusClient
-
-        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False,
-                                            description="kabar version files")
-        schema.add_field("key", DataType.VARCHAR, is_primary=True, max_length=128)
-        schema.add_field("file", DataType.VARCHAR, max_length=128)
-        schema.add_field("part", DataType.INT64)
-        schema.add_field("data", DataType.VARCHAR, max_length=65_535)
-        schema.add_field("dummy", DataType.FLOAT_VECTOR, dim=2)
-        params = self._client.prepare_index_params()
-        params.add_index("dummy", index_type="FLAT", metric_type="L2")
-        self._client.create_collection(name, schema=schema, index_params=params)
-        rows = [{"key": f"{file}#{lo // _PART}", "file": file, "part": lo // _PART,
-                 "data": base64.b64encode(data[lo:lo + _PART]).decode("ascii"),
-                 "dummy": [0.0, 0.0]}
-                for file, data in blobs.items() for lo in range(0, max(len(data), 1), _PART)]
-        for lo in range(0, len(rows), 200):
-            self._client.insert(name, rows[lo:lo + 200])
-        self._client.flush(name)
-
-    def _switch(self, chunks: str) -> None:
+    def _switch(self, head: str) -> None:
         if self.alias in self._client.list_aliases().get("aliases", []):
-            self._client.alter_alias(chunks, self.alias)
+            self._client.alter_alias(head, self.alias)
         else:
-            self._client.create_alias(chunks, self.alias)
+            self._client.create_alias(head, self.alias)
 
-    def _read_file(self, version: str, file: str, size: int | None = None) -> bytes:
-        """A file's bytes: by key when its size is known (the manifest says), else by name."""
-        name = self.collection(version) + _FILES
-        with self._errors():
-            if not self._client.has_collection(name):
-                raise CorruptIndexError(f"{self.where}: {name} is missing — {REBUILD}")
-            self._client.load_collection(name)
-            if size is None:  # the manifest itself: a few parts at most
-                rows = self._client.query(name, filter=f'file == "{file}"',
-                                          output_fields=["part", "data"], limit=1000)
-            else:
-                keys = [f"{file}#{i}" for i in range(max(1, -(-size // _PART)))]
-                rows = []
-                # 200 rows (12.8 MB) per call stay under gRPC's 64 MB message limit.
-                for lo in range(0, len(keys), 200):
-                    rows += self._client.get(name, ids=keys[lo:lo + 200],
-                                             output_fields=["part", "data"])
-        rows.sort(key=lambda r: int(r["part"]))
-        if [int(r["part"]) for r in rows] != list(range(len(rows))) or not rows:
-            raise CorruptIndexError(f"{self.where}: {file} of {version} is incomplete — "
-                                    f"{REBUILD}")
-        return b"".join(base64.b64decode(r["data"]) for r in rows)
+    def _drop_unpublished(self, head: str, fresh: bool, rows: str, parts: str, seq: int,
+                          mode: str) -> None:
+        """Undo a build that failed before its switch (the next build's clean-up finishes
+        what fails here)."""
+        with contextlib.suppress(Exception):
+            if head:
+                self._safe_drop(head)
+            if fresh:
+                self._safe_drop(rows)
+                self._safe_drop(parts)
+            elif seq:
+                milvus_rows.rollback(self._client, rows, seq, mode == milvus_caps.HYBRID)
+                milvus_parts.delete_born_after(self._client, parts, seq - 1)
 
-    def _read_verified(self, version: str, manifest: Manifest) -> dict[str, bytes]:
-        blobs = {f: self._read_file(version, f, s.size) for f, s in manifest.files.items()}
-        for file, expected in manifest.files.items():
-            if not _matches(blobs[file], expected):
-                raise CorruptIndexError(f"{self.where}: {file} of {version} is corrupt "
-                                        f"(checksum mismatch) — {REBUILD}")
-        return blobs
-
-    def _drop_unpublished(self, chunks: str) -> None:
-        for name in (chunks, chunks + _FILES):
-            with contextlib.suppress(Exception):  # the next build's garbage collection retries
-                self._safe_drop(name)
-
-    def _collect_garbage(self, keep: set[str], damaged: set[str]) -> None:
-        """Drop every version but ``keep`` (also pairs left by a build that was killed, and
-        ``damaged`` ones first), each on its own: one that fails does not keep the others."""
-        for name in damaged - keep:
-            for one in (name, name + _FILES):
-                with contextlib.suppress(Exception):
-                    self._safe_drop(one)
+    def _collect_garbage(self, kept: set[str], damaged: set[str], gens: set[str],
+                         parts: tuple[str, set[str]]) -> None:
+        milvus_gc.collect(self._client, self.alias, kept, damaged, gens, parts,
+                          self._parts_of, self._lite)
+        for name in damaged:
             _damaged.discard((self._uri, name))
-        pattern = re.compile(re.escape(self.alias) + r"_v\d{8}T\d{12}_[0-9a-f]{6}"
-                             f"(?:{_FILES})?")
+
+    def _head_or_none(self, version: str) -> Head | None:
         try:
-            names = self._client.list_collections()
-        except Exception:  # old versions only cost space; the next build retries
-            names = milvus_local.collection_names(self._lite) if self._lite else []
-        for name in names:
-            if pattern.fullmatch(name) and name.removesuffix(_FILES) not in keep:
-                with contextlib.suppress(Exception):
-                    self._safe_drop(name)
+            return self._head(version)
+        except Exception:
+            return None
+
+    def _parts_of(self, head: str, parts: str) -> set[str]:
+        """The parts a head names in ``parts`` (none when it cannot be read)."""
+        found = self._head_or_none(self._version_of(head))
+        if found is None or rows_of(found.generation, self.alias)[1] != parts:
+            return set()
+        return Prior(found, np.zeros(0), 0).parts()
 
     def _safe_drop(self, name: str) -> None:
-        """Drop a collection unless an alias names it or it is an alias: Milvus Lite
-        silently drops the target of an alias, and the aliases of a dropped collection."""
-        if name == self.alias:
-            return
-        try:
-            if not self._client.has_collection(name):
-                return
-        except Exception:  # Milvus Lite cannot open a damaged collection, but drops it
-            log.debug("dropping %s, which Milvus cannot open", name, exc_info=True)
-        if self._client.list_aliases(collection_name=name).get("aliases"):
-            return
-        if name in self._client.list_aliases().get("aliases", []):
-            return
-        self._client.drop_collection(name)
-
-
-def sparse_rows(bm25: BM25Index) -> list[dict[int, float]]:
-    """Each chunk's BM25 weights as column -> weight (the matrix read row by row)."""
-    from scipy.sparse import csc_matrix
-
-    columns = len(bm25.indptr) - 1
-    rows = csc_matrix((bm25.data, bm25.indices, bm25.indptr),
-                      shape=(bm25.num_docs, columns)).tocsr()
-    return [dict(zip(rows.indices[rows.indptr[i]:rows.indptr[i + 1]].tolist(),
-                     rows.data[rows.indptr[i]:rows.indptr[i + 1]].tolist(), strict=True))
-            for i in range(bm25.num_docs)]
-
-
-def _matches(data: bytes, expected: FileSum) -> bool:
-    return len(data) == expected.size and hashlib.sha256(data).hexdigest() == expected.sha256
-
-
-@contextlib.contextmanager
-def _errors(where: str, kind: type[KabarError] = CorruptIndexError, action: str = ""
-            ) -> Iterator[None]:
-    """Milvus failures as one-line Kabar errors that say where and what to do."""
-    try:
-        yield
-    except KabarError:
-        raise
-    except Exception as exc:
-        if type(exc).__module__.split(".")[0] != "pymilvus":
-            raise
-        message = getattr(exc, "message", "") or str(exc)
-        action = action or ("the published version is kept" if kind is IndexWriteError else
-                            "check that Milvus is running and KABAR_MILVUS_URI")
-        raise kind(f"Milvus at {where} failed ({message.strip()[:200]}) — {action}") from None
+        milvus_gc.drop(self._client, self.alias, name)

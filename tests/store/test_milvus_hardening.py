@@ -38,6 +38,7 @@ from retrieval.text.lexicon import Lexicon
 pytest.importorskip("pymilvus", reason="Milvus tests need `pip install kabar[milvus]`")
 pytest.importorskip("milvus_lite", reason="Milvus tests need `pip install kabar[milvus]`")
 
+from retrieval.store.milvus_head import rows_of
 from retrieval.store.milvus_store import MilvusStore
 
 needs_cli = pytest.mark.skipif(KABAR is None, reason="the kabar console script is not installed")
@@ -51,19 +52,22 @@ def milvus_settings(tmp_path: Path, seeds: Path) -> Settings:
 
 
 def published(settings: Settings) -> tuple[MilvusStore, str]:
+    """The store and the collection of the published version's chunk rows."""
     milvus = store.open_store(settings)
     assert isinstance(milvus, MilvusStore)
     version = milvus.current_version()
     assert version is not None
-    return milvus, milvus.collection(version)
+    return milvus, rows_of(milvus._head(version).generation, milvus.alias)[0]
 
 
 def alter_row(settings: Settings, chunk_id: int) -> None:
     """Same-size damage: one chunk's vector halved in place, its BM25 weights kept."""
     milvus, name = published(settings)
     client = milvus._client
-    row = client.get(name, ids=[chunk_id], output_fields=["dense", "sparse"])[0]
-    client.upsert(name, [{"chunk_id": chunk_id, "sparse": row["sparse"],
+    key = int(store.open_store(settings).load().vectors.view.keys[chunk_id])  # type: ignore[attr-defined]
+    row = client.get(name, ids=[key], output_fields=["dense", "sparse", "born", "died"])[0]
+    client.upsert(name, [{"chunk_id": key, "sparse": row["sparse"], "born": row["born"],
+                          "died": row["died"],
                           "dense": (np.asarray(row["dense"], np.float32) * 0.5).tolist()}])
     client.flush(name)
 
@@ -118,9 +122,14 @@ def test_unreadable_chunk_collection_is_rebuilt_and_dropped(
         Engine(milvus_settings, hashing_embedder(), Lexicon.load())
     repaired = build_index(milvus_settings, hashing_embedder)
     assert repaired.published and repaired.reason == "previous index unreadable"
-    milvus, current = published(milvus_settings)
-    # The damaged pair is dropped at once (Milvus Lite cannot list collections beside it).
-    assert sorted(milvus._client.list_collections()) == [current, current + "_files"]
+    milvus, rows = published(milvus_settings)
+    version = milvus.current_version()
+    assert version is not None
+    # The damaged generation is dropped at once (Milvus Lite cannot list collections beside
+    # it); the rebuilt version starts a new one.
+    assert rows != name
+    assert sorted(milvus._client.list_collections()) == \
+        sorted([milvus.collection(version), rows, rows.replace("_rows_", "_parts_")])
     assert Engine(milvus_settings, hashing_embedder(), Lexicon.load()).answer(PARIS).text
 
 
