@@ -47,6 +47,9 @@ __all__ = ["MilvusHybridIndex", "MilvusVectorIndex", "RowView", "check_installed
 SENTINEL_TERM = 4_294_967_294
 #: Graph parameters: the same as FAISS's HNSW (:mod:`retrieval.store.vectors`).
 _HNSW = {"M": 32, "efConstruction": 80}
+#: Milvus's beam, lower than FAISS's 512: on the 2.3 server it already reached recall@10
+#: 0.981 against exact search at 1M realistic vectors (docs/milvus.md), where FAISS's graph
+#: needed 512 for 0.976.
 _EF_SEARCH = 128
 _BATCH = 1000  # rows per insert or get: well under gRPC's 64 MB message limit at dim 1024
 
