@@ -4,14 +4,13 @@ hashing embedder; no model)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
+from bench_loader import load_bench
 
 from retrieval.building.indexer import build_index
 from retrieval.config import Settings
@@ -24,18 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    # The benchmark imports its sibling _common as the scripts do (benchmarks/ on the path).
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "bench_answer_1m", ROOT / "benchmarks" / "bench_answer_1m.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_answer_1m"] = module  # its dataclasses look their module up
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    return load_bench("bench_answer_1m")
 
 
 def test_copies_keep_the_layout_rename_names_and_perturb_vectors(

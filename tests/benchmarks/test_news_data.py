@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from bench_loader import load_bench
 
 from retrieval.reading.clean import parse_article
 from retrieval.reading.dedupe import group_duplicates
@@ -180,20 +181,7 @@ class Scorer:
 
 @pytest.fixture(scope="module")
 def bench() -> Any:
-    import importlib.util
-    import sys
-
-    folder = DATA.parent
-    sys.path.insert(0, str(folder))  # the script imports its sibling _common
-    try:
-        spec = importlib.util.spec_from_file_location("bench_news", folder / "bench_news.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["bench_news"] = module  # its dataclass looks its module up
-        spec.loader.exec_module(module)
-        return module
-    finally:
-        sys.path.remove(str(folder))
+    return load_bench("bench_news")
 
 
 def answer(text: str, *docs: str) -> dict[str, Any]:
