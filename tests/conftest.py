@@ -6,7 +6,7 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -38,6 +38,19 @@ def make_settings(tmp: Path, seeds: Path, model: str = "hashing:64", **changes: 
     base = Settings.load(env={}, dotenv_path=None)
     return base.replace(seeds_dir=seeds, index_dir=tmp / "index", embedding_model=model,
                         **changes)
+
+
+def build_hashing(tmp: Path, articles: Mapping[str, str]) -> tuple[Settings, HashingEmbedder]:
+    """``articles`` (file name: text) written to ``tmp/seeds`` and indexed with the hashing
+    embedder: the settings and the embedder, for an engine over them."""
+    seeds = tmp / "seeds"
+    seeds.mkdir(exist_ok=True)
+    for name, text in articles.items():
+        (seeds / name).write_text(text, encoding="utf-8")
+    settings = make_settings(tmp, seeds)
+    embedder = HashingEmbedder(64)
+    build_index(settings, lambda: embedder)
+    return settings, embedder
 
 
 def kabar_env(tmp_path: Path, seeds: Path, model: str | None = "hashing:64"

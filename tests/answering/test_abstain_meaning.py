@@ -13,15 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import build_hashing
 
 from retrieval.answering import ReadContext
 from retrieval.answering.extractive.choose import choose
 from retrieval.answering.extractive.similarity import similarity
 from retrieval.answering.gate import judge
 from retrieval.answering.writer import Evidence
-from retrieval.building import build_index
 from retrieval.config import Settings
-from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
 from retrieval.text.lexicon import Lexicon
 from retrieval.tuning import TUNING, Tuning, effective
@@ -44,14 +43,7 @@ ARTICLES = {
 
 
 def _engine(tmp: Path, tuning: Tuning = TUNING) -> Engine:
-    seeds = tmp / "seeds"
-    seeds.mkdir(exist_ok=True)
-    for name, text in ARTICLES.items():
-        (seeds / name).write_text(text + "\n", encoding="utf-8")
-    settings = Settings.load(env={}, dotenv_path=None).replace(
-        seeds_dir=seeds, index_dir=tmp / "index", embedding_model="hashing:64")
-    embedder = HashingEmbedder(64)
-    build_index(settings, lambda: embedder)
+    settings, embedder = build_hashing(tmp, {n: t + "\n" for n, t in ARTICLES.items()})
     return Engine(settings, embedder, Lexicon.load(), tuning=tuning)
 
 

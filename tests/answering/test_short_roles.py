@@ -9,13 +9,11 @@ date beside a count, a count beside a year.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from conftest import build_hashing
 
 from retrieval.answering.extractive.kinds import question_kind
-from retrieval.building import build_index
 from retrieval.config import Settings
 from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
@@ -54,17 +52,8 @@ REPORTS = {
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, HashingEmbedder]]:
-    tmp: Path = tmp_path_factory.mktemp("short")
-    seeds = tmp / "seeds"
-    seeds.mkdir()
-    for name, text in REPORTS.items():
-        (seeds / name).write_text(text, encoding="utf-8")
-    settings = Settings.load(env={}, dotenv_path=None).replace(
-        seeds_dir=seeds, index_dir=tmp / "index", embedding_model="hashing:64")
-    embedder = HashingEmbedder(64)
-    build_index(settings, lambda: embedder)
-    yield settings, embedder
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, HashingEmbedder]:
+    return build_hashing(tmp_path_factory.mktemp("short"), REPORTS)
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,8 @@ when the ranking picks the wrong type, whatever the threshold for showing it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
+from conftest import build_hashing
 
 from retrieval.answering.common.spans import Span
 from retrieval.answering.extractive.choose import choose
@@ -21,9 +19,7 @@ from retrieval.answering.extractive.kinds import question_kind
 from retrieval.answering.extractive.lead import short_lead
 from retrieval.answering.extractive.measures import asked_measure, clashes, measure_of
 from retrieval.answering.extractive.roles import relation_unmet
-from retrieval.building import build_index
 from retrieval.config import Settings
-from retrieval.embedding import HashingEmbedder
 from retrieval.engine import Engine
 from retrieval.text.lexicon import Lexicon
 from retrieval.tuning import effective
@@ -59,17 +55,8 @@ REPORTS = {
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    tmp: Path = tmp_path_factory.mktemp("types")
-    seeds = tmp / "seeds"
-    seeds.mkdir()
-    for name, text in REPORTS.items():
-        (seeds / name).write_text(text, encoding="utf-8")
-    settings = Settings.load(env={}, dotenv_path=None).replace(
-        seeds_dir=seeds, index_dir=tmp / "index", embedding_model="hashing:64")
-    embedder = HashingEmbedder(64)
-    build_index(settings, lambda: embedder)
-    yield Engine(settings, embedder, Lexicon.load())
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return Engine(*build_hashing(tmp_path_factory.mktemp("types"), REPORTS), Lexicon.load())
 
 
 def best_short(engine: Engine, question: str) -> str:
